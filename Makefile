@@ -1,0 +1,43 @@
+# The targets people need. `make run` and `make test` work on a fresh clone.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PAPERWIRE := $(VENV)/bin/paperwire
+# `make run` keeps its store inside the checkout (ignored by git).
+RUN_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install run test lint format bench demo-data clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+run: install
+	PAPERWIRE_DATA_DIR=$(RUN_DATA_DIR) $(PAPERWIRE) init
+	PAPERWIRE_DATA_DIR=$(RUN_DATA_DIR) $(PAPERWIRE) demo
+	PAPERWIRE_DATA_DIR=$(RUN_DATA_DIR) $(PAPERWIRE) stats
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff format src tests bench scripts
+	$(VENV)/bin/ruff check --fix src tests bench scripts
+
+bench: install
+	$(PY) bench/import_bench.py
+	$(PY) bench/show_bench.py
+
+demo-data: install
+	$(PY) scripts/build_demo.py
+
+clean:
+	rm -rf $(VENV) var build dist src/*.egg-info

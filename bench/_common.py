@@ -1,0 +1,55 @@
+"""Helpers shared by the benchmark scripts: locating data, timing subprocesses, reporting."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("PAPERWIRE_SHARED_DATA", REPO.parent / "shared" / "data"))
+PAPERWIRE = str(Path(sys.executable).parent / "paperwire")
+PG_URL = os.environ.get(
+    "PAPERWIRE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def machine() -> str:
+    return f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+
+
+def run_timed(args: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Run a command; return (wall seconds, peak RSS in MB of that child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(args, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the max over all waited children: only trust a rise.
+    return elapsed, max(peak, before) // 1024
+
+
+def run_peak_rss(args: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall time and this command's own peak RSS (MB), via /usr/bin/time when available."""
+    if Path("/usr/bin/time").exists():
+        start = time.perf_counter()
+        proc = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", *args],
+            env={**os.environ, **env},
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        elapsed = time.perf_counter() - start
+        return elapsed, int(proc.stderr.strip().splitlines()[-1]) // 1024
+    return run_timed(args, env)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

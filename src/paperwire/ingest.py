@@ -1,0 +1,265 @@
+"""The ingest pipeline: read -> resolve ids -> decide (pure merge) -> store.
+
+1. ``sources.read_path`` streams items (papers, deletions, problems) from any supported file.
+2. Papers that a source names only by title (a copied web page) get the id of a stored paper
+   with the same title where there is one; otherwise they keep their stable derived id.
+3. ``merge`` decides, without I/O, what a stored paper becomes when a source says something
+   about it; unchanged papers are not written, so a re-import touches nothing.
+4. The store writes each batch in one transaction with fresh change-sequence numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from paperwire.ids import is_derived
+from paperwire.models import Deleted, Item, Paper, Problem, Version
+from paperwire.store import Store
+
+# Fields that describe the paper itself: a newer arXiv version replaces them; otherwise a
+# source only fills the ones still empty ("first source wins").
+_PAIRED = {"title": "title_raw", "abstract": "abstract_raw"}
+_METADATA_FIELDS = (
+    "title",
+    "abstract",
+    "authors",
+    "categories",
+    "comment",
+    "journal_ref",
+    "doi",
+    "license",
+    "submitter",
+    "updated",
+)
+# Fields a curated source refreshes over time (upvotes grow, a repo link appears).
+_COMMUNITY_FIELDS = (
+    "submitted_by",
+    "github_repo",
+    "project_page",
+    "ai_summary",
+    "ai_keywords",
+)
+MAX_KEPT_PROBLEMS = 1000
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _earliest(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def _latest(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+def _merge_versions(a: list[Version], b: list[Version]) -> list[Version]:
+    by_number = {v.number: v for v in a}
+    for v in b:
+        if v.number not in by_number or by_number[v.number].created is None:
+            by_number[v.number] = v
+    return [by_number[n] for n in sorted(by_number)]
+
+
+def merge(current: Paper | None, incoming: Paper, today: date) -> Paper | None:
+    """What ``current`` becomes after ``incoming``; ``None`` when nothing changes.
+
+    Pure: no I/O, no clock (``today`` stamps "first seen" on papers no source dates). Papers
+    are never mutated; list fields are replaced, never changed in place, so sharing them
+    between the old and the new object is safe (and avoids a deep copy per record).
+    """
+    if current is None:
+        return dataclasses.replace(
+            incoming,
+            versions=_merge_versions([], incoming.versions),
+            first_seen=incoming.first_seen or today,
+            deleted=False,
+        )
+
+    changes: dict[str, Any] = {}
+
+    def offer(name: str, value: Any) -> None:
+        if value != getattr(current, name):
+            changes[name] = value
+
+    incoming_version = incoming.latest_version
+    current_version = current.latest_version
+    newer = incoming_version is not None and (
+        current_version is None or incoming_version > current_version
+    )
+    for name in _METADATA_FIELDS:
+        value = getattr(incoming, name)
+        if _empty(value) or not (newer or _empty(getattr(current, name))):
+            continue
+        offer(name, value)
+        if name in _PAIRED:
+            offer(_PAIRED[name], getattr(incoming, _PAIRED[name]))
+    for name in _COMMUNITY_FIELDS:
+        value = getattr(incoming, name)
+        if not _empty(value):
+            offer(name, value)
+    offer("upvotes", _latest(current.upvotes, incoming.upvotes))
+    if incoming.github_stars is not None:
+        offer("github_stars", incoming.github_stars)
+    offer("versions", _merge_versions(current.versions, incoming.versions))
+    offer("published", _earliest(current.published, incoming.published))
+    offer("first_seen", _earliest(current.first_seen, incoming.first_seen))
+    offer("submitted_on", _earliest(current.submitted_on, incoming.submitted_on))
+    added = [s for s in incoming.sources if s not in current.sources]
+    if added:
+        changes["sources"] = current.sources + added
+    offer("deleted", False)  # a source lists it again
+    return dataclasses.replace(current, **changes) if changes else None
+
+
+def apply_deletion(current: Paper | None) -> Paper | None:
+    if current is None or current.deleted:
+        return None
+    return dataclasses.replace(current, deleted=True)
+
+
+def decide_batch(
+    existing: dict[str, Paper], items: list[Paper | Deleted], today: date
+) -> list[Paper]:
+    """Fold a batch (in file order, ids possibly repeated) onto the stored papers."""
+    working: dict[str, Paper] = {}
+    for item in items:
+        current = working.get(item.id) or existing.get(item.id)
+        if isinstance(item, Deleted):
+            changed = apply_deletion(current)
+        else:
+            changed = merge(current, item, today)
+        if changed is not None:
+            working[item.id] = changed
+    return [p for p in working.values() if p != existing.get(p.id)]
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    matched_by_title: int = 0
+    derived_ids: int = 0
+    problem_count: int = 0
+    problems: list[tuple[str, Problem]] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def skipped(self) -> int:
+        return self.problem_count
+
+    def add_problem(self, name: str, problem: Problem) -> None:
+        self.problem_count += 1
+        self.reasons[problem.reason.split(":")[0][:80]] += 1
+        if len(self.problems) < MAX_KEPT_PROBLEMS:
+            self.problems.append((name, problem))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "matched_by_title": self.matched_by_title,
+            "derived_ids": self.derived_ids,
+            "skipped": self.skipped,
+            "problems": [str(p) for _, p in self.problems],
+        }
+
+
+ProgressFn = Callable[[int], None]
+
+
+def _batches(
+    items: Iterable[tuple[str, Item]], size: int, report: ImportReport
+) -> Iterator[list[Paper | Deleted]]:
+    batch: list[Paper | Deleted] = []
+    for name, item in items:
+        if isinstance(item, Problem):
+            report.add_problem(name, item)
+            continue
+        report.read += 1
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_items(
+    store: Store,
+    items: Iterable[tuple[str, Item]],
+    *,
+    batch_size: int = 2000,
+    progress: ProgressFn | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    day = today or datetime.now(UTC).date()
+    for batch in _batches(items, batch_size, report):
+        _resolve_titles(store, batch, report)
+        ids = {item.id for item in batch}
+        deletions = {item.id for item in batch if isinstance(item, Deleted)}
+        result = store.update_papers(
+            ids, lambda existing, batch=batch: decide_batch(existing, batch, day)
+        )
+        report.new += len(result.new)
+        changed = set(result.updated)
+        report.deleted += len(changed & deletions)
+        report.updated += len(changed - deletions)
+        report.unchanged += len(ids) - len(result.new) - len(changed)
+        if progress is not None:
+            progress(len(batch))
+    return report
+
+
+def _resolve_titles(store: Store, batch: list[Paper | Deleted], report: ImportReport) -> None:
+    untitled = [p for p in batch if isinstance(p, Paper) and is_derived(p.id)]
+    if not untitled:
+        return
+    found = store.ids_by_title([p.title for p in untitled])
+    for paper in untitled:
+        real = found.get(paper.title)
+        if real is not None and not is_derived(real):
+            paper.id = real
+            report.matched_by_title += 1
+        else:
+            report.derived_ids += 1
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[Path],
+    *,
+    fmt: str | None = None,
+    batch_size: int = 2000,
+    progress: ProgressFn | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    from paperwire.sources import read_path
+
+    def items() -> Iterator[tuple[str, Item]]:
+        for path in paths:
+            yield from read_path(path, fmt)
+
+    return import_items(store, items(), batch_size=batch_size, progress=progress, today=today)

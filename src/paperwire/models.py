@@ -1,0 +1,153 @@
+"""The domain model: plain data, no I/O.
+
+A ``Paper`` is both what a parser yields (fields a source does not carry are left ``None`` or
+empty, meaning "this source does not say") and what the store holds after merging every source.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from paperwire.ids import is_derived
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """Whitespace collapsed for display: arXiv wraps titles and abstracts at ~80 columns."""
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One arXiv version: ``number`` 1 for v1; ``created`` when that version was submitted."""
+
+    number: int
+    created: datetime | None = None
+
+
+@dataclass(slots=True)
+class Paper:
+    id: str
+    title: str = ""
+    abstract: str = ""
+    # What the source gave before whitespace was collapsed (TeX line breaks), when different.
+    title_raw: str | None = None
+    abstract_raw: str | None = None
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)  # primary first
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    submitter: str | None = None
+    published: datetime | None = None  # first version
+    updated: datetime | None = None  # latest version
+    first_seen: date | None = None  # first listing / first time we saw it
+    versions: list[Version] = field(default_factory=list)
+    # Community fields a curated source (Hugging Face daily papers) brings.
+    upvotes: int | None = None
+    submitted_by: str | None = None
+    submitted_on: date | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    deleted: bool = False
+    # Store bookkeeping, set by the store on read; parsers leave them alone.
+    seq: int = 0
+
+    @property
+    def latest_version(self) -> int | None:
+        return max((v.number for v in self.versions), default=None)
+
+    @property
+    def has_arxiv_id(self) -> bool:
+        return not is_derived(self.id)
+
+    @property
+    def abs_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.id}" if self.has_arxiv_id else None
+
+    @property
+    def pdf_url(self) -> str | None:
+        return f"https://arxiv.org/pdf/{self.id}" if self.has_arxiv_id else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; the inverse of ``paper_from_dict``."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name == "seq":
+                continue
+            value = getattr(self, f.name)
+            if f.name == "versions":
+                value = [
+                    {"version": v.number, "created": v.created.isoformat() if v.created else None}
+                    for v in value
+                ]
+            elif isinstance(value, (date, datetime)):
+                value = value.isoformat()
+            out[f.name] = value
+        return out
+
+
+def set_text(paper: Paper, *, title: str | None = None, abstract: str | None = None) -> None:
+    """Set title/abstract in display form, keeping the raw text when cleaning changed more
+    than the surrounding whitespace (so TeX line breaks are not lost)."""
+    if title is not None:
+        paper.title = clean_text(title)
+        paper.title_raw = title if title.strip() != paper.title else None
+    if abstract is not None:
+        paper.abstract = clean_text(abstract)
+        paper.abstract_raw = abstract if abstract.strip() != paper.abstract else None
+
+
+def paper_from_dict(data: dict[str, Any]) -> Paper:
+    """Build a Paper from ``Paper.to_dict()`` output (the export format)."""
+    kwargs = dict(data)
+    kwargs.pop("seq", None)
+    for key in ("published", "updated"):
+        if kwargs.get(key):
+            kwargs[key] = datetime.fromisoformat(kwargs[key])
+    for key in ("first_seen", "submitted_on"):
+        if kwargs.get(key):
+            kwargs[key] = date.fromisoformat(kwargs[key][:10])
+    kwargs["versions"] = [
+        Version(v["version"], datetime.fromisoformat(v["created"]) if v.get("created") else None)
+        for v in kwargs.get("versions") or []
+    ]
+    known = {f.name for f in dataclasses.fields(Paper)}
+    unknown = set(kwargs) - known
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    return Paper(**kwargs)
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    """A source says this paper was withdrawn from its listing (OAI-PMH ``status="deleted"``)."""
+
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One bad record or error document: where it was, which field, and why."""
+
+    where: str  # "file.jsonl:123" or "file.xml record 4"
+    reason: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        field_part = f" [{self.field}]" if self.field else ""
+        return f"{self.where}{field_part}: {self.reason}"
+
+
+# What a parser yields, in file order.
+Item = Paper | Deleted | Problem

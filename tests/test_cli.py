@@ -1,0 +1,104 @@
+"""The CLI as a user runs it: a real subprocess on a real SQLite file (and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PAPERWIRE = str(Path(sys.executable).parent / "paperwire")
+
+
+def cli(data_dir: Path, *args: str, url: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data_dir), "PAPERWIRE_DATABASE_URL": url}
+    return subprocess.run(
+        [PAPERWIRE, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_import_show_stats_export(tmp_path: Path, shared_data: Path, database_url: str) -> None:
+    data = tmp_path / "d"
+    assert cli(data, "init", url=database_url).returncode == 0
+    snapshot = shared_data / "arxiv-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
+    first = cli(data, "import", "--json", str(snapshot), url=database_url)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["read"] == 200 and summary["new"] == 200 and summary["skipped"] == 0
+    again = json.loads(cli(data, "import", "--json", str(snapshot), url=database_url).stdout)
+    assert again["unchanged"] == 200 and again["new"] == again["updated"] == 0
+
+    shown = cli(data, "show", "arXiv:0704.0001v2", url=database_url)
+    assert shown.returncode == 0, shown.stderr
+    assert "Calculation of prompt diphoton production cross sections" in shown.stdout
+    as_json = json.loads(cli(data, "show", "--json", "0704.0001", url=database_url).stdout)
+    assert as_json["doi"] == "10.1103/PhysRevD.76.013009"
+    assert as_json["categories"] == ["hep-ph"]
+    assert [v["version"] for v in as_json["versions"]] == [1, 2]
+
+    stats = json.loads(cli(data, "stats", "--json", url=database_url).stdout)
+    assert stats["papers"] == 200
+
+    out = tmp_path / "export.jsonl"
+    assert cli(data, "export", "-o", str(out), url=database_url).returncode == 0
+    assert len(out.read_text().splitlines()) == 200
+    # The export re-imports into a fresh SQLite store as the same papers.
+    moved = json.loads(cli(tmp_path / "moved", "import", "--json", str(out)).stdout)
+    assert moved["new"] == 200 and moved["skipped"] == 0
+    assert json.loads(cli(tmp_path / "moved", "show", "--json", "0704.0001").stdout) == as_json
+
+
+def test_exit_codes_and_messages(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    missing = cli(data, "show", "2301.00001")
+    assert missing.returncode == 4 and "paperwire init" in missing.stderr
+    assert cli(data, "init").returncode == 0
+    not_found = cli(data, "show", "2301.00001")
+    assert not_found.returncode == 3 and "no paper 2301.00001" in not_found.stderr
+    invalid = cli(data, "show", "not-an-id")
+    assert invalid.returncode == 1 and "not an arXiv id" in invalid.stderr
+    nothing = cli(data, "import", str(tmp_path / "absent.jsonl"))
+    assert nothing.returncode == 1 and "absent.jsonl" in nothing.stderr
+    bad_format = cli(data, "import", "--format", "nope", str(tmp_path))
+    assert bad_format.returncode == 2 and "unknown format" in bad_format.stderr
+    bad_setting = subprocess.run(
+        [PAPERWIRE, "stats"],
+        env={**os.environ, "PAPERWIRE_IMPORT_BATCH_SIZE": "lots", "PAPERWIRE_DATA_DIR": str(data)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad_setting.returncode == 2 and "import_batch_size" in bad_setting.stderr
+
+
+def test_partly_bad_file_imports_the_good_records(tmp_path: Path, shared_data: Path) -> None:
+    lines = (
+        (shared_data / "arxiv-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl")
+        .read_bytes()
+        .splitlines()
+    )
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_bytes(
+        b"\n".join([*lines[:10], b'{"id": "broken', b"\xff\xfe garbage", *lines[10:20]]) + b"\n"
+    )
+    result = cli(tmp_path / "d", "import", "--json", str(damaged))
+    assert result.returncode == 0
+    summary = json.loads(result.stdout)
+    assert summary["new"] == 20 and summary["skipped"] == 2
+    assert any("damaged.jsonl:11" in p for p in summary["problems"])
+    assert any("damaged.jsonl:12" in p for p in summary["problems"])
+
+
+@pytest.mark.parametrize("fmt", [None])
+def test_demo_is_idempotent(tmp_path: Path, fmt: None) -> None:
+    data = tmp_path / "d"
+    first = cli(data, "demo")
+    assert first.returncode == 0, first.stderr
+    stats = json.loads(cli(data, "stats", "--json").stdout)
+    assert stats["papers"] > 1000 and stats["with_upvotes"] > 1000
+    second = cli(data, "demo")
+    assert "new 0  updated 0" in second.stdout
+    assert json.loads(cli(data, "stats", "--json").stdout) == stats

@@ -1,0 +1,57 @@
+"""The pure merge decision, without a database."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paperwire.ingest import decide_batch, merge
+from paperwire.models import Deleted, Paper, Version
+
+TODAY = date(2026, 11, 27)
+
+versions = st.lists(st.integers(1, 9), max_size=3, unique=True).map(
+    lambda ns: [Version(n, datetime(2024, 1, n, tzinfo=UTC)) for n in sorted(ns)]
+)
+papers = st.builds(
+    Paper,
+    id=st.sampled_from(["2401.00001", "2401.00002", "hep-th/9901001"]),
+    title=st.text(min_size=1, max_size=20),
+    abstract=st.text(max_size=30),
+    authors=st.lists(st.text(min_size=1, max_size=10), max_size=3),
+    categories=st.lists(st.sampled_from(["cs.CL", "cs.AI", "math.AP"]), max_size=2, unique=True),
+    versions=versions,
+    upvotes=st.none() | st.integers(0, 500),
+    first_seen=st.none() | st.dates(date(2020, 1, 1), date(2026, 1, 1)),
+    sources=st.lists(st.sampled_from(["corpus", "hf-daily", "arxiv-oai"]), max_size=2, unique=True),
+)
+
+
+@given(st.lists(papers | st.builds(Deleted, id=st.sampled_from(["2401.00001"])), max_size=8))
+def test_applying_the_same_batch_twice_changes_nothing(items: list[Paper | Deleted]) -> None:
+    written = {p.id: p for p in decide_batch({}, copy.deepcopy(items), TODAY)}
+    assert decide_batch(written, copy.deepcopy(items), TODAY) == []
+
+
+@given(papers)
+def test_merging_a_paper_with_itself_changes_nothing(paper: Paper) -> None:
+    stored = merge(None, paper, TODAY)
+    assert stored is not None
+    assert merge(stored, copy.deepcopy(paper), TODAY) is None
+
+
+def test_older_version_changes_no_metadata() -> None:
+    v2 = Paper(id="2401.00001", title="New", versions=[Version(2, None)])
+    v1 = Paper(id="2401.00001", title="Old", authors=["A"], versions=[Version(1, None)])
+    stored = merge(None, v2, TODAY)
+    assert stored is not None
+    merged = merge(stored, v1, TODAY)
+    assert merged is not None
+    assert merged.title == "New" and merged.authors == ["A"]  # gap filled, title kept
+
+
+def test_deletion_of_unknown_paper_is_a_no_op() -> None:
+    assert decide_batch({}, [Deleted("2401.00001")], TODAY) == []
