@@ -10,13 +10,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
     from paperwire.ingest import ImportReport
+    from paperwire.search.types import SearchResult
     from paperwire.service import Service
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="paperwire",
@@ -78,9 +81,13 @@ def import_(
         typer.Option("--format", "-f", help="Force a format instead of detecting it."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    no_index: Annotated[
+        bool, typer.Option("--no-index", help="Skip updating the search index afterwards.")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Import papers from any supported file; prints what was new, updated and skipped."""
+    """Import papers from any supported file; prints what was new, updated and skipped, then
+    brings the search index up to date."""
     from paperwire.sources import FORMATS
 
     if fmt is not None and fmt not in FORMATS:
@@ -89,6 +96,10 @@ def import_(
     with _Guard():
         service.init()
         report = _with_progress(lambda tick: service.import_files(paths, fmt=fmt, progress=tick))
+        if not no_index and (report.new or report.updated or report.deleted):
+            _counting_progress(
+                "indexing", service.index_pending(), lambda t: service.index(progress=t)
+            )
     _print_report(report, as_json)
     if report.read == 0 and report.problem_count > 0:
         raise typer.Exit(1)
@@ -101,6 +112,7 @@ def demo(config: ConfigOption = None) -> None:
     with _Guard():
         service.init()
         report = _with_progress(lambda tick: service.import_demo(progress=tick))
+        _counting_progress("indexing", service.index_pending(), lambda t: service.index(progress=t))
     _print_report(report, False)
 
 
@@ -226,6 +238,209 @@ def export(
             with output.open("w", encoding="utf-8") as out:
                 count = service.export(out)
     typer.echo(f"exported {count:,} papers", err=True)
+
+
+def _counting_progress(
+    label: str, total: int | None, run: Callable[[Callable[[int], None]], T]
+) -> T:
+    """Run a job with a progress bar (rate and ETA when the total is known) on a terminal."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task(label, total=total or None, rate="")
+
+        def tick(n: int) -> None:
+            progress.advance(task, n)
+            speed = progress.tasks[0].speed
+            progress.update(task, rate=f"{speed:,.1f}/s" if speed else "")
+
+        return run(tick)
+
+
+@app.command()
+def index(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Drop and rebuild the indexes.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Bring the search indexes up to date with the store (they are derived and rebuildable)."""
+    service = _service(config)
+    with _Guard():
+        pending = None if rebuild else service.index_pending()
+        report = _counting_progress(
+            "indexing", pending, lambda tick: service.index(rebuild=rebuild, progress=tick)
+        )
+    for message in report.messages:
+        typer.echo(message, err=True)
+    typer.echo(
+        f"{'rebuilt' if report.rebuilt else 'caught up'}: {report.lexical_applied:,} paper "
+        f"changes, {report.vectors_applied:,} vector changes"
+    )
+
+
+@app.command()
+def embed(
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Stop after this many papers (resume later).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Compute embeddings for papers that lack them (resumable: stop any time, run again)."""
+    service = _service(config)
+    with _Guard():
+        pending = service.embed_pending_count()
+        if limit is not None:
+            pending = min(pending, limit)
+        report = _counting_progress(
+            "embedding", pending, lambda tick: service.embed(progress=tick, limit=limit)
+        )
+    typer.echo(
+        f"embedded {report.embedded:,} papers ({report.seen:,} changes looked at, "
+        f"{report.removed:,} removed)"
+    )
+
+
+def _result_dict(result: SearchResult) -> dict[str, object]:
+    paper = result.paper
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "authors": paper.authors,
+        "categories": paper.categories,
+        "first_seen": paper.first_seen.isoformat() if paper.first_seen else None,
+        "upvotes": paper.upvotes,
+        "score": round(result.score, 6),
+        "snippet": result.snippet.text,
+        "highlights": result.snippet.highlights,
+        "lexical_rank": result.lexical_rank,
+        "semantic_rank": result.semantic_rank,
+    }
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", author:, cat:, since:, until:.')],
+    mode: Annotated[
+        str, typer.Option("--mode", "-m", help="hybrid, lexical or semantic.")
+    ] = "hybrid",
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many results.")] = 10,
+    sort: Annotated[str, typer.Option("--sort", help="relevance or date.")] = "relevance",
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Search the papers."""
+    service = _service(config)
+    with _Guard():
+        service.index()
+        response = service.search(query, mode=mode, limit=limit, sort=sort)
+    for warning in response.warnings:
+        typer.secho(f"note: {warning}", fg="yellow", err=True)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "query": response.query,
+                    "mode": response.mode,
+                    "total": response.total,
+                    "took_ms": round(response.took_ms, 2),
+                    "results": [_result_dict(r) for r in response.results],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not response.results:
+        typer.echo("no results; try fewer words, another spelling, or drop a filter")
+        return
+    for rank, result in enumerate(response.results, 1):
+        paper = result.paper
+        typer.secho(f"{rank:>2}. {paper.title}", bold=True)
+        meta = [
+            paper.id,
+            ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else ""),
+        ]
+        if paper.first_seen:
+            meta.append(paper.first_seen.isoformat())
+        typer.echo("    " + " · ".join(m for m in meta if m))
+        bold = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("**", "**")
+        typer.echo("    " + result.snippet.marked(*bold))
+    typer.echo(f"{response.total:,} matches · {response.took_ms:.0f} ms · {response.mode}")
+
+
+@app.command()
+def related(
+    paper_id: Annotated[str, typer.Argument(metavar="ID", help="arXiv id in any spelling.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many papers.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Papers related to one paper (nearest neighbours of its embedding)."""
+    service = _service(config)
+    with _Guard():
+        service.index()
+        results = service.related(paper_id, limit)
+    if as_json:
+        typer.echo(json.dumps([_result_dict(r) for r in results], indent=2, ensure_ascii=False))
+        return
+    for rank, result in enumerate(results, 1):
+        typer.echo(f"{rank:>2}. {result.paper.title} ({result.paper.id}, {result.score:.3f})")
+
+
+eval_app = typer.Typer(help="Measure search quality on a benchmark.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("beir")
+def eval_beir(
+    path: Annotated[Path, typer.Argument(help="Folder in BEIR layout (corpus.jsonl, ...).")],
+    split: Annotated[str, typer.Option("--split", help="qrels split to score.")] = "test",
+    mode: Annotated[
+        list[str] | None, typer.Option("--mode", "-m", help="Mode(s) to score (default: all).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Score lexical, semantic and hybrid search on a BEIR benchmark (e.g. SciFact)."""
+    from paperwire.search.engine import MODES
+
+    modes = mode or ["lexical", "semantic", "hybrid"]
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        _fail(f"unknown mode {unknown[0]!r}; use one of {', '.join(MODES)}", 2)
+    service = _service(config)
+    with _Guard():
+        scores = _counting_progress(
+            "embedding benchmark",
+            None,
+            lambda tick: service.evaluate_beir(path, split=split, modes=modes, progress=tick),
+        )
+    if as_json:
+        typer.echo(json.dumps({"benchmark": str(path), "split": split, "scores": scores}, indent=2))
+        return
+    typer.echo(f"{path} · split {split} · {int(next(iter(scores.values()))['queries'])} queries")
+    typer.echo(f"{'mode':<10}{'nDCG@10':>10}{'recall@100':>12}{'MRR@10':>10}")
+    for name, values in scores.items():
+        typer.echo(
+            f"{name:<10}{values['ndcg@10']:>10.4f}{values['recall@100']:>12.4f}{values['mrr@10']:>10.4f}"
+        )
 
 
 def main() -> None:

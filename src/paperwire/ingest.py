@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -220,9 +221,7 @@ def import_items(
         _resolve_titles(store, batch, report)
         ids = {item.id for item in batch}
         deletions = {item.id for item in batch if isinstance(item, Deleted)}
-        result = store.update_papers(
-            ids, lambda existing, batch=batch: decide_batch(existing, batch, day)
-        )
+        result = store.update_papers(ids, functools.partial(decide_batch, items=batch, today=day))
         report.new += len(result.new)
         changed = set(result.updated)
         report.deleted += len(changed & deletions)

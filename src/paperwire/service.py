@@ -7,10 +7,11 @@ so a one-shot command such as ``paperwire show`` starts fast.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from paperwire.errors import NotFoundError
 from paperwire.ids import is_derived, normalize_id
@@ -19,11 +20,149 @@ from paperwire.models import Paper
 from paperwire.settings import Settings
 from paperwire.store import Store
 
+if TYPE_CHECKING:
+    from paperwire.search.embedder import Embedder
+    from paperwire.search.engine import SearchEngine
+    from paperwire.search.indexer import EmbedReport, IndexReport
+    from paperwire.search.query import ParsedQuery
+    from paperwire.search.types import SearchResponse, SearchResult
+
+log = logging.getLogger(__name__)
+
 
 class Service:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
+        self._embedder: Embedder | None = None
+        self._embedder_error: str | None = None
+        self._engine: SearchEngine | None = None
+
+    # -- search --------------------------------------------------------------------------
+    def embedder(self) -> Embedder | None:
+        """The embedding model, loaded once per process; None (with a logged reason) when its
+        files are missing, so keyword search keeps working."""
+        if self._embedder is None and self._embedder_error is None:
+            from paperwire.search.embedder import Embedder
+
+            model_dir = Path(self.settings.model_dir) if self.settings.model_dir else None
+            try:
+                self._embedder = Embedder(model_dir)
+            except (OSError, ValueError, RuntimeError) as exc:
+                self._embedder_error = f"embedding model unavailable: {exc}"
+                log.warning(self._embedder_error)
+        return self._embedder
+
+    @property
+    def engine(self) -> SearchEngine:
+        if self._engine is None:
+            from paperwire.search.embedder import DIM
+            from paperwire.search.engine import SearchEngine
+            from paperwire.search.indexer import SearchIndex
+
+            embedder = self.embedder()
+            # Without a model the vector index stays empty and search is keyword-only.
+            model = embedder.name if embedder is not None else "no-model"
+            index = SearchIndex(
+                self.store, self.settings.index_dir, model, DIM, self.settings.hnsw_threshold
+            )
+            self._engine = SearchEngine(
+                self.store, index, self.embedder, self.settings.search_candidates
+            )
+        return self._engine
+
+    def index(self, *, rebuild: bool = False, progress: ProgressFn | None = None) -> IndexReport:
+        """Bring the search indexes up to date with the store (or rebuild them)."""
+        index = self.engine.index
+        report = index.rebuild(progress) if rebuild else index.catch_up(progress)
+        index.vectors.prepare()
+        return report
+
+    def index_pending(self) -> int:
+        return self.engine.index.pending()
+
+    def embed(self, *, progress: ProgressFn | None = None, limit: int | None = None) -> EmbedReport:
+        """Embed papers whose text changed since the last run (resumable), then update the
+        vector index."""
+        from paperwire.errors import PaperwireError
+        from paperwire.search.indexer import embed_pending
+
+        embedder = self.embedder()
+        if embedder is None:
+            raise PaperwireError(self._embedder_error or "embedding model unavailable")
+        report = embed_pending(
+            self.store,
+            embedder,
+            batch_size=self.settings.embed_batch_size,
+            progress=progress,
+            limit=limit,
+        )
+        self.index()
+        return report
+
+    def embed_pending_count(self) -> int:
+        embedder = self.embedder()
+        if embedder is None:
+            return 0
+        return self.store.count_changes_since(
+            self.store.get_counter(f"embed_cursor:{embedder.name}")
+        )
+
+    def search(
+        self,
+        query: str,
+        *,
+        mode: str = "hybrid",
+        limit: int = 20,
+        offset: int = 0,
+        sort: str = "relevance",
+    ) -> SearchResponse:
+        return self.engine.search(query, mode=mode, limit=limit, offset=offset, sort=sort)
+
+    def evaluate_beir(
+        self,
+        path: Path,
+        *,
+        split: str = "test",
+        modes: Iterable[str] = ("lexical", "semantic", "hybrid"),
+        progress: ProgressFn | None = None,
+    ) -> dict[str, dict[str, float]]:
+        """Load a BEIR benchmark into a throw-away store beside this one's settings, index and
+        embed it, and score each search mode (nDCG@10, recall@100, MRR@10)."""
+        import dataclasses
+        import tempfile
+
+        from paperwire.search import beir
+
+        benchmark = beir.load(path, split)
+        with tempfile.TemporaryDirectory(prefix="paperwire-eval-") as tmp:
+            settings = dataclasses.replace(self.settings, data_dir=Path(tmp), database_url="")
+            scratch = make_service(settings)
+            try:
+                scratch.init()
+                for start in range(0, len(benchmark.docs), 2000):
+                    chunk = benchmark.docs[start : start + 2000]
+                    scratch.store.update_papers([d.id for d in chunk], _write_all(chunk))
+                modes = list(modes)
+                if any(m != "lexical" for m in modes):
+                    scratch.embed(progress=progress)
+                else:
+                    scratch.index()
+                engine = scratch.engine
+
+                def ranking(mode: str) -> Callable[[ParsedQuery], list[str]]:
+                    def run(query: ParsedQuery) -> list[str]:
+                        results = engine.search(query, mode=mode, limit=100).results
+                        return [r.paper.id for r in results]
+
+                    return run
+
+                return {mode: beir.score(benchmark, ranking(mode)) for mode in modes}
+            finally:
+                scratch.close()
+
+    def related(self, paper_id: str, limit: int = 10) -> list[SearchResult]:
+        return self.engine.related(self.get_paper(paper_id), limit)
 
     def close(self) -> None:
         self.store.close()
@@ -76,6 +215,11 @@ class Service:
 
     def iter_papers(self) -> Iterator[Paper]:
         return (p for p in self.store.iter_papers() if not p.deleted)
+
+
+def _write_all(papers: list[Paper]) -> Callable[[dict[str, Paper]], list[Paper]]:
+    """A store ``decide`` function that writes the given papers as they are."""
+    return lambda _existing: papers
 
 
 def make_service(settings: Settings) -> Service:

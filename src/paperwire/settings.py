@@ -40,9 +40,30 @@ class Settings:
     import_batch_size: int = _setting(
         2000, "Papers written per transaction during an import (one batch is all or nothing)."
     )
+    hnsw_threshold: int = _setting(
+        20_000,
+        "Above this many embedded papers, semantic search uses an HNSW graph (usearch) "
+        "instead of an exact scan.",
+    )
+    search_candidates: int = _setting(
+        100, "Candidates taken from each engine (lexical, semantic) before fusing them."
+    )
+    embed_batch_size: int = _setting(
+        64, "Papers per batch in `paperwire embed` (each batch is stored in one transaction)."
+    )
+    model_dir: str = _setting(
+        "",
+        "Folder with the embedding model (model.onnx or model-int8.onnx and tokenizer.json). "
+        "Empty: the model bundled with paperwire.",
+    )
     new_window_days: int = _setting(
         3, "A paper first seen within this many days of the newest listing carries a 'new' badge."
     )
+
+    @property
+    def index_dir(self) -> Path:
+        """Derived search indexes; safe to delete (rebuilt from the store)."""
+        return self.data_dir / "index"
 
     @property
     def effective_database_url(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,22 +11,6 @@ from paperwire.models import Item, Paper, Problem
 from paperwire.sources import read_path
 
 ItemsOf = Callable[..., list[Item]]
-
-
-def shared_data_dir() -> Path:
-    override = os.environ.get("PAPERWIRE_SHARED_DATA")
-    if override:
-        return Path(override)
-    return Path(__file__).parents[2] / ".." / "shared" / "data"
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """``../shared/data`` next to the checkout (or $PAPERWIRE_SHARED_DATA); CI has it."""
-    path = shared_data_dir().resolve()
-    if not path.is_dir():
-        pytest.skip(f"shared test data not found at {path}; set PAPERWIRE_SHARED_DATA")
-    return path
 
 
 @pytest.fixture

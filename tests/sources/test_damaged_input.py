@@ -91,8 +91,9 @@ def test_jsonl_truncated_mid_record(
     path.write_bytes(b"\n".join(lines[:5]) + b"\n" + lines[5][: len(lines[5]) // 2])
     items = read(path)
     assert kinds(items) == "PPPPP!"
-    assert items[-1].where == "cut.jsonl:6"  # type: ignore[union-attr]
-    assert items[-1].reason.startswith("invalid JSON")  # type: ignore[union-attr]
+    last = items[-1]
+    assert isinstance(last, Problem) and last.where == "cut.jsonl:6"
+    assert last.reason.startswith("invalid JSON")
 
 
 def test_jsonl_bad_lines(jsonl: tuple[str, list[dict[str, Any]]], tmp_path: Path) -> None:
@@ -153,7 +154,7 @@ def split_records(data: bytes, tag: bytes) -> tuple[bytes, list[bytes], bytes]:
     starts = [m.start() for m in re.finditer(b"<" + tag + b">", data)]
     end_tag = b"</" + tag + b">"
     ends = [data.index(end_tag, start) + len(end_tag) for start in starts]
-    records = [data[s:e] for s, e in zip(starts, ends)]
+    records = [data[s:e] for s, e in zip(starts, ends, strict=True)]
     return data[: starts[0]], records, data[ends[-1] :]
 
 
@@ -291,8 +292,9 @@ def test_day_truncated_mid_record(day: list[dict[str, Any]], tmp_path: Path) -> 
     (tmp_path / "day.json").write_bytes(data[:start])
     items = read(tmp_path / "day.json")
     assert kinds(items) == "PPP!"
-    assert items[-1].where == "day.json record 4"  # type: ignore[union-attr]
-    assert items[-1].reason.startswith("invalid JSON at line ")  # type: ignore[union-attr]
+    last = items[-1]
+    assert isinstance(last, Problem) and last.where == "day.json record 4"
+    assert last.reason.startswith("invalid JSON at line ")
 
 
 def test_day_invalid_utf8_and_malformed(day: list[dict[str, Any]], tmp_path: Path) -> None:
@@ -307,9 +309,12 @@ def test_day_invalid_utf8_and_malformed(day: list[dict[str, Any]], tmp_path: Pat
     fifth_end = data.index(b'"id": "' + day[5]["paper"]["id"].encode())
     comma = data.rindex(b"},", 0, fifth_end)
     (tmp_path / "day.json").write_bytes(data[: comma + 1] + data[comma + 2 :])
+    bad_line = data.count(b"\n", 0, comma) + 2  # where the next record starts
     items = read(tmp_path / "day.json")
-    assert kinds(items) == "PPPPPP!"[:5] + "!"
-    assert items[-1].where == "day.json record 6"  # type: ignore[union-attr]
+    assert kinds(items) == "PPPPP!"
+    assert items[-1] == Problem(
+        "day.json record 6", f"invalid JSON at line {bad_line}: expected ',' or ']' after an item"
+    )
 
 
 def test_day_bad_records(day: list[dict[str, Any]], tmp_path: Path) -> None:

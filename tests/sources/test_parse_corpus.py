@@ -48,7 +48,9 @@ def test_first_lines_match_the_file(shared_data: Path, head: list[Paper]) -> Non
         raw = [json.loads(line) for line in itertools.islice(lines, FIRST)]
     assert [p.id for p in head] == [r["id"] for r in raw]
     assert all(p.sources == ["corpus"] for p in head)
-    assert all(p.first_seen == date.fromisoformat(r["first_seen"]) for p, r in zip(head, raw))
+    assert all(
+        p.first_seen == date.fromisoformat(r["first_seen"]) for p, r in zip(head, raw, strict=True)
+    )
     # Sorted by (first_seen, id), as the README says.
     keys = [(p.first_seen, p.id) for p in head]
     assert keys == sorted(keys)

@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 
 from paperwire.models import Paper, Version
-from paperwire.sources.common import split_authors
+from paperwire.sources.names import split_authors
 
 SNAPSHOT = "arxiv-snapshot/arxiv-metadata-oai-snapshot.head200.jsonl"
 PapersOf = Callable[..., list[Paper]]
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 @pytest.fixture

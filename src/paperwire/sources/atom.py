@@ -16,24 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
 
-from paperwire.models import Item, Paper, Problem, Version
-from paperwire.sources.common import (
-    RecordError,
-    arxiv_id,
-    first_doi,
-    guarded,
-    iso_datetime,
-    join_name,
-    json_loads,
-    peek,
-    required_text,
-    set_text,
-    text,
-)
+from paperwire.models import Item, Paper, Problem, Version, set_text
+from paperwire.sources.common import RecordError, guarded, json_loads
+from paperwire.sources.fields import arxiv_id, first_doi, iso_datetime, required_text, text
+from paperwire.sources.names import join_name
+from paperwire.sources.streams import peek
 from paperwire.sources.xmlutil import child, child_text, children, iter_elements, local
 
 FORMAT = "arxiv-atom"
-_WANTED = frozenset({"entry", "totalResults", "startIndex", "itemsPerPage"})
+_PAGING = {  # opensearch element -> AtomFeed field
+    "totalResults": "total_results",
+    "startIndex": "start_index",
+    "itemsPerPage": "items_per_page",
+}
+_WANTED = frozenset({"entry", *_PAGING})
+_BLANK = b"\xef\xbb\xbf \t\r\n"  # a BOM and whitespace before the first character
 
 
 @dataclass(slots=True)
@@ -52,7 +49,7 @@ class AtomFeed:
 def parse_atom(stream: BinaryIO, name: str) -> Iterator[Item]:
     """The ``arxiv-atom`` Parser: entries streamed one by one; a JSON wrapper is read whole."""
     head, stream = peek(stream, 256)
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    if head.lstrip(_BLANK).startswith(b"{"):
         yield from parse_atom_feed(stream.read(), name).items
     else:
         yield from _iter_feed(stream, name, AtomFeed())
@@ -60,9 +57,9 @@ def parse_atom(stream: BinaryIO, name: str) -> Iterator[Item]:
 
 def parse_atom_feed(data: bytes, name: str) -> AtomFeed:
     """Parse one whole response body (or recorded wrapper) for the API harvester."""
-    feed = AtomFeed()
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    if data.lstrip(_BLANK).startswith(b"{"):
         return _parse_recorded(data, name)
+    feed = AtomFeed()
     feed.items.extend(_iter_feed(io.BytesIO(data), name, feed))
     return feed
 
@@ -104,13 +101,6 @@ def _iter_feed(stream: BinaryIO, name: str, feed: AtomFeed) -> Iterator[Item]:
             yield Problem(where, f"arXiv API error: {message}")
         else:
             yield guarded(where, _entry, elem)
-
-
-_PAGING = {
-    "totalResults": "total_results",
-    "startIndex": "start_index",
-    "itemsPerPage": "items_per_page",
-}
 
 
 def _int_or_none(value: str | None) -> int | None:

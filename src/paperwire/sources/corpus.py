@@ -9,21 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from paperwire.models import Item, Paper
-from paperwire.sources.common import (
+from paperwire.models import Item, Paper, set_text
+from paperwire.sources.common import iter_json_lines
+from paperwire.sources.fields import (
     arxiv_id,
     integer,
-    inverted_name,
     iso_date,
     iso_datetime,
-    iter_json_lines,
     raw_text,
     required_text,
-    set_text,
-    split_authors,
     string_list,
     text,
 )
+from paperwire.sources.names import inverted_name, split_authors
 
 FORMAT = "corpus"
 

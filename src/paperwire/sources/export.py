@@ -11,14 +11,8 @@ from typing import Any, BinaryIO
 
 from paperwire.ids import is_derived
 from paperwire.models import Item, Paper, Version, paper_from_dict
-from paperwire.sources.common import (
-    RecordError,
-    arxiv_id,
-    as_utc,
-    iter_json_lines,
-    required_text,
-    string_list,
-)
+from paperwire.sources.common import RecordError, iter_json_lines
+from paperwire.sources.fields import arxiv_id, as_utc, required_text, string_list
 
 FORMAT = "paperwire"
 

@@ -19,9 +19,9 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, cast
 
 from paperwire.models import Item, Problem
-from paperwire.sources.common import peek
 from paperwire.sources.detect import HEAD_SIZE, detect_format
 from paperwire.sources.formats import FORMATS
+from paperwire.sources.streams import peek
 
 # What a folder walk reads; anything else (.xsd, .tsv, .md, ...) is not a data file.
 DATA_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson", ".xml", ".atom", ".txt"})

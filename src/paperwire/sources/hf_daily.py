@@ -15,18 +15,15 @@ import warnings
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from paperwire.models import Item, Paper, Problem
-from paperwire.sources.common import (
-    RecordError,
+from paperwire.models import Item, Paper, Problem, set_text
+from paperwire.sources.common import RecordError, guarded, json_loads
+from paperwire.sources.fields import (
     arxiv_id,
-    guarded,
     integer,
     iso_date,
     iso_datetime,
-    json_loads,
     raw_text,
     required_text,
-    set_text,
     string_list,
     text,
 )

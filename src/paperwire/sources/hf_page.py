@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from paperwire.ids import derived_id
-from paperwire.models import Item, Paper, Problem
-from paperwire.sources.common import guarded, set_text
+from paperwire.models import Item, Paper, Problem, set_text
+from paperwire.sources.common import guarded
 
 FORMAT = "hf-page"
 

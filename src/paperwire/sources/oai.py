@@ -15,23 +15,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from paperwire.models import Deleted, Item, Paper, Problem, Version
-from paperwire.sources.common import (
-    RecordError,
+from paperwire.models import Deleted, Item, Paper, Problem, Version, set_text
+from paperwire.sources.common import RecordError, guarded
+from paperwire.sources.fields import (
     arxiv_id,
     first_doi,
-    guarded,
-    inverted_name,
     iso_datetime,
-    join_name,
     required_text,
     rfc2822_datetime,
-    set_text,
-    split_authors,
     split_categories,
     text,
     version_number,
 )
+from paperwire.sources.names import inverted_name, join_name, split_authors
 from paperwire.sources.xmlutil import (
     child,
     child_text,
@@ -119,17 +115,9 @@ def _arxiv(meta: ET.Element, identifier: str | None) -> Paper:
     paper_id, _ = arxiv_id(child_text(meta, "id") or identifier)
     created = iso_datetime(child_text(meta, "created"), "created")
     paper = _paper(meta, paper_id)
-    paper.authors = [
-        name
-        for author in children(_authors_elem(meta), "author")
-        if (
-            name := join_name(
-                child_text(author, "forenames"),
-                child_text(author, "keyname"),
-                child_text(author, "suffix"),
-            )
-        )
-    ]
+    authors = child(meta, "authors")
+    names = [] if authors is None else [_author_name(a) for a in children(authors, "author")]
+    paper.authors = [name for name in names if name]
     paper.published = created
     # ``updated`` is the latest version's date; which version that is, this format does not say.
     paper.updated = iso_datetime(child_text(meta, "updated"), "updated") or created
@@ -137,9 +125,13 @@ def _arxiv(meta: ET.Element, identifier: str | None) -> Paper:
     return paper
 
 
-def _authors_elem(meta: ET.Element) -> ET.Element:
-    found = child(meta, "authors")
-    return found if found is not None else ET.Element("authors")
+def _author_name(author: ET.Element) -> str:
+    """``<keyname>W.</keyname><forenames>R.</forenames><suffix>IV</suffix>`` -> ``R. W. IV``."""
+    return join_name(
+        child_text(author, "forenames"),
+        child_text(author, "keyname"),
+        child_text(author, "suffix"),
+    )
 
 
 def _arxiv_raw(meta: ET.Element, identifier: str | None) -> Paper:
@@ -194,16 +186,17 @@ def _dc(meta: ET.Element, identifier: str | None) -> Paper:
     urls = [v.strip() for v in children_text(meta, "identifier")]
     abs_url = next((u for u in urls if "arxiv.org/abs/" in u), None)
     paper_id, _ = arxiv_id(abs_url or identifier)
+    # The abstract is one dc:description, the author's comment another, marked "Comment:".
     descriptions = [d for d in children_text(meta, "description") if d.strip()]
-    comments = [d for d in descriptions if d.strip().startswith(_COMMENT)]
-    abstracts = [d for d in descriptions if not d.strip().startswith(_COMMENT)]
+    comments = [d.strip()[len(_COMMENT) :] for d in descriptions if _is_comment(d)]
+    abstracts = [d for d in descriptions if not _is_comment(d)]
     dates = [iso_datetime(d, "date") for d in children_text(meta, "date")]
     others = [u for u in urls if u and u != abs_url]
     paper = Paper(
         id=paper_id,
         authors=[name for c in children_text(meta, "creator") if (name := inverted_name(c))],
         categories=[s.strip() for s in children_text(meta, "subject") if _CATEGORY.match(s)],
-        comment=comments[0].strip()[len(_COMMENT) :].strip() or None if comments else None,
+        comment=text(comments[0], "comment") if comments else None,
         doi=next((u[4:].strip() for u in others if u.lower().startswith("doi:")), None),
         # arXiv lists the journal reference as a further dc:identifier.
         journal_ref=next((u for u in others if not _is_link(u)), None),
@@ -219,6 +212,10 @@ def _dc(meta: ET.Element, identifier: str | None) -> Paper:
         abstract=abstracts[0] if abstracts else "",
     )
     return paper
+
+
+def _is_comment(description: str) -> bool:
+    return description.strip().startswith(_COMMENT)
 
 
 def _is_link(value: str) -> bool:

@@ -5,23 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from paperwire.models import Item, Paper, Version
-from paperwire.sources.common import (
-    RecordError,
+from paperwire.models import Item, Paper, Version, set_text
+from paperwire.sources.common import RecordError, iter_json_lines
+from paperwire.sources.fields import (
     arxiv_id,
     first_doi,
     iso_datetime,
-    iter_json_lines,
-    join_name,
     raw_text,
     required_text,
     rfc2822_datetime,
-    set_text,
-    split_authors,
     split_categories,
     text,
     version_number,
 )
+from paperwire.sources.names import join_name, split_authors
 
 FORMAT = "arxiv-snapshot"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,6 +197,134 @@ class Store:
         with self._connect() as conn:
             return _query_papers(conn, "seq > {p} ORDER BY seq LIMIT {p}", (seq, limit))
 
+    def count_changes_since(self, seq: int) -> int:
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import papers
+
+        with self._connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(papers).where(papers.c.seq > seq)
+                ).scalar_one()
+            )
+
+    # -- counters (cursors of background jobs) -------------------------------------------
+    def get_counter(self, name: str) -> int:
+        from sqlalchemy import select
+
+        from paperwire.store.schema import counters
+
+        with self._connect() as conn:
+            value = conn.execute(
+                select(counters.c.value).where(counters.c.name == name)
+            ).scalar_one_or_none()
+        return int(value or 0)
+
+    def set_counter(self, name: str, value: int) -> None:
+        from paperwire.store.schema import counters
+
+        with self._connect(write=True) as conn:
+            conn.execute(_upsert(conn, counters, "name"), [{"name": name, "value": value}])
+
+    # -- embeddings ----------------------------------------------------------------------
+    def embedding_hashes(self, model: str, ids: Collection[str]) -> dict[str, str]:
+        """``paper id -> text hash`` of the stored vectors (tombstones excluded)."""
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import embeddings as emb
+
+        found: dict[str, str] = {}
+        id_list = list(ids)
+        with self._connect() as conn:
+            for start in range(0, len(id_list), 900):
+                rows = conn.execute(
+                    select(emb.c.paper_id, emb.c.text_hash).where(
+                        emb.c.model == model,
+                        emb.c.paper_id.in_(id_list[start : start + 900]),
+                        func.length(emb.c.vector) > 0,
+                    )
+                )
+                found.update((pid, h) for pid, h in rows)
+        return found
+
+    def put_embeddings(
+        self,
+        model: str,
+        dim: int,
+        vectors: Sequence[tuple[str, str, bytes]],
+        removed: Collection[str] = (),
+        cursor: tuple[str, int] | None = None,
+    ) -> None:
+        """Store ``(paper id, text hash, float16 bytes)`` rows and tombstones (empty vectors)
+        for ``removed`` papers, each with a new embedding sequence number; and, in the same
+        transaction, advance the job ``cursor`` (counter name, value) so a killed job resumes
+        exactly after the last batch it stored."""
+        from sqlalchemy import update
+
+        from paperwire.store.schema import counters
+        from paperwire.store.schema import embeddings as emb
+
+        rows = [(pid, h, v) for pid, h, v in vectors] + [(pid, "", b"") for pid in removed]
+        with self._connect(write=True) as conn:
+            if rows:
+                top = conn.execute(
+                    update(counters)
+                    .where(counters.c.name == "embedding_seq")
+                    .values(value=counters.c.value + len(rows))
+                    .returning(counters.c.value)
+                ).scalar_one()
+                first = top - len(rows) + 1
+                conn.execute(
+                    _upsert(conn, emb, "paper_id", "model"),
+                    [
+                        {
+                            "paper_id": pid,
+                            "model": model,
+                            "dim": dim,
+                            "text_hash": h,
+                            "vector": v,
+                            "seq": first + i,
+                        }
+                        for i, (pid, h, v) in enumerate(rows)
+                    ],
+                )
+            if cursor is not None:
+                conn.execute(
+                    _upsert(conn, counters, "name"), [{"name": cursor[0], "value": cursor[1]}]
+                )
+
+    def embeddings_since(
+        self, model: str, seq: int, limit: int = 5000
+    ) -> list[tuple[str, bytes, int]]:
+        """``(paper id, vector bytes or b"" for a tombstone, seq)`` after ``seq``, in order."""
+        from sqlalchemy import select
+
+        from paperwire.store.schema import embeddings as emb
+
+        with self._connect() as conn:
+            rows = conn.execute(
+                select(emb.c.paper_id, emb.c.vector, emb.c.seq)
+                .where(emb.c.model == model, emb.c.seq > seq)
+                .order_by(emb.c.seq)
+                .limit(limit)
+            )
+            return [(pid, bytes(vec), int(s)) for pid, vec, s in rows]
+
+    def count_embeddings(self, model: str) -> int:
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import embeddings as emb
+
+        with self._connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(emb)
+                    .where(emb.c.model == model, func.length(emb.c.vector) > 0)
+                ).scalar_one()
+            )
+
     def stats(self) -> dict[str, Any]:
         from sqlalchemy import func, select
 
@@ -267,13 +395,15 @@ def _short(exc: Exception) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
-def _upsert(conn: Connection, table: Any) -> Any:
+def _upsert(conn: Connection, table: Any, *keys: str) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE every other column (both dialects)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
+    keys = keys or ("id",)
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
     stmt = dialect.insert(table)
-    columns = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "id"}
-    return stmt.on_conflict_do_update(index_elements=["id"], set_=columns)
+    columns = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=columns)
 
 
 def _create_engine(url: str) -> Engine:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -59,4 +60,18 @@ counters = Table(
     metadata,
     Column("name", String(40), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+# One vector per paper and model: float16, L2-normalised, computed from title + abstract.
+# ``text_hash`` says which text it was computed from, so a new version is re-embedded and an
+# unchanged paper never is; ``seq`` (counter "embedding_seq") lets vector indexes catch up.
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("paper_id", String(64), primary_key=True),
+    Column("model", String(80), primary_key=True),
+    Column("dim", Integer, nullable=False),
+    Column("text_hash", String(32), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Column("seq", BigInteger, nullable=False, index=True),
 )

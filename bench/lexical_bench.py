@@ -1,0 +1,1059 @@
+"""Lexical search engines for paperwire: tantivy (tantivy-py) vs SQLite FTS5, both BM25.
+
+Measures, in one run (DESIGN.md, "Lexical search"):
+
+1. index build on the 200k arXiv corpus (title, abstract, authors, categories): wall time, index
+   size on disk, peak RSS. Each build runs in a child process of this script, which reports its
+   own ``getrusage(RUSAGE_SELF).ru_maxrss`` (threads included) and its VmRSS just before the
+   build starts, so the engine's own memory is the difference;
+2. warm query latency on that index in this process: 200 deterministic queries, top 10 with ids,
+   OR and AND semantics, plus a Python full-scan baseline, two-thread throughput, snippets and
+   incremental updates;
+3. quality on SciFact (BEIR): field weights and tokenizer tuned on the train qrels only,
+   reported on the test qrels.
+
+Prints a Markdown report for docs/benchmarks.md and writes raw numbers to bench/out/lexical.json.
+
+    python bench/lexical_bench.py [--quick] [--runs 3] [--build-runs 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import importlib.metadata
+import itertools
+import json
+import math
+import os
+import platform
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+import tantivy
+
+from paperwire.search.metrics import mrr_at_k, ndcg_at_k, recall_at_k
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("PAPERWIRE_SHARED_DATA", REPO.parent / "shared" / "data"))
+CORPUS = DATA / "corpus" / "papers-200k.jsonl.gz"
+SCIFACT = DATA / "scifact"
+OUT_DIR = REPO / "bench" / "out"
+
+SEED = 20240601
+FIELDS = ("title", "abstract", "authors", "categories")
+# Fields analysed with the stemmer when the configuration stems; names are never stemmed.
+STEMMABLE = frozenset({"title", "abstract"})
+# Field weights that cannot be tuned on SciFact (it has no authors or categories).
+AUTHORS_BOOST = 1.0
+CATEGORIES_BOOST = 0.5
+TITLE_BOOSTS = (1.0, 1.5, 2.0, 3.0)
+TANTIVY_TOKENIZERS = ("default", "en_stem")
+FTS5_TOKENIZERS = ("unicode61", "porter unicode61")
+TANTIVY_HEAP = 128_000_000  # the writer's default; split between its threads
+
+Mode = str  # "or" | "and" | "or_nostop"
+
+
+# --------------------------------------------------------------------------- text analysis
+
+
+def _analyzer(*, stem: bool = False, stop: bool = False) -> tantivy.TextAnalyzer:
+    """The chain of tantivy's built-in "default" (and "en_stem") tokenizers, plus options."""
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+    )
+    if stop:
+        builder = builder.filter(tantivy.Filter.stopword("english"))
+    if stem:
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    return builder.build()
+
+
+PLAIN = _analyzer()
+STEMMER = _analyzer(stem=True)
+STOPPER = _analyzer(stop=True)
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(token: str) -> str:
+    out = STEMMER.analyze(token)
+    return out[0] if out else token
+
+
+@functools.lru_cache(maxsize=200_000)
+def is_stop(token: str) -> bool:
+    return not STOPPER.analyze(token)
+
+
+def terms(text: str, *, drop_stop: bool = False) -> tuple[str, ...]:
+    """Lowercased word tokens of a query, deduplicated in order; query syntax is never parsed."""
+    seen: dict[str, None] = {}
+    for tok in PLAIN.analyze(text):
+        if not (drop_stop and is_stop(tok)):
+            seen.setdefault(tok, None)
+    return tuple(seen)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    id: str
+    title: str
+    abstract: str
+    authors: str
+    categories: str
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def load_corpus(limit: int | None) -> list[Paper]:
+    papers = []
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
+        for line in itertools.islice(fh, limit):
+            row = json.loads(line)
+            papers.append(
+                Paper(
+                    id=row["id"],
+                    title=_clean(row.get("title")),
+                    abstract=_clean(row.get("abstract")),
+                    authors=", ".join(row.get("authors") or []),
+                    categories=" ".join(row.get("categories") or []),
+                )
+            )
+    return papers
+
+
+@dataclass(frozen=True)
+class BenchQuery:
+    kind: str  # "phrase" (2-4 title words), "word", "author", "quoted" (exact phrase)
+    text: str  # as a user would type it
+    tokens: tuple[str, ...]
+    tokens_nostop: tuple[str, ...]
+    quoted: bool = False
+
+
+def _word_ok(word: str) -> bool:
+    return len(word) >= 2 and word.isascii() and word.isalpha()
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip(".,:;()[]?!\"'") for w in text.split()]
+
+
+def make_queries(papers: Sequence[Paper], seed: int = SEED) -> list[BenchQuery]:
+    """200 queries drawn deterministically from the corpus."""
+    rng = random.Random(seed)
+    out: list[BenchQuery] = []
+
+    def add(kind: str, text: str, quoted: bool = False) -> None:
+        toks = tuple(PLAIN.analyze(text)) if quoted else terms(text)
+        nostop = toks if quoted else terms(text, drop_stop=True)
+        out.append(BenchQuery(kind, text, toks, nostop or toks, quoted))
+
+    def window(text: str, lengths: Sequence[int]) -> list[str] | None:
+        words = _words(text)
+        n = rng.choice(lengths)
+        if len(words) < n:
+            return None
+        start = rng.randrange(len(words) - n + 1)
+        chunk = words[start : start + n]
+        return chunk if all(_word_ok(w) for w in chunk) else None
+
+    plan = (("phrase", 130), ("word", 30), ("author", 20), ("quoted", 20))
+    for kind, count in plan:
+        made = 0
+        while made < count:
+            paper = papers[rng.randrange(len(papers))]
+            if kind == "phrase":
+                chunk = window(paper.title, (2, 3, 4))
+                if chunk:
+                    add(kind, " ".join(chunk))
+                    made += 1
+            elif kind == "word":
+                words = [w for w in _words(paper.title) if _word_ok(w) and len(w) >= 5]
+                if words:
+                    add(kind, rng.choice(words))
+                    made += 1
+            elif kind == "author":
+                names = [a.strip() for a in paper.authors.split(",") if a.strip()]
+                if names:
+                    parts = rng.choice(names).split()
+                    if len(parts) >= 2 and all(_word_ok(p) for p in parts):
+                        add(kind, " ".join(parts))
+                        made += 1
+            else:
+                chunk = window(paper.abstract, (2, 3))
+                if chunk:
+                    add(kind, '"' + " ".join(w.lower() for w in chunk) + '"', quoted=True)
+                    made += 1
+    return out
+
+
+# --------------------------------------------------------------------------- engines
+
+
+class Engine(Protocol):
+    name: str
+
+    def search(self, query: BenchQuery, mode: Mode, k: int) -> list[str]: ...
+
+
+def tantivy_schema(tokenizer: str, fields: Sequence[str]) -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    for name in fields:
+        builder.add_text_field(name, tokenizer_name=tokenizer if name in STEMMABLE else "default")
+    return builder.build()
+
+
+def tantivy_doc(paper: Paper) -> tantivy.Document:
+    return tantivy.Document(
+        id=paper.id,
+        title=paper.title,
+        abstract=paper.abstract,
+        authors=paper.authors,
+        categories=paper.categories,
+    )
+
+
+class TantivyEngine:
+    """Queries are built from terms with Query.term_query / boolean_query, never parsed."""
+
+    name = "tantivy"
+
+    def __init__(self, index: tantivy.Index, *, stemmed: bool, boosts: dict[str, float]) -> None:
+        self.index = index
+        self.schema = index.schema
+        self.stemmed = stemmed
+        self.boosts = boosts
+
+    def _token(self, field: str, tok: str) -> str:
+        return stem(tok) if self.stemmed and field in STEMMABLE else tok
+
+    def _boost(self, field: str, query: tantivy.Query) -> tantivy.Query:
+        boost = self.boosts[field]
+        return query if boost == 1.0 else tantivy.Query.boost_query(query, boost)
+
+    def _any_field(self, tok: str) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        should = tantivy.Occur.Should
+        return [
+            (should, self._boost(f, tantivy.Query.term_query(self.schema, f, self._token(f, tok))))
+            for f in self.boosts
+        ]
+
+    def build(self, query: BenchQuery, mode: Mode) -> tantivy.Query:
+        should = tantivy.Occur.Should
+        toks = query.tokens_nostop if mode == "or_nostop" else query.tokens
+        if query.quoted and len(toks) > 1:
+            phrases = [
+                (
+                    should,
+                    self._boost(
+                        f,
+                        tantivy.Query.phrase_query(
+                            self.schema, f, [self._token(f, t) for t in toks]
+                        ),
+                    ),
+                )
+                for f in ("title", "abstract")
+            ]
+            return tantivy.Query.boolean_query(phrases)
+        if mode == "and":
+            return tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, tantivy.Query.boolean_query(self._any_field(t)))
+                    for t in toks
+                ]
+            )
+        return tantivy.Query.boolean_query([c for t in toks for c in self._any_field(t)])
+
+    def search(self, query: BenchQuery, mode: Mode, k: int) -> list[str]:
+        if not query.tokens:
+            return []
+        searcher = self.index.searcher()
+        hits = searcher.search(self.build(query, mode), k, count=False).hits
+        return [searcher.doc(addr).get_first("id") for _, addr in hits]
+
+
+FTS5_SEARCH = (
+    "SELECT p.id FROM (SELECT rowid, rank FROM fts WHERE fts MATCH ? AND rank MATCH ? "
+    "ORDER BY rank LIMIT ?) AS r JOIN papers AS p ON p.rowid = r.rowid ORDER BY r.rank"
+)
+
+
+class Fts5Engine:
+    """External-content FTS5 table ``fts`` over ``papers``; every token is quoted."""
+
+    name = "FTS5"
+
+    def __init__(
+        self,
+        path: str,
+        columns: Sequence[str],
+        boosts: dict[str, float],
+        con: sqlite3.Connection | None = None,
+    ) -> None:
+        """``con``: one shared connection (an in-memory database); else one per thread."""
+        self.path = path
+        self.columns = tuple(columns)
+        self.rank = "bm25(" + ", ".join(repr(float(boosts[c])) for c in columns) + ")"
+        self._local = threading.local()
+        self._keep = con
+
+    @property
+    def con(self) -> sqlite3.Connection:
+        if self._keep is not None:
+            return self._keep
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(self.path)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            self._local.con = con
+        return con
+
+    @staticmethod
+    def match(query: BenchQuery, mode: Mode) -> str:
+        toks = query.tokens_nostop if mode == "or_nostop" else query.tokens
+        if query.quoted and len(toks) > 1:
+            return '{title abstract} : "' + " ".join(toks) + '"'
+        return (" AND " if mode == "and" else " OR ").join(f'"{t}"' for t in toks)
+
+    def search(self, query: BenchQuery, mode: Mode, k: int) -> list[str]:
+        if not query.tokens:
+            return []
+        rows = self.con.execute(FTS5_SEARCH, (self.match(query, mode), self.rank, k))
+        return [r[0] for r in rows]
+
+
+def fts5_create(con: sqlite3.Connection, tokenizer: str, columns: Sequence[str]) -> None:
+    cols = ", ".join(columns)
+    con.execute(f"CREATE TABLE papers(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, {cols})")
+    con.execute(
+        f"CREATE VIRTUAL TABLE fts USING fts5({cols}, content='papers', "
+        f"content_rowid='rowid', tokenize='{tokenizer}')"
+    )
+
+
+def fts5_index_bytes(con: sqlite3.Connection) -> int:
+    row = con.execute(
+        "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'fts!_%' ESCAPE '!'"
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+# --------------------------------------------------------------------------- measurement
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def median(values: Iterable[float]) -> float:
+    return statistics.median(list(values))
+
+
+def timed_ms(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter_ns()
+    fn()
+    return (time.perf_counter_ns() - start) / 1e6
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def vm_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# --------------------------------------------------------------------------- index builds
+
+
+def child_build(engine: str, path: Path, limit: int | None, tokenizer: str) -> dict[str, Any]:
+    """Runs in a child process: load the corpus, then build one index and measure it."""
+    papers = load_corpus(limit)
+    result: dict[str, Any] = {"engine": engine, "tokenizer": tokenizer, "docs": len(papers)}
+    if engine == "tantivy":
+        path.mkdir(parents=True, exist_ok=True)
+        index = tantivy.Index(tantivy_schema(tokenizer, FIELDS), path=str(path), reuse=False)
+        result["rss_before_mb"] = vm_rss_mb()
+        start = time.perf_counter()
+        writer = index.writer(heap_size=TANTIVY_HEAP, num_threads=0)
+        for paper in papers:
+            writer.add_document(tantivy_doc(paper))
+        writer.commit()
+        result["commit_s"] = time.perf_counter() - start
+        writer.wait_merging_threads()
+        result["build_s"] = time.perf_counter() - start
+        index.reload()
+        result["segments"] = index.searcher().num_segments
+        result["index_bytes"] = dir_bytes(path)
+    else:
+        con = sqlite3.connect(path)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        fts5_create(con, tokenizer, FIELDS)
+        with con:
+            con.executemany(
+                "INSERT INTO papers(id, title, abstract, authors, categories) VALUES (?,?,?,?,?)",
+                ((p.id, p.title, p.abstract, p.authors, p.categories) for p in papers),
+            )
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        del papers
+        result["rss_before_mb"] = vm_rss_mb()
+        start = time.perf_counter()
+        with con:
+            con.execute("INSERT INTO fts(fts) VALUES('rebuild')")
+        result["rebuild_s"] = time.perf_counter() - start
+        with con:
+            con.execute("INSERT INTO fts(fts) VALUES('optimize')")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        result["build_s"] = time.perf_counter() - start
+        result["index_bytes"] = fts5_index_bytes(con)
+        result["content_bytes"] = int(
+            con.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'papers'").fetchone()[0]
+        )
+        result["file_bytes"] = path.stat().st_size
+        con.close()
+    result["peak_rss_mb"] = peak_rss_mb()
+    result["engine_rss_mb"] = result["peak_rss_mb"] - result["rss_before_mb"]
+    return result
+
+
+def run_child_build(engine: str, path: Path, limit: int | None, tokenizer: str) -> dict[str, Any]:
+    args = [sys.executable, str(Path(__file__).resolve()), "--child", engine, "--path", str(path)]
+    args += ["--limit", str(limit or 0), "--tokenizer", tokenizer]
+    start = time.perf_counter()
+    proc = subprocess.run(args, check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_wall_s"] = time.perf_counter() - start
+    return result
+
+
+# --------------------------------------------------------------------------- SciFact
+
+
+def _jsonl(path: Path) -> Iterable[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _qrels(path: Path) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8") as fh:
+        next(fh)  # header
+        for line in fh:
+            qid, did, score = line.split()
+            out.setdefault(qid, {})[did] = int(score)
+    return out
+
+
+def evaluate(
+    engine: Engine, queries: dict[str, BenchQuery], qrels: dict[str, dict[str, int]]
+) -> dict[str, float]:
+    ndcg, rec, mrr = [], [], []
+    for qid, relevant in qrels.items():
+        ranking = engine.search(queries[qid], "or", 100)
+        ndcg.append(ndcg_at_k(ranking, relevant, 10))
+        rec.append(recall_at_k(ranking, relevant, 100))
+        mrr.append(mrr_at_k(ranking, relevant, 10))
+    return {
+        "ndcg@10": statistics.fmean(ndcg),
+        "recall@100": statistics.fmean(rec),
+        "mrr@10": statistics.fmean(mrr),
+        "queries": len(qrels),
+    }
+
+
+def scifact_bench() -> dict[str, Any]:
+    docs = [
+        Paper(d["_id"], _clean(d.get("title")), _clean(d.get("text")), "", "")
+        for d in _jsonl(SCIFACT / "corpus.jsonl")
+    ]
+    train = _qrels(SCIFACT / "qrels" / "train.tsv")
+    test = _qrels(SCIFACT / "qrels" / "test.tsv")
+    texts = {q["_id"]: q["text"] for q in _jsonl(SCIFACT / "queries.jsonl")}
+    variants: dict[bool, dict[str, BenchQuery]] = {}
+    for drop in (False, True):
+        variants[drop] = {}
+        for qid, text in texts.items():
+            toks = terms(text, drop_stop=drop)
+            variants[drop][qid] = BenchQuery("claim", text, toks, toks)
+
+    factories: list[tuple[str, str, Callable[[dict[str, float]], Engine]]] = []
+    for tok in TANTIVY_TOKENIZERS:
+        index = tantivy.Index(tantivy_schema(tok, ("title", "abstract")))
+        writer = index.writer(heap_size=64_000_000, num_threads=1)
+        for d in docs:
+            writer.add_document(tantivy.Document(id=d.id, title=d.title, abstract=d.abstract))
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+
+        def make_t(b: dict[str, float], ix: tantivy.Index = index, s: bool = tok != "default"):
+            return TantivyEngine(ix, stemmed=s, boosts=b)
+
+        factories.append(("tantivy", tok, make_t))
+    for tok in FTS5_TOKENIZERS:
+        con = sqlite3.connect(":memory:", check_same_thread=False)
+        fts5_create(con, tok, ("title", "abstract"))
+        with con:
+            con.executemany(
+                "INSERT INTO papers(id, title, abstract) VALUES (?,?,?)",
+                ((d.id, d.title, d.abstract) for d in docs),
+            )
+            con.execute("INSERT INTO fts(fts) VALUES('rebuild')")
+
+        def make_f(b: dict[str, float], c: sqlite3.Connection = con) -> Engine:
+            return Fts5Engine(":memory:", ("title", "abstract"), b, con=c)
+
+        factories.append(("FTS5", tok, make_f))
+
+    rows = []
+    for engine_name, tok, factory in factories:
+        for drop in (False, True):
+            grid = {}
+            for tb in TITLE_BOOSTS:
+                engine = factory({"title": tb, "abstract": 1.0})
+                grid[tb] = evaluate(engine, variants[drop], train)["ndcg@10"]
+            best = max(TITLE_BOOSTS, key=lambda b: (grid[b], -b))
+            engine = factory({"title": best, "abstract": 1.0})
+            rows.append(
+                {
+                    "engine": engine_name,
+                    "tokenizer": tok,
+                    "query_stopwords_removed": drop,
+                    "train_ndcg@10_by_title_boost": {str(b): v for b, v in grid.items()},
+                    "title_boost": best,
+                    "train_ndcg@10": grid[best],
+                    "test": evaluate(engine, variants[drop], test),
+                }
+            )
+    chosen = {}
+    for engine_name in ("tantivy", "FTS5"):
+        mine = [r for r in rows if r["engine"] == engine_name]
+        chosen[engine_name] = max(mine, key=lambda r: r["train_ndcg@10"])
+    return {
+        "docs": len(docs),
+        "train_queries": len(train),
+        "test_queries": len(test),
+        "rows": rows,
+        "chosen": chosen,
+    }
+
+
+# --------------------------------------------------------------------------- 200k corpus
+
+
+def latency_runs(
+    engines: Sequence[Engine], queries: Sequence[BenchQuery], modes: Sequence[Mode], runs: int
+) -> dict[str, dict[str, Any]]:
+    """Warm-up pass, then ``runs`` timed passes; engines interleaved within each pass."""
+    for engine in engines:
+        for mode in modes:
+            for q in queries:
+                engine.search(q, mode, 10)
+    per_run: dict[str, dict[str, list[list[float]]]] = {
+        e.name: {m: [] for m in modes} for e in engines
+    }
+    for _ in range(runs):
+        for mode in modes:
+            for engine in engines:
+                per_run[engine.name][mode].append(
+                    [timed_ms(lambda q=q, e=engine, m=mode: e.search(q, m, 10)) for q in queries]
+                )
+    out: dict[str, dict[str, Any]] = {}
+    for engine in engines:
+        out[engine.name] = {}
+        for mode in modes:
+            samples = per_run[engine.name][mode]
+            by_kind: dict[str, float] = {}
+            for kind in sorted({q.kind for q in queries}):
+                idx = [i for i, q in enumerate(queries) if q.kind == kind]
+                by_kind[kind] = median(percentile([s[i] for i in idx], 0.5) for s in samples)
+            out[engine.name][mode] = {
+                "p50_ms": median(percentile(s, 0.5) for s in samples),
+                "p95_ms": median(percentile(s, 0.95) for s in samples),
+                "mean_ms": median(statistics.fmean(s) for s in samples),
+                "p50_ms_by_kind": by_kind,
+                "p50_ms_per_run": [percentile(s, 0.5) for s in samples],
+                "p95_ms_per_run": [percentile(s, 0.95) for s in samples],
+            }
+    return out
+
+
+def overlap(a: Engine, b: Engine, queries: Sequence[BenchQuery], mode: Mode) -> dict[str, float]:
+    """How similar the two top-10 lists are (same hits, any order), and empty-result counts."""
+    shares, empty_a, empty_b = [], 0, 0
+    for q in queries:
+        ra, rb = a.search(q, mode, 10), b.search(q, mode, 10)
+        empty_a += not ra
+        empty_b += not rb
+        if ra or rb:
+            shares.append(len(set(ra) & set(rb)) / max(len(ra), len(rb)))
+    return {
+        "mean_top10_overlap": statistics.fmean(shares),
+        a.name + "_empty": empty_a,
+        b.name + "_empty": empty_b,
+    }
+
+
+def full_scan(papers: Sequence[Paper], queries: Sequence[BenchQuery], runs: int) -> dict[str, Any]:
+    """Python baseline: every lowercased title+abstract string, every term as a substring."""
+    haystack = [f"{p.title} {p.abstract}".lower() for p in papers]
+
+    def scan(tokens: tuple[str, ...]) -> list[str]:
+        hits = [i for i, s in enumerate(haystack) if all(t in s for t in tokens)]
+        return [papers[i].id for i in hits[:10]]
+
+    samples = [[timed_ms(lambda q=q: scan(q.tokens)) for q in queries] for _ in range(runs)]
+    return {
+        "queries": len(queries),
+        "p50_ms": median(percentile(s, 0.5) for s in samples),
+        "mean_ms": median(statistics.fmean(s) for s in samples),
+    }
+
+
+def throughput(engine: Engine, queries: Sequence[BenchQuery], threads: int, runs: int) -> float:
+    """Queries per second for OR queries spread over ``threads`` threads (median of runs)."""
+    qps = []
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda q: engine.search(q, "or", 10), queries))  # warm each thread
+        for _ in range(runs):
+            start = time.perf_counter()
+            list(pool.map(lambda q: engine.search(q, "or", 10), queries))
+            qps.append(len(queries) / (time.perf_counter() - start))
+    return median(qps)
+
+
+def snippet_latency(
+    t_engine: TantivyEngine,
+    f_engine: Fts5Engine,
+    abstracts: dict[str, str],
+    queries: Sequence[BenchQuery],
+    runs: int,
+) -> dict[str, float]:
+    """Top 10 (OR) with a highlighted abstract snippet for each hit."""
+
+    def with_tantivy(q: BenchQuery) -> list[str]:
+        searcher = t_engine.index.searcher()
+        query = t_engine.build(q, "or")
+        hits = searcher.search(query, 10, count=False).hits
+        gen = tantivy.SnippetGenerator.create(searcher, query, t_engine.schema, "abstract")
+        gen.set_max_num_chars(200)
+        out = []
+        for _, addr in hits:
+            pid = searcher.doc(addr).get_first("id")
+            # The text is not stored in the index: the snippet is made from the DB's copy.
+            doc = tantivy.Document(abstract=abstracts[pid])
+            out.append(gen.snippet_from_doc(doc).to_html())
+        return out
+
+    sql = (
+        "SELECT rowid, snippet(fts, 1, '<b>', '</b>', '…', 24) FROM fts "
+        "WHERE fts MATCH ? AND rank MATCH ? ORDER BY rank LIMIT 10"
+    )
+
+    def with_fts5(q: BenchQuery) -> list[str]:
+        con = f_engine.con
+        rows = con.execute(sql, (f_engine.match(q, "or"), f_engine.rank)).fetchall()
+        ids = dict(
+            con.execute(
+                f"SELECT rowid, id FROM papers WHERE rowid IN ({','.join('?' * len(rows))})",
+                [r[0] for r in rows],
+            ).fetchall()
+        )
+        return [f"{ids[r[0]]}: {r[1]}" for r in rows]
+
+    result = {}
+    for name, fn in (("tantivy", with_tantivy), ("FTS5", with_fts5)):
+        for q in queries:
+            fn(q)
+        samples = [[timed_ms(lambda q=q, f=fn: f(q)) for q in queries] for _ in range(runs)]
+        result[name + "_p50_ms"] = median(percentile(s, 0.5) for s in samples)
+        result[name + "_p95_ms"] = median(percentile(s, 0.95) for s in samples)
+    return result
+
+
+def update_bench(
+    t_engine: TantivyEngine, f_engine: Fts5Engine, papers: Sequence[Paper], runs: int
+) -> dict[str, Any]:
+    """Re-index existing papers (delete + add, then commit), as a new arXiv version would."""
+    rng = random.Random(SEED + 1)
+    singles = rng.sample(list(papers), 5)
+    batch = rng.sample(list(papers), 100)
+    out: dict[str, Any] = {}
+
+    index, schema = t_engine.index, t_engine.schema
+    writer = index.writer(heap_size=50_000_000, num_threads=1)
+    try:
+        index.writer(heap_size=50_000_000, num_threads=1)
+        out["tantivy_second_writer"] = "allowed"
+    except ValueError as exc:
+        out["tantivy_second_writer"] = str(exc).split(".")[0]
+
+    def t_update(items: Sequence[Paper]) -> None:
+        for p in items:
+            writer.delete_documents_by_term("id", p.id)
+            writer.add_document(tantivy_doc(p))
+        writer.commit()
+
+    out["tantivy_1doc_commit_ms"] = median(timed_ms(lambda p=p: t_update([p])) for p in singles)
+    out["tantivy_100doc_commit_ms"] = median(timed_ms(lambda: t_update(batch)) for _ in range(runs))
+    # Reload semantics: is a commit visible to a searcher taken right after it?
+    new = Paper("lexbench-new-doc", "zzyzxqv probe", "zzyzxqv", "", "")
+    probe = tantivy.Query.term_query(schema, "id", new.id)
+    before = index.searcher()
+    writer.add_document(tantivy_doc(new))
+    writer.commit()
+    out["tantivy_commit_visible_to_new_searcher"] = bool(index.searcher().search(probe, 1).hits)
+    out["tantivy_commit_visible_to_old_searcher"] = bool(before.search(probe, 1).hits)
+    index.reload()
+    out["tantivy_visible_after_reload"] = bool(index.searcher().search(probe, 1).hits)
+    writer.delete_documents_by_term("id", new.id)
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    out["tantivy_docs_after_updates"] = index.searcher().num_docs
+    out["tantivy_segments_after_updates"] = index.searcher().num_segments
+
+    con = f_engine.con
+    cols = ", ".join(FIELDS)
+
+    def f_update(items: Sequence[Paper]) -> None:
+        with con:
+            for p in items:
+                row = con.execute(
+                    f"SELECT rowid, {cols} FROM papers WHERE id = ?", (p.id,)
+                ).fetchone()
+                con.execute(
+                    f"INSERT INTO fts(fts, rowid, {cols}) VALUES('delete', ?, ?, ?, ?, ?)", row
+                )
+                values = (p.title, p.abstract, p.authors, p.categories)
+                con.execute(
+                    "UPDATE papers SET title=?, abstract=?, authors=?, categories=? WHERE rowid=?",
+                    (*values, row[0]),
+                )
+                con.execute(
+                    f"INSERT INTO fts(rowid, {cols}) VALUES(?, ?, ?, ?, ?)", (row[0], *values)
+                )
+
+    out["fts5_1doc_commit_ms"] = median(timed_ms(lambda p=p: f_update([p])) for p in singles)
+    out["fts5_100doc_commit_ms"] = median(timed_ms(lambda: f_update(batch)) for _ in range(runs))
+    out["fts5_integrity_ok"] = _fts5_integrity(con)
+    return out
+
+
+def _fts5_integrity(con: sqlite3.Connection) -> bool:
+    try:
+        con.execute("INSERT INTO fts(fts) VALUES('integrity-check')")
+        return True
+    except sqlite3.DatabaseError:
+        return False
+
+
+def corpus_bench(
+    limit: int | None, runs: int, build_runs: int, scifact: dict[str, Any], work: Path
+) -> dict[str, Any]:
+    t_cfg, f_cfg = scifact["chosen"]["tantivy"], scifact["chosen"]["FTS5"]
+    builds: dict[str, list[dict[str, Any]]] = {"tantivy": [], "FTS5": []}
+    for i in range(build_runs):
+        t_path, f_path = work / f"tantivy-{i}", work / f"fts5-{i}.db"
+        builds["tantivy"].append(run_child_build("tantivy", t_path, limit, t_cfg["tokenizer"]))
+        builds["FTS5"].append(run_child_build("fts5", f_path, limit, f_cfg["tokenizer"]))
+        if i + 1 < build_runs:
+            shutil.rmtree(t_path)
+            f_path.unlink()
+    last = build_runs - 1
+
+    papers = load_corpus(limit)
+    queries = make_queries(papers)
+    boosts_t = {
+        "title": t_cfg["title_boost"],
+        "abstract": 1.0,
+        "authors": AUTHORS_BOOST,
+        "categories": CATEGORIES_BOOST,
+    }
+    boosts_f = {**boosts_t, "title": f_cfg["title_boost"]}
+    index = tantivy.Index.open(str(work / f"tantivy-{last}"))
+    t_engine = TantivyEngine(index, stemmed=t_cfg["tokenizer"] != "default", boosts=boosts_t)
+    f_engine = Fts5Engine(str(work / f"fts5-{last}.db"), FIELDS, boosts_f)
+    engines: list[Engine] = [t_engine, f_engine]
+    assert index.searcher().num_docs == len(papers)
+
+    result: dict[str, Any] = {
+        "docs": len(papers),
+        "boosts": {"tantivy": boosts_t, "FTS5": boosts_f},
+        "builds": builds,
+        "queries": [asdict(q) for q in queries],
+    }
+    modes = ("or", "and", "or_nostop")
+    result["latency"] = latency_runs(engines, queries, modes, runs)
+    result["overlap"] = {m: overlap(t_engine, f_engine, queries, m) for m in ("or", "and")}
+    scan_queries = [q for q in queries if q.kind == "phrase"][:20]
+    scan = full_scan(papers, scan_queries, runs)
+    # The same 20 queries with AND semantics through each engine, for the ratio.
+    for engine in engines:
+        samples = [
+            [timed_ms(lambda q=q, e=engine: e.search(q, "and", 10)) for q in scan_queries]
+            for _ in range(runs)
+        ]
+        scan[engine.name + "_and_p50_ms"] = median(percentile(s, 0.5) for s in samples)
+    result["full_scan"] = scan
+    result["throughput_qps"] = {
+        e.name: {f"{n}_threads": throughput(e, queries, n, runs) for n in (1, 2)} for e in engines
+    }
+    abstracts = {p.id: p.abstract for p in papers}
+    result["snippets"] = snippet_latency(t_engine, f_engine, abstracts, queries[:50], runs)
+    result["updates"] = update_bench(t_engine, f_engine, papers, runs)
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:,.0f} MB"
+
+
+def _x(a: float, b: float) -> str:
+    return f"{a / b:.1f}×" if b else "n/a"
+
+
+def report(res: dict[str, Any]) -> str:
+    c, s = res["corpus"], res["scifact"]
+    lines = [
+        f"### Lexical search: tantivy vs SQLite FTS5 ({res['date']})",
+        "",
+        f"Machine: {res['machine']['cpu']}, nproc {res['machine']['nproc']}, "
+        f"Python {res['machine']['python']}, tantivy-py {res['machine']['tantivy']}, "
+        f"SQLite {res['machine']['sqlite']}. Corpus: {c['docs']:,} arXiv papers "
+        f"(title, abstract, authors, categories). Timings are medians of {res['runs']} runs "
+        f"unless stated; index builds: {res['build_runs']} run(s) per engine, each in its own "
+        "child process.",
+        "",
+        "**Index build**",
+        "",
+        "| engine | tokenizer | build | index on disk | peak RSS (engine's own) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, runs in c["builds"].items():
+        build = median(r["build_s"] for r in runs)
+        size = median(r["index_bytes"] for r in runs)
+        peak = median(r["peak_rss_mb"] for r in runs)
+        own = median(r["engine_rss_mb"] for r in runs)
+        lines.append(
+            f"| {name} | {runs[0]['tokenizer']} | {build:.1f} s | {_mb(size)} "
+            f"| {peak:,.0f} MB ({own:+,.0f} MB) |"
+        )
+    tb = median(r["build_s"] for r in c["builds"]["tantivy"])
+    fb = median(r["build_s"] for r in c["builds"]["FTS5"])
+    ts = median(r["index_bytes"] for r in c["builds"]["tantivy"])
+    fs = median(r["index_bytes"] for r in c["builds"]["FTS5"])
+    f0 = c["builds"]["FTS5"][-1]
+    t0 = c["builds"]["tantivy"][-1]
+    lines += [
+        f"| FTS5 / tantivy | | {_x(fb, tb)} | {_x(fs, ts)} | |",
+        "",
+        f"tantivy: writer heap {TANTIVY_HEAP // 1_000_000} MB, threads auto, one commit, "
+        f"then wait_merging_threads ({t0['segments']} segments); only the id is stored. "
+        "FTS5: external-content table over the papers table ('rebuild' "
+        f"{f0['rebuild_s']:.1f} s + 'optimize'); index = its shadow tables "
+        f"(the papers content table itself is {_mb(f0['content_bytes'])}). Peak RSS is the child's "
+        "ru_maxrss, which includes the corpus held in Python; the bracket is the rise over "
+        "VmRSS just before the build.",
+        "",
+        "**Query latency** (200 queries, warm, one process, top 10 with ids, ms)",
+        "",
+        "| engine | OR p50 | OR p95 | AND p50 | AND p95 | OR without stop words p50 | p95 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lat = c["latency"]
+    for name in ("tantivy", "FTS5"):
+        m = lat[name]
+        lines.append(
+            f"| {name} | {m['or']['p50_ms']:.2f} | {m['or']['p95_ms']:.2f} "
+            f"| {m['and']['p50_ms']:.2f} | {m['and']['p95_ms']:.2f} "
+            f"| {m['or_nostop']['p50_ms']:.2f} | {m['or_nostop']['p95_ms']:.2f} |"
+        )
+    t, f = lat["tantivy"], lat["FTS5"]
+    lines.append(
+        "| FTS5 / tantivy | "
+        + " | ".join(
+            _x(f[m][p], t[m][p]) for m in ("or", "and", "or_nostop") for p in ("p50_ms", "p95_ms")
+        )
+        + " |"
+    )
+    kinds = list(t["or"]["p50_ms_by_kind"])
+    counts = {k: sum(1 for q in c["queries"] if q["kind"] == k) for k in kinds}
+    lines += [
+        "",
+        "p50 by query kind (ms, OR / AND): "
+        + "; ".join(
+            f"{k} ({counts[k]}): tantivy {t['or']['p50_ms_by_kind'][k]:.2f} / "
+            f"{t['and']['p50_ms_by_kind'][k]:.2f}, FTS5 {f['or']['p50_ms_by_kind'][k]:.2f} / "
+            f"{f['and']['p50_ms_by_kind'][k]:.2f}"
+            for k in kinds
+        )
+        + ". Kinds: phrase = 2–4 consecutive title words; word = one title word; author = "
+        "a full author name; quoted = an exact 2–3 word phrase from an abstract (a phrase query "
+        "on title and abstract, the same in both modes).",
+        "",
+    ]
+    o = c["overlap"]
+    scan = c["full_scan"]
+    thr = c["throughput_qps"]
+    sn = c["snippets"]
+    up = c["updates"]
+    lines += [
+        f"Same top 10 (as sets) between the engines: OR {o['or']['mean_top10_overlap']:.0%}, "
+        f"AND {o['and']['mean_top10_overlap']:.0%}; AND queries with no hit: "
+        f"{o['and']['tantivy_empty']} (tantivy), {o['and']['FTS5_empty']} (FTS5).",
+        "",
+        f"Full scan baseline ({scan['queries']} title-phrase queries, Python substring test of "
+        f"every term in all {c['docs']:,} lowercased title+abstract strings): p50 "
+        f"{scan['p50_ms']:.0f} ms, i.e. {_x(scan['p50_ms'], scan['tantivy_and_p50_ms'])} "
+        f"tantivy AND ({scan['tantivy_and_p50_ms']:.2f} ms) and "
+        f"{_x(scan['p50_ms'], scan['FTS5_and_p50_ms'])} FTS5 AND "
+        f"({scan['FTS5_and_p50_ms']:.2f} ms) on the same queries.",
+        "",
+        "| | tantivy | FTS5 |",
+        "|---|---|---|",
+        f"| OR throughput, 1 thread | {thr['tantivy']['1_threads']:,.0f} q/s "
+        f"| {thr['FTS5']['1_threads']:,.0f} q/s |",
+        f"| OR throughput, 2 threads | {thr['tantivy']['2_threads']:,.0f} q/s "
+        f"| {thr['FTS5']['2_threads']:,.0f} q/s |",
+        f"| top 10 + abstract snippets, p50 / p95 (50 OR queries) "
+        f"| {sn['tantivy_p50_ms']:.2f} / {sn['tantivy_p95_ms']:.2f} ms "
+        f"| {sn['FTS5_p50_ms']:.2f} / {sn['FTS5_p95_ms']:.2f} ms |",
+        f"| re-index 1 paper + commit | {up['tantivy_1doc_commit_ms']:.1f} ms "
+        f"| {up['fts5_1doc_commit_ms']:.1f} ms |",
+        f"| re-index 100 papers + commit | {up['tantivy_100doc_commit_ms']:.1f} ms "
+        f"| {up['fts5_100doc_commit_ms']:.1f} ms |",
+        "",
+        "tantivy: a commit is seen by a searcher taken after it: "
+        f"{up['tantivy_commit_visible_to_new_searcher']} (without reload()), by one taken "
+        f"before it: {up['tantivy_commit_visible_to_old_searcher']}; a second IndexWriter on "
+        f'the same index: "{up["tantivy_second_writer"]}".',
+        "",
+        f"**Quality on SciFact** ({s['docs']:,} docs, title + text; OR over query tokens, "
+        f"top 100; title boost chosen on train ({s['train_queries']} queries) from "
+        f"{', '.join(map(str, TITLE_BOOSTS))}; test = {s['test_queries']} queries). "
+        "Reference: BM25 (Elasticsearch, BEIR paper) nDCG@10 = 0.665.",
+        "",
+        "| engine | tokenizer | query stop words | title boost | train nDCG@10 "
+        "| test nDCG@10 | test R@100 | test MRR@10 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in s["rows"]:
+        chosen = r is s["chosen"][r["engine"]] or r == s["chosen"][r["engine"]]
+        mark = "**" if chosen else ""
+        lines.append(
+            f"| {mark}{r['engine']}{mark} | {r['tokenizer']} "
+            f"| {'removed' if r['query_stopwords_removed'] else 'kept'} | {r['title_boost']:g} "
+            f"| {r['train_ndcg@10']:.3f} | {mark}{r['test']['ndcg@10']:.3f}{mark} "
+            f"| {r['test']['recall@100']:.3f} | {r['test']['mrr@10']:.3f} |"
+        )
+    lines += [
+        "",
+        "Bold: the configuration each engine's train split chose (used for the 200k index). "
+        "Neither engine drops stop words by default (tantivy's default/en_stem tokenizers and "
+        "FTS5's unicode61/porter have no stop list); 'removed' drops tantivy's English stop "
+        "list from the query only.",
+    ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="20k-paper slice (smoke test)")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per measurement")
+    parser.add_argument("--build-runs", type=int, default=1, help="index builds per engine")
+    parser.add_argument("--child", choices=("tantivy", "fts5"), help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    parser.add_argument("--limit", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--tokenizer", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        result = child_build(args.child, Path(args.path), args.limit or None, args.tokenizer)
+        print(json.dumps(result))
+        return
+
+    limit = 20_000 if args.quick else None
+    started = time.perf_counter()
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    res: dict[str, Any] = {
+        "date": date.today().isoformat(),
+        "machine": {
+            "nproc": os.cpu_count(),
+            "cpu": cpu,
+            "python": platform.python_version(),
+            "tantivy": importlib.metadata.version("tantivy"),
+            "sqlite": sqlite3.sqlite_version,
+        },
+        "quick": args.quick,
+        "runs": args.runs,
+        "build_runs": args.build_runs,
+    }
+    print("SciFact ...", file=sys.stderr, flush=True)
+    res["scifact"] = scifact_bench()
+    print(f"200k corpus ... ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+    work = Path(tempfile.mkdtemp(prefix="lexical-bench-"))
+    try:
+        res["corpus"] = corpus_bench(limit, args.runs, args.build_runs, res["scifact"], work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    res["total_s"] = time.perf_counter() - started
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUT_DIR / "lexical.json").write_text(json.dumps(res, indent=2))
+    text = report(res)
+    (OUT_DIR / "lexical.md").write_text(text + "\n")
+    print(text)
+    print(f"\n(total {res['total_s']:.0f} s)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""Sentence embeddings with all-MiniLM-L6-v2 on onnxruntime (DESIGN.md, "Semantic search").
+
+The model ships inside the package (``search/model/``: ``model.onnx``, ``tokenizer.json``,
+``NOTICE``), produced by ``scripts/export_onnx.py``; nothing is downloaded at run time. The ONNX
+graph returns the token embeddings (``last_hidden_state``); mean pooling over real tokens and L2
+normalisation happen here in numpy, exactly as sentence-transformers' ``Pooling`` (mean) and
+``Normalize`` modules do, so the vectors match sentence-transformers' to about 1e-6 (fp32 graph).
+
+Only numpy, onnxruntime and tokenizers are imported at module level: importing this module is
+cheap and loads nothing; constructing an :class:`Embedder` loads the tokenizer and the session,
+which should happen once per process (``make_service``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+from tokenizers import Encoding, Tokenizer
+
+__all__ = ["DIM", "MAX_TOKENS", "Embedder", "default_model_dir"]
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+DIM = 384
+# sentence-transformers' max_seq_length for all-MiniLM-L6-v2 (sentence_bert_config.json); the
+# model was trained on at most 128 tokens, but 256 is what sentence-transformers feeds it, and
+# matching it keeps our vectors interchangeable with theirs.
+MAX_TOKENS = 256
+# Keys written into the ONNX file's metadata by scripts/export_onnx.py.
+META_NAME = "paperwire.model_name"
+META_DIM = "paperwire.dim"
+META_MAX_TOKENS = "paperwire.max_tokens"
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+
+def default_model_dir() -> Path:
+    """The folder holding the model shipped inside the package."""
+    return Path(__file__).resolve().parent / "model"
+
+
+def _all_cores() -> int:
+    # os.cpu_count() counts the host's cores even when this process is pinned to fewer (taskset,
+    # cgroup cpusets in containers); oversubscribed ORT threads then fight each other.
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def _default_providers() -> list[str]:
+    available = ort.get_available_providers()
+    if "CUDAExecutionProvider" in available:
+        # Bulk embedding of a whole archive belongs on a GPU when there is one; ORT falls back
+        # to the CPU provider for any node CUDA cannot run.
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
+class Embedder:
+    """all-MiniLM-L6-v2 sentence embeddings: 384 float32 values, L2-normalised.
+
+    ``name`` identifies the vectors (model and precision); store it next to every vector and
+    re-embed when it changes.
+    """
+
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        *,
+        threads: int | None = None,
+        providers: list[str] | None = None,
+    ) -> None:
+        model_dir = default_model_dir() if model_dir is None else Path(model_dir)
+        model_path = model_dir / MODEL_FILE
+        tokenizer_path = model_dir / TOKENIZER_FILE
+        for path in (model_path, tokenizer_path):
+            if not path.is_file():
+                raise FileNotFoundError(
+                    f"embedding model file missing: {path} (run scripts/export_onnx.py)"
+                )
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        # The tokenizer.json shipped with the model truncates at 128 and pads every input to a
+        # fixed 128: override both. Truncate like sentence-transformers (256 including [CLS]
+        # and [SEP]) and pad per batch ourselves, only to that batch's longest item.
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._tokenizer.no_padding()
+        self._pad_id = self._tokenizer.token_to_id("[PAD]") or 0
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads if threads is not None else _all_cores()
+        # One graph, run sequentially: parallelism comes from inside the operators.
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        self._session = ort.InferenceSession(
+            str(model_path),
+            sess_options=options,
+            providers=providers if providers is not None else _default_providers(),
+        )
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        self._output_name = self._session.get_outputs()[0].name
+
+        meta = self._session.get_modelmeta().custom_metadata_map
+        if META_NAME not in meta:
+            raise ValueError(
+                f"{model_path} carries no '{META_NAME}' metadata; export it with "
+                "scripts/export_onnx.py so the vectors are labelled with what made them"
+            )
+        self._name = meta[META_NAME]
+        if int(meta.get(META_DIM, DIM)) != DIM or int(meta.get(META_MAX_TOKENS, MAX_TOKENS)) != (
+            MAX_TOKENS
+        ):
+            raise ValueError(f"{model_path} was exported for another dimension or length")
+
+    @property
+    def name(self) -> str:
+        """Model and precision, e.g. ``all-MiniLM-L6-v2-int8``; changes whenever vectors would."""
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        return DIM
+
+    @property
+    def max_tokens(self) -> int:
+        return MAX_TOKENS
+
+    @property
+    def providers(self) -> list[str]:
+        """The execution providers the session actually uses, best first."""
+        return list(self._session.get_providers())
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> FloatArray:
+        """Embed ``texts``; row ``i`` is the unit vector of ``texts[i]`` (shape ``(n, dim)``)."""
+        if isinstance(texts, str):
+            # A bare string is a Sequence[str] of characters: almost certainly a mistake.
+            raise TypeError("embed() takes a sequence of texts; use embed_query() for one text")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        out = np.empty((len(texts), DIM), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts))
+        # Batch by length: neighbours in length order share a batch, so padding (wasted
+        # attention and matmul work) is small; a stable sort keeps the result deterministic.
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            out[rows] = self._embed_batch([encodings[i] for i in rows])
+        return out
+
+    def embed_query(self, text: str) -> FloatArray:
+        """Embed one text; shape ``(dim,)``."""
+        return self.embed([text])[0]
+
+    def _embed_batch(self, encodings: list[Encoding]) -> FloatArray:
+        width = max(len(e.ids) for e in encodings)
+        ids: IntArray = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
+        types: IntArray = np.zeros((len(encodings), width), dtype=np.int64)
+        mask: IntArray = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, enc in enumerate(encodings):
+            n = len(enc.ids)
+            ids[row, :n] = enc.ids
+            types[row, :n] = enc.type_ids
+            mask[row, :n] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        # Some exports drop token_type_ids when it is constant; feed only what the graph takes.
+        feeds = {k: v for k, v in feeds.items() if k in self._input_names}
+        hidden = np.asarray(self._session.run([self._output_name], feeds)[0], dtype=np.float32)
+        # Mean over real tokens only (sentence-transformers' Pooling, mean mode): mask @ hidden.
+        weights = mask.astype(np.float32)
+        summed = np.matmul(weights[:, None, :], hidden)[:, 0, :]
+        counts = np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
+        pooled = summed / counts
+        # torch.nn.functional.normalize: x / max(||x||, 1e-12).
+        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return (pooled / norms).astype(np.float32, copy=False)

@@ -1,0 +1,189 @@
+"""Lexical, semantic and hybrid search, and related papers: the one implementation that the
+service exposes to the CLI, the web site and the digests.
+
+Hybrid = reciprocal rank fusion (k = 60) of the lexical and semantic candidate lists; filters
+(author, category, dates) are applied inside both engines, so a restrictive filter still fills
+the page. Every result is checked against the store before it is returned, so a paper deleted
+since the indexes were last caught up is never shown.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from paperwire.models import Paper
+from paperwire.search.indexer import SearchIndex, embedding_text
+from paperwire.search.query import InvalidQueryError, ParsedQuery, parse_query
+from paperwire.search.types import Hit, SearchResponse, SearchResult, Snippet
+
+if TYPE_CHECKING:
+    from paperwire.search.embedder import Embedder
+    from paperwire.store import Store
+
+MODES = ("hybrid", "lexical", "semantic")
+SORTS = ("relevance", "date")
+RRF_K = 60
+MAX_LIMIT = 1000
+_SNIPPET_CHARS = 240
+
+
+def rrf(rankings: list[list[Hit]], k: int = RRF_K) -> list[Hit]:
+    """Reciprocal rank fusion: score(d) = sum over lists of 1 / (k + rank), rank from 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, 1):
+            scores[hit.id] = scores.get(hit.id, 0.0) + 1.0 / (k + rank)
+    return [Hit(i, s) for i, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def lead_snippet(paper: Paper) -> Snippet:
+    text = paper.abstract
+    if len(text) > _SNIPPET_CHARS:
+        cut = text.rfind(" ", 0, _SNIPPET_CHARS)
+        text = text[: cut if cut > 0 else _SNIPPET_CHARS] + " …"
+    return Snippet(text)
+
+
+class SearchEngine:
+    def __init__(
+        self,
+        store: Store,
+        index: SearchIndex,
+        embedder: Callable[[], Embedder | None],
+        candidates: int = 100,
+    ) -> None:
+        self.store = store
+        self.index = index
+        self._embedder = embedder
+        self.candidates = candidates
+        self._embed_query = lru_cache(maxsize=1024)(self._embed_query_uncached)
+
+    def _embed_query_uncached(self, text: str) -> np.ndarray | None:
+        embedder = self._embedder()
+        return None if embedder is None else embedder.embed_query(text)
+
+    def semantic_available(self) -> bool:
+        return self.index.vectors.size > 0 and self._embedder() is not None
+
+    # -- search --------------------------------------------------------------------------
+    def search(
+        self,
+        text: str | ParsedQuery,
+        *,
+        mode: str = "hybrid",
+        limit: int = 20,
+        offset: int = 0,
+        sort: str = "relevance",
+    ) -> SearchResponse:
+        started = time.perf_counter()
+        if mode not in MODES:
+            raise InvalidQueryError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        if sort not in SORTS:
+            raise InvalidQueryError(f"unknown sort {sort!r}; use relevance or date")
+        limit = max(1, min(limit, MAX_LIMIT))
+        query = text if isinstance(text, ParsedQuery) else parse_query(text)
+        raw = text if isinstance(text, str) else query.text
+        if query.is_empty:
+            raise InvalidQueryError(
+                "the query has nothing to search for: type some words, or a filter such as "
+                'cat:cs.CL or author:"Yann LeCun"'
+            )
+        warnings = list(query.warnings)
+        wanted = max(self.candidates, offset + limit)
+        lexical: list[Hit] = []
+        semantic: list[Hit] = []
+        total = 0
+        if mode != "semantic" or not query.has_text:
+            lexical, total = self.index.lexical.search(
+                query, wanted, by_date=sort == "date" or not query.has_text
+            )
+        if mode != "lexical" and query.has_text:
+            if self.semantic_available():
+                semantic = self._semantic(query, wanted)
+            elif mode == "semantic":
+                warnings.append(
+                    "no papers are embedded yet (run `paperwire embed`); "
+                    "showing keyword matches instead"
+                )
+                lexical, total = self.index.lexical.search(query, wanted)
+        if mode == "hybrid" and semantic and lexical:
+            fused = rrf([lexical, semantic])
+        else:
+            fused = semantic if (mode == "semantic" and semantic) else (lexical or semantic)
+        total = max(total, len(fused))
+        results = self._materialise(query, fused, lexical, semantic, sort)
+        page = results[offset : offset + limit]
+        self._add_snippets(query, page)
+        coverage = self.index.vectors.size / max(1, self.index.lexical.num_docs())
+        return SearchResponse(
+            query=raw,
+            mode=mode,
+            results=page,
+            total=total,
+            took_ms=(time.perf_counter() - started) * 1000,
+            warnings=warnings,
+            semantic_coverage=min(1.0, coverage),
+        )
+
+    def _semantic(self, query: ParsedQuery, wanted: int) -> list[Hit]:
+        vector = self._embed_query(query.text)
+        if vector is None:
+            return []
+        allowed = None
+        if query.has_filters:
+            allowed = self.index.lexical.filter_ids(query, self.index.lexical.num_docs() or 1)
+        return self.index.vectors.search(vector, wanted, allowed=allowed)
+
+    def _materialise(
+        self,
+        query: ParsedQuery,
+        fused: list[Hit],
+        lexical: list[Hit],
+        semantic: list[Hit],
+        sort: str,
+    ) -> list[SearchResult]:
+        papers = self.store.get_papers([h.id for h in fused])
+        lex_rank = {h.id: r for r, h in enumerate(lexical, 1)}
+        sem_rank = {h.id: r for r, h in enumerate(semantic, 1)}
+        results = [
+            SearchResult(papers[h.id], h.score, Snippet(""), lex_rank.get(h.id), sem_rank.get(h.id))
+            for h in fused
+            if h.id in papers and not papers[h.id].deleted
+        ]
+        if sort == "date":
+            results.sort(key=lambda r: (r.paper.first_seen or date.min, r.paper.id), reverse=True)
+        return results
+
+    def _add_snippets(self, query: ParsedQuery, page: list[SearchResult]) -> None:
+        marked = self.index.lexical.snippets(query, [r.paper.id for r in page])
+        for result in page:
+            result.snippet = marked.get(result.paper.id) or lead_snippet(result.paper)
+
+    # -- related -------------------------------------------------------------------------
+    def related(self, paper: Paper, limit: int = 10) -> list[SearchResult]:
+        """Nearest neighbours of a paper's embedding (itself and same-title copies excluded);
+        keyword similarity on its title when nothing is embedded."""
+        vector = self.index.vectors.vector_of(paper.id)
+        if vector is None and self._embedder() is not None and self.index.vectors.size:
+            vector = self._embed_query(embedding_text(paper))
+        if vector is not None:
+            hits = self.index.vectors.search(vector, limit + 5, exclude={paper.id})
+        else:
+            words = ParsedQuery(terms=parse_query(paper.title).terms)
+            hits = [h for h in self.index.lexical.search(words, limit + 5)[0] if h.id != paper.id]
+        papers = self.store.get_papers([h.id for h in hits])
+        same_title = paper.title.casefold()
+        results = [
+            SearchResult(papers[h.id], h.score, lead_snippet(papers[h.id]))
+            for h in hits
+            if h.id in papers
+            and not papers[h.id].deleted
+            and papers[h.id].title.casefold() != same_title
+        ]
+        return results[:limit]

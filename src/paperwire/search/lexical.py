@@ -1,0 +1,230 @@
+"""BM25 over title, abstract, authors and categories with tantivy (see docs/benchmarks.md for
+the comparison with SQLite FTS5 that chose it).
+
+User queries never reach tantivy's query parser: ``ParsedQuery`` words are analysed with the
+same analyzers as the fields and turned into term, phrase and range queries, so no input can
+be a syntax error.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+
+import tantivy
+
+from paperwire.models import Paper
+from paperwire.search.query import ParsedQuery
+from paperwire.search.types import Hit, Snippet
+
+# Field weights (BM25 scores per field are multiplied by these, then summed over fields).
+FIELD_BOOSTS = {"title": 2.0, "abstract": 1.0, "authors": 1.0, "categories": 0.5}
+_EPOCH = date(1970, 1, 1)
+_SNIPPET_CHARS = 240
+
+
+def _day(d: date | None) -> int:
+    return (d - _EPOCH).days if d else 0
+
+
+def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(
+        tantivy.Filter.remove_long(40)
+    )
+    builder = builder.filter(tantivy.Filter.lowercase())
+    if stem:
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    return builder.build()
+
+
+class CorruptIndexError(Exception):
+    """The index folder exists but cannot be opened; the caller rebuilds it."""
+
+
+class LexicalIndex:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
+        builder.add_text_field("abstract", stored=True, tokenizer_name="en_stem")
+        builder.add_text_field("authors", tokenizer_name="default")
+        builder.add_text_field("categories", tokenizer_name="raw")
+        builder.add_integer_field("day", indexed=True, fast=True)
+        self.schema = builder.build()
+        self._stem = _analyzer(stem=True)
+        self._plain = _analyzer(stem=False)
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        except ValueError as exc:
+            raise CorruptIndexError(f"lexical index at {path} cannot be opened: {exc}") from exc
+        self._writer: tantivy.IndexWriter | None = None
+
+    @staticmethod
+    def destroy(path: Path) -> None:
+        shutil.rmtree(path, ignore_errors=True)
+
+    # -- writing -------------------------------------------------------------------------
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self.index.writer(heap_size=128_000_000, num_threads=1)
+        return self._writer
+
+    def apply(self, upserts: Iterable[Paper], deletes: Iterable[str]) -> None:
+        """Stage changes; ``commit`` makes them visible. Re-applying is harmless."""
+        writer = self._get_writer()
+        for paper_id in deletes:
+            writer.delete_documents_by_term("id", paper_id)
+        for paper in upserts:
+            writer.delete_documents_by_term("id", paper.id)
+            doc = tantivy.Document()
+            doc.add_text("id", paper.id)
+            doc.add_text("title", paper.title)
+            doc.add_text("abstract", paper.abstract)
+            for author in paper.authors:
+                doc.add_text("authors", author)
+            for category in paper.categories:
+                doc.add_text("categories", category.lower())
+            doc.add_integer("day", _day(paper.first_seen))
+            writer.add_document(doc)
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self._writer.wait_merging_threads()
+            self._writer = None
+        self.index.reload()
+
+    def clear(self) -> None:
+        writer = self._get_writer()
+        writer.delete_all_documents()
+
+    def num_docs(self) -> int:
+        return int(self.index.searcher().num_docs)
+
+    # -- searching -----------------------------------------------------------------------
+    def _terms(self, text: str, stem: bool) -> list[str | tuple[int, str]]:
+        """The distinct tokens of ``text`` as the field's analyzer makes them."""
+        analyzer = self._stem if stem else self._plain
+        return list(dict.fromkeys(analyzer.analyze(text)))
+
+    def build_query(self, query: ParsedQuery, *, text: bool = True) -> tantivy.Query:
+        occur = tantivy.Occur
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        if text:
+            for word in query.terms:
+                per_field = []
+                for name, stem in (("title", True), ("abstract", True), ("authors", False)):
+                    for token in self._terms(word, stem):
+                        per_field.append(self._boosted(name, str(token)))
+                per_field.append(self._boosted("categories", word.lower()))
+                clauses.append(
+                    (
+                        occur.Should,
+                        tantivy.Query.boolean_query([(occur.Should, q) for q in per_field]),
+                    )
+                )
+            for phrase in query.phrases:
+                options = []
+                for name in ("title", "abstract"):
+                    tokens = self._terms(phrase, stem=True)
+                    if len(tokens) > 1:
+                        options.append(tantivy.Query.phrase_query(self.schema, name, tokens))
+                    elif tokens:
+                        options.append(self._boosted(name, str(tokens[0])))
+                if options:
+                    clauses.append(
+                        (
+                            occur.Must,
+                            tantivy.Query.boolean_query([(occur.Should, q) for q in options]),
+                        )
+                    )
+        clauses.extend((occur.Must, q) for q in self._filters(query))
+        if not any(o == occur.Should or o == occur.Must for o, _ in clauses):
+            return tantivy.Query.all_query()
+        if all(o == occur.Must for o, _ in clauses) and not (text and query.has_text):
+            clauses.append((occur.Should, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(clauses)
+
+    def _boosted(self, name: str, token: str) -> tantivy.Query:
+        term = tantivy.Query.term_query(self.schema, name, token)
+        return tantivy.Query.boost_query(term, FIELD_BOOSTS[name])
+
+    def _filters(self, query: ParsedQuery) -> list[tantivy.Query]:
+        occur = tantivy.Occur
+        filters = []
+        for author in query.authors:
+            tokens = self._terms(author, stem=False)
+            if len(tokens) > 1:
+                filters.append(tantivy.Query.phrase_query(self.schema, "authors", tokens))
+            elif tokens:
+                filters.append(tantivy.Query.term_query(self.schema, "authors", tokens[0]))
+        if query.categories:
+            filters.append(
+                tantivy.Query.boolean_query(
+                    [
+                        (
+                            occur.Should,
+                            tantivy.Query.term_query(self.schema, "categories", c.lower()),
+                        )
+                        for c in query.categories
+                    ]
+                )
+            )
+        if query.since or query.until:
+            filters.append(
+                tantivy.Query.range_query(
+                    self.schema,
+                    "day",
+                    tantivy.FieldType.Integer,
+                    _day(query.since) if query.since else None,
+                    _day(query.until) if query.until else None,
+                )
+            )
+        return filters
+
+    def search(
+        self, query: ParsedQuery, limit: int, *, by_date: bool = False
+    ) -> tuple[list[Hit], int]:
+        """Top ``limit`` hits (best first, or newest first) and the number of matches."""
+        searcher = self.index.searcher()
+        tq = self.build_query(query)
+        if by_date:
+            result = searcher.search(tq, limit, count=True, order_by_field="day")
+        else:
+            result = searcher.search(tq, limit, count=True)
+        hits = []
+        for score, address in result.hits:
+            doc = searcher.doc(address)
+            hits.append(Hit(str(doc["id"][0]), float(score)))
+        # ``count`` is missing from tantivy's type stubs, present at run time.
+        return hits, int(getattr(result, "count", None) or len(hits))
+
+    def filter_ids(self, query: ParsedQuery, limit: int) -> set[str]:
+        """Ids of papers passing the filters alone (for filtering semantic results)."""
+        searcher = self.index.searcher()
+        result = searcher.search(self.build_query(query, text=False), limit, count=False)
+        return {str(searcher.doc(a)["id"][0]) for _, a in result.hits}
+
+    def snippets(self, query: ParsedQuery, ids: Sequence[str]) -> dict[str, Snippet]:
+        """Highlighted abstract fragments for the given papers (those that match the words)."""
+        if not query.has_text or not ids:
+            return {}
+        searcher = self.index.searcher()
+        tq = self.build_query(ParsedQuery(terms=query.terms, phrases=query.phrases))
+        generator = tantivy.SnippetGenerator.create(searcher, tq, self.schema, "abstract")
+        generator.set_max_num_chars(_SNIPPET_CHARS)
+        out: dict[str, Snippet] = {}
+        id_query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "id", i)) for i in ids]
+        )
+        for _, address in searcher.search(id_query, len(ids), count=False).hits:
+            doc = searcher.doc(address)
+            snippet = generator.snippet_from_doc(doc)
+            ranges = tuple((r.start, r.end) for r in snippet.highlighted())
+            if ranges:
+                out[str(doc["id"][0])] = Snippet(snippet.fragment(), ranges)
+        return out

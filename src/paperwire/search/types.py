@@ -1,0 +1,52 @@
+"""Plain result types shared by the search modules and the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from paperwire.models import Paper
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A fragment of text with the character ranges to highlight (the caller escapes and marks
+    them up: ``<mark>`` on the web, bold in the terminal)."""
+
+    text: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    def marked(self, start: str = "[", end: str = "]") -> str:
+        out, last = [], 0
+        for a, b in self.highlights:
+            out += [self.text[last:a], start, self.text[a:b], end]
+            last = b
+        out.append(self.text[last:])
+        return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked result of a single engine."""
+
+    id: str
+    score: float
+
+
+@dataclass(slots=True)
+class SearchResult:
+    paper: Paper
+    score: float
+    snippet: Snippet
+    lexical_rank: int | None = None
+    semantic_rank: int | None = None
+
+
+@dataclass(slots=True)
+class SearchResponse:
+    query: str
+    mode: str
+    results: list[SearchResult]
+    total: int  # matches before the limit (lexical count; semantic adds what it found)
+    took_ms: float
+    warnings: list[str] = field(default_factory=list)
+    semantic_coverage: float = 1.0  # share of the store that is embedded

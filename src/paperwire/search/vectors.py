@@ -1,0 +1,247 @@
+"""Vector search over the stored embeddings of one model: exact (numpy) for small corpora, an
+HNSW graph (usearch) above a size threshold; the same ``search`` either way.
+
+The vectors live in the store (float16); this index is a cache of them under the data folder,
+with the embedding sequence number it reflects, and catches up from the store on open.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from paperwire.search.types import Hit
+
+if TYPE_CHECKING:
+    from paperwire.store import Store
+
+log = logging.getLogger(__name__)
+_SAVE_AFTER_CHANGES = 5000  # rewrite the cache files when catching up changed this many rows
+
+
+class VectorIndex:
+    def __init__(self, folder: Path, model: str, dim: int, hnsw_threshold: int) -> None:
+        self.folder = folder
+        self.model = model
+        self.dim = dim
+        self.hnsw_threshold = hnsw_threshold
+        self.ids: list[str] = []
+        self.positions: dict[str, int] = {}
+        self.alive = np.zeros(0, dtype=bool)
+        self.matrix = np.zeros((0, dim), dtype=np.float16)
+        self.seq = 0
+        self._exact: np.ndarray | None = None  # float32 copy while the index is small
+        self._hnsw: object | None = None
+
+    # -- files ---------------------------------------------------------------------------
+    @property
+    def _stem(self) -> Path:
+        return self.folder / f"vectors-{self.model}"
+
+    def load(self) -> bool:
+        """Read the cache files; False (and an empty index) when absent or unreadable."""
+        meta_path = self._stem.with_suffix(".json")
+        if not meta_path.exists():
+            return False
+        try:
+            meta = json.loads(meta_path.read_text())
+            matrix = np.load(self._stem.with_suffix(".npy"))
+            alive = np.load(self._stem.with_suffix(".alive.npy"))
+            if matrix.shape != (len(meta["ids"]), self.dim) or alive.shape != (len(meta["ids"]),):
+                raise ValueError("cache files disagree in size")
+        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+            log.warning(
+                "vector cache %s unreadable (%s); rebuilding from the store", self._stem, exc
+            )
+            return False
+        self.ids = list(meta["ids"])
+        self.positions = {pid: i for i, pid in enumerate(self.ids)}
+        self.matrix, self.alive, self.seq = matrix, alive, int(meta["seq"])
+        self._invalidate()
+        return True
+
+    def save(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # Write beside, then rename: a crash mid-save leaves the old cache intact.
+        for suffix, array in ((".npy", self.matrix), (".alive.npy", self.alive)):
+            tmp = self._stem.with_suffix(".tmp" + suffix)
+            np.save(tmp, array)
+            tmp.replace(self._stem.with_suffix(suffix))
+        meta_tmp = self._stem.with_suffix(".tmp.json")
+        meta_tmp.write_text(json.dumps({"seq": self.seq, "ids": self.ids, "model": self.model}))
+        meta_tmp.replace(self._stem.with_suffix(".json"))
+
+    def clear(self) -> None:
+        self.ids, self.positions, self.seq = [], {}, 0
+        self.alive = np.zeros(0, dtype=bool)
+        self.matrix = np.zeros((0, self.dim), dtype=np.float16)
+        self._invalidate()
+
+    # -- updating ------------------------------------------------------------------------
+    def catch_up(self, store: Store, batch: int = 20_000) -> int:
+        """Apply every stored embedding change after ``self.seq``; returns how many."""
+        applied = 0
+        while True:
+            rows = store.embeddings_since(self.model, self.seq, batch)
+            if not rows:
+                break
+            new_ids = [pid for pid, _, _ in rows if pid not in self.positions]
+            if new_ids:
+                start = len(self.ids)
+                self.ids.extend(dict.fromkeys(new_ids))
+                self.positions.update(
+                    (pid, start + i) for i, pid in enumerate(dict.fromkeys(new_ids))
+                )
+                grow = len(self.ids) - self.matrix.shape[0]
+                self.matrix = np.vstack([self.matrix, np.zeros((grow, self.dim), np.float16)])
+                self.alive = np.concatenate([self.alive, np.zeros(grow, dtype=bool)])
+            for pid, vector, seq in rows:
+                pos = self.positions[pid]
+                if vector:
+                    self.matrix[pos] = np.frombuffer(vector, dtype=np.float16)
+                    self.alive[pos] = True
+                else:
+                    self.alive[pos] = False
+                self.seq = seq
+            applied += len(rows)
+        if applied:
+            self._invalidate()
+            if applied >= _SAVE_AFTER_CHANGES:
+                self.save()
+        return applied
+
+    def _invalidate(self) -> None:
+        self._exact = None
+        self._hnsw = None
+
+    @property
+    def size(self) -> int:
+        return int(self.alive.sum())
+
+    @property
+    def uses_hnsw(self) -> bool:
+        return self.size > self.hnsw_threshold
+
+    def prepare(self) -> None:
+        """Load or build the HNSW graph now (when the index is big enough to use one), so the
+        first query of a serving process does not pay for it."""
+        if self.uses_hnsw and self._hnsw is None:
+            self._load_or_build_hnsw()
+
+    # -- searching -----------------------------------------------------------------------
+    def vector_of(self, paper_id: str) -> np.ndarray | None:
+        pos = self.positions.get(paper_id)
+        if pos is None or not self.alive[pos]:
+            return None
+        vector: np.ndarray = self.matrix[pos].astype(np.float32)
+        return vector
+
+    def search(
+        self,
+        query: np.ndarray,
+        k: int,
+        *,
+        allowed: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[Hit]:
+        """The ``k`` nearest papers by cosine similarity (vectors are normalised)."""
+        if self.size == 0 or k <= 0:
+            return []
+        if allowed is not None:
+            rows = np.array(
+                [p for p in (self.positions.get(i) for i in allowed) if p is not None],
+                dtype=np.int64,
+            )
+            rows = rows[self.alive[rows]] if rows.size else rows
+            return self._exact_rows(query, rows, k, exclude)
+        if self.uses_hnsw:
+            return self._hnsw_search(query, k, exclude)
+        return self._exact_all(query, k, exclude)
+
+    def _rank(
+        self, scores: np.ndarray, rows: np.ndarray, k: int, exclude: Collection[str]
+    ) -> list[Hit]:
+        want = min(k + len(exclude), scores.size)
+        if want <= 0:
+            return []
+        top = (
+            np.argpartition(-scores, want - 1)[:want]
+            if want < scores.size
+            else np.arange(scores.size)
+        )
+        top = top[np.argsort(-scores[top])]
+        hits = [Hit(self.ids[int(rows[i])], float(scores[i])) for i in top]
+        return [h for h in hits if h.id not in exclude][:k]
+
+    def _exact_all(self, query: np.ndarray, k: int, exclude: Collection[str]) -> list[Hit]:
+        if self._exact is None:
+            self._exact = self.matrix.astype(np.float32)
+            self._exact[~self.alive] = 0.0
+            self._alive_rows = np.flatnonzero(self.alive)
+        scores = self._exact[self._alive_rows] @ query.astype(np.float32)
+        return self._rank(scores, self._alive_rows, k, exclude)
+
+    def _exact_rows(
+        self, query: np.ndarray, rows: np.ndarray, k: int, exclude: Collection[str]
+    ) -> list[Hit]:
+        if rows.size == 0:
+            return []
+        scores = self.matrix[rows].astype(np.float32) @ query.astype(np.float32)
+        return self._rank(scores, rows, k, exclude)
+
+    def _hnsw_search(self, query: np.ndarray, k: int, exclude: Collection[str]) -> list[Hit]:
+        from usearch.index import Index
+
+        index = self._hnsw
+        if index is None:
+            index = self._load_or_build_hnsw()
+        assert isinstance(index, Index)
+        matches = index.search(query.astype(np.float32), k + len(exclude))
+        hits = [
+            Hit(self.ids[int(key)], 1.0 - float(dist))
+            for key, dist in zip(matches.keys, matches.distances, strict=True)
+        ]
+        return [h for h in hits if h.id not in exclude][:k]
+
+    def _load_or_build_hnsw(self) -> object:
+        """The HNSW graph for the current vectors: from its cache file when that was saved
+        at the same sequence number, else built (minutes for 200k on 2 cores) and saved."""
+        from usearch.index import Index
+
+        path = self._stem.with_suffix(".usearch")
+        seq_path = self._stem.with_suffix(".usearch.seq")
+        index = Index(
+            ndim=self.dim,
+            metric="cos",
+            dtype="f16",
+            connectivity=16,
+            expansion_add=128,
+            expansion_search=64,
+        )
+        if path.exists() and seq_path.exists() and seq_path.read_text().strip() == str(self.seq):
+            try:
+                index.load(str(path))
+                self._hnsw = index
+                return index
+            except (RuntimeError, ValueError) as exc:
+                log.warning("HNSW cache %s unreadable (%s); rebuilding", path, exc)
+                index = Index(
+                    ndim=self.dim,
+                    metric="cos",
+                    dtype="f16",
+                    connectivity=16,
+                    expansion_add=128,
+                    expansion_search=64,
+                )
+        rows = np.flatnonzero(self.alive)
+        index.add(rows.astype(np.uint64), self.matrix[rows])
+        self.folder.mkdir(parents=True, exist_ok=True)
+        index.save(str(path))
+        seq_path.write_text(str(self.seq))
+        self._hnsw = index
+        return index
