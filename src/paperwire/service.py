@@ -6,6 +6,7 @@ so a one-shot command such as ``paperwire show`` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,7 @@ from paperwire.settings import Settings
 from paperwire.store import Store
 
 if TYPE_CHECKING:
+    from paperwire.search.beir import Benchmark
     from paperwire.search.embedder import Embedder
     from paperwire.search.engine import SearchEngine
     from paperwire.search.indexer import EmbedReport, IndexReport
@@ -119,16 +121,17 @@ class Service:
     ) -> SearchResponse:
         return self.engine.search(query, mode=mode, limit=limit, offset=offset, sort=sort)
 
-    def evaluate_beir(
+    @contextlib.contextmanager
+    def beir_workspace(
         self,
         path: Path,
         *,
         split: str = "test",
-        modes: Iterable[str] = ("lexical", "semantic", "hybrid"),
+        embed: bool = True,
         progress: ProgressFn | None = None,
-    ) -> dict[str, dict[str, float]]:
-        """Load a BEIR benchmark into a throw-away store beside this one's settings, index and
-        embed it, and score each search mode (nDCG@10, recall@100, MRR@10)."""
+    ) -> Iterator[tuple[Service, Benchmark]]:
+        """A throw-away service (own data folder, this one's other settings) holding a BEIR
+        benchmark's documents, indexed and, with ``embed``, embedded."""
         import dataclasses
         import tempfile
 
@@ -143,23 +146,40 @@ class Service:
                 for start in range(0, len(benchmark.docs), 2000):
                     chunk = benchmark.docs[start : start + 2000]
                     scratch.store.update_papers([d.id for d in chunk], _write_all(chunk))
-                modes = list(modes)
-                if any(m != "lexical" for m in modes):
+                if embed:
                     scratch.embed(progress=progress)
                 else:
                     scratch.index()
-                engine = scratch.engine
-
-                def ranking(mode: str) -> Callable[[ParsedQuery], list[str]]:
-                    def run(query: ParsedQuery) -> list[str]:
-                        results = engine.search(query, mode=mode, limit=100).results
-                        return [r.paper.id for r in results]
-
-                    return run
-
-                return {mode: beir.score(benchmark, ranking(mode)) for mode in modes}
+                yield scratch, benchmark
             finally:
                 scratch.close()
+
+    def evaluate_beir(
+        self,
+        path: Path,
+        *,
+        split: str = "test",
+        modes: Iterable[str] = ("lexical", "semantic", "hybrid"),
+        progress: ProgressFn | None = None,
+    ) -> dict[str, dict[str, float]]:
+        """Score each search mode on a BEIR benchmark (nDCG@10, recall@100, MRR@10)."""
+        modes = list(modes)
+        embed = any(m != "lexical" for m in modes)
+        with self.beir_workspace(path, split=split, embed=embed, progress=progress) as (
+            scratch,
+            benchmark,
+        ):
+            return {mode: scratch.score_benchmark(benchmark, mode) for mode in modes}
+
+    def score_benchmark(self, benchmark: Benchmark, mode: str) -> dict[str, float]:
+        from paperwire.search import beir
+
+        engine = self.engine
+
+        def run(query: ParsedQuery) -> list[str]:
+            return [r.paper.id for r in engine.search(query, mode=mode, limit=100).results]
+
+        return beir.score(benchmark, run)
 
     def related(self, paper_id: str, limit: int = 10) -> list[SearchResult]:
         return self.engine.related(self.get_paper(paper_id), limit)

@@ -106,12 +106,13 @@ class SearchEngine:
         if mode != "lexical" and query.has_text:
             if self.semantic_available():
                 semantic = self._semantic(query, wanted)
-            elif mode == "semantic":
+            else:
                 warnings.append(
-                    "no papers are embedded yet (run `paperwire embed`); "
-                    "showing keyword matches instead"
+                    "semantic search is unavailable until papers are embedded "
+                    "(`paperwire embed`); showing keyword matches"
                 )
-                lexical, total = self.index.lexical.search(query, wanted)
+                if mode == "semantic":
+                    lexical, total = self.index.lexical.search(query, wanted)
         if mode == "hybrid" and semantic and lexical:
             fused = rrf([lexical, semantic])
         else:

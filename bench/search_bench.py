@@ -1,0 +1,138 @@
+"""Search latency on a large store (issue 3): lexical, semantic and hybrid, warm, one process,
+200 varied queries, against brute-force baselines measured in the same run; and the serving
+process's memory.
+
+    python bench/search_bench.py --data-dir DIR [--queries 200]
+
+DIR holds a store with the 200k corpus imported (`paperwire import papers-200k.jsonl.gz`),
+indexed, and embedded as far as `paperwire embed` has got (the report says how many papers
+are embedded: semantic latency is measured on that part).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from _common import machine
+from paperwire.service import make_service
+from paperwire.settings import load_settings
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def make_queries(titles: list[str], authors: list[str], n: int, seed: int = 7) -> list[str]:
+    """Deterministic, varied queries: 2–4 title words, single words, phrases, an author, a
+    category or date filter combined with words."""
+    rng = random.Random(seed)
+    queries = []
+    while len(queries) < n:
+        words = [w.strip(".,:;()") for w in rng.choice(titles).split() if len(w) > 3]
+        if len(words) < 4:
+            continue
+        kind = len(queries) % 8
+        if kind == 0:
+            queries.append(words[0].lower())
+        elif kind == 1:
+            queries.append(f'"{" ".join(words[:2])}"')
+        elif kind == 2:
+            queries.append(f"{' '.join(words[:2])} cat:cs.CV")
+        elif kind == 3:
+            queries.append(f"{' '.join(words[:3])} since:2025-06-01")
+        elif kind == 4:
+            queries.append(f'author:"{rng.choice(authors)}"')
+        else:
+            queries.append(" ".join(rng.sample(words, min(len(words), 2 + kind % 3))))
+    return queries
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.95)] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    service = make_service(load_settings(data_dir=args.data_dir))
+    started = time.perf_counter()
+    service.index()
+    engine = service.engine
+    load_s = time.perf_counter() - started
+    papers = list(service.iter_papers())
+    titles = [p.title for p in papers]
+    authors = [p.authors[0] for p in papers if p.authors and len(p.authors[0]) > 6]
+    queries = make_queries(titles, authors, args.queries)
+    embedded = engine.index.vectors.size
+    rows = []
+    for mode in ("lexical", "semantic", "hybrid"):
+        if mode != "lexical" and embedded == 0:
+            continue
+        for q in queries[:10]:  # warm-up: caches, HNSW graph, page cache
+            service.search(q, mode=mode)
+        engine._embed_query.cache_clear()  # query embedding is part of the measured time
+        times = []
+        for q in queries:
+            t = time.perf_counter()
+            service.search(q, mode=mode, limit=10)
+            times.append(time.perf_counter() - t)
+        p50, p95 = percentiles(times)
+        rows.append((mode, p50, p95))
+
+    # Baselines in the same run: brute-force numpy over every stored vector, and a full scan
+    # of the abstracts for the query words.
+    text_queries = [q for q in queries if ":" not in q][:20]
+    vectors = engine.index.vectors
+    brute = []
+    if embedded:
+        matrix = vectors.matrix[vectors.alive].astype(np.float32)
+        embedder = service.embedder()
+        assert embedder is not None
+        for q in text_queries:
+            t = time.perf_counter()
+            scores = matrix @ embedder.embed_query(q.strip('"'))
+            np.argpartition(-scores, 10)[:10]
+            brute.append(time.perf_counter() - t)
+    haystack = [f"{p.title} {p.abstract}".lower() for p in papers]
+    scan = []
+    for q in text_queries:
+        words = [w.lower() for w in q.strip('"').split()]
+        t = time.perf_counter()
+        [i for i, text in enumerate(haystack) if all(w in text for w in words)][:10]
+        scan.append(time.perf_counter() - t)
+    del haystack, papers
+
+    print(f"Search latency · {machine()} · {date.today()} · {len(queries)} queries, warm\n")
+    print(f"store: {service.stats()['papers']:,} papers; embedded: {embedded:,} "
+          f"({'HNSW' if vectors.uses_hnsw else 'exact'} vector search); "
+          f"index open + catch-up {load_s:.1f} s; serving RSS {rss_mb():.0f} MB\n")
+    print("| mode | p50 | p95 |\n|---|---|---|")
+    for mode, p50, p95 in rows:
+        print(f"| {mode} | {p50:.1f} ms | {p95:.1f} ms |")
+    scan50, _ = percentiles(scan)
+    lex50 = rows[0][1]
+    print(f"| baseline: full scan of {len(titles):,} abstracts (Python) | {scan50:.0f} ms | |")
+    if brute:
+        brute50, brute95 = percentiles(brute)
+        print(f"| baseline: numpy dot over all {embedded:,} vectors, query embedding included "
+              f"| {brute50:.1f} ms | {brute95:.1f} ms |")
+        sem50 = next(p50 for mode, p50, _ in rows if mode == "semantic")
+        print(f"\nsemantic p50 vs brute force: {brute50 / sem50:.1f}x faster")
+    print(f"lexical p50 vs full scan: {scan50 / lex50:.0f}x faster")
+
+
+if __name__ == "__main__":
+    main()

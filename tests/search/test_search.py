@@ -1,0 +1,118 @@
+"""Search through the service, on SQLite and the real PostgreSQL server."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from paperwire.ingest import import_items
+from paperwire.models import Deleted, Paper
+from paperwire.search.query import InvalidQueryError
+from paperwire.service import Service, make_service
+
+
+def ids(service: Service, query: str, **kwargs: object) -> list[str]:
+    return [r.paper.id for r in service.search(query, **kwargs).results]  # type: ignore[arg-type]
+
+
+def test_lexical_finds_and_highlights(snapshot_service: Service) -> None:
+    response = snapshot_service.search("diphoton production Tevatron", mode="lexical", limit=5)
+    assert response.results[0].paper.id == "0704.0001"
+    snippet = response.results[0].snippet
+    marked = {snippet.text[a:b].lower() for a, b in snippet.highlights}
+    assert marked & {"diphoton", "production", "tevatron"}
+    assert response.total >= 1 and response.took_ms > 0
+
+
+def test_filters(snapshot_service: Service) -> None:
+    hep = snapshot_service.search("cat:hep-ph", mode="lexical", limit=100).results
+    assert hep and all("hep-ph" in r.paper.categories for r in hep)
+    assert ids(snapshot_service, 'author:"Nadolsky" diphoton', mode="lexical")[0] == "0704.0001"
+    assert ids(snapshot_service, "author:nobodyhere diphoton", mode="lexical") == []
+    phrase = ids(snapshot_service, '"prompt diphoton production"', mode="lexical")
+    assert phrase == ["0704.0001"]
+
+
+def test_date_filters_and_sort(service: Service) -> None:
+    papers = [
+        Paper(id=f"2401.0000{i}", title=f"Graph networks part {i}", abstract="graphs",
+              first_seen=date(2024, 1, i + 1))
+        for i in range(1, 6)
+    ]
+    import_items(service.store, [("t", p) for p in papers])
+    service.index()
+    assert ids(service, "graph since:2024-01-04", mode="lexical", sort="date") == [
+        "2401.00005", "2401.00004", "2401.00003"
+    ]
+    assert sorted(ids(service, "graph until:2024-01-03", mode="lexical")) == [
+        "2401.00001", "2401.00002"
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["NEAR(", "*", "OR OR", "'; DROP TABLE papers; --", "x" * 10_000, "\x00\x01", "深度学习",
+     '"unbalanced', "author:", "a:b:c", "AND NOT", "title:(", "((((", "\\"],
+)
+def test_hostile_queries_never_crash(snapshot_service: Service, query: str) -> None:
+    try:
+        response = snapshot_service.search(query, mode="lexical")
+    except InvalidQueryError as exc:
+        assert "nothing to search for" in str(exc)
+    else:
+        assert isinstance(response.results, list)
+
+
+def test_empty_query_is_refused_with_a_message(snapshot_service: Service) -> None:
+    with pytest.raises(InvalidQueryError, match="nothing to search for"):
+        snapshot_service.search("   ")
+    with pytest.raises(InvalidQueryError, match="not a date"):
+        snapshot_service.search("quark since:2025-99")
+    with pytest.raises(InvalidQueryError, match="unknown search mode"):
+        snapshot_service.search("quark", mode="fuzzy")
+
+
+def test_deleted_paper_is_never_served(snapshot_service: Service) -> None:
+    assert "0704.0001" in ids(snapshot_service, "diphoton", mode="lexical")
+    import_items(snapshot_service.store, [("t", Deleted("0704.0001"))])
+    # Before the index catches up, the store check drops it ...
+    assert "0704.0001" not in ids(snapshot_service, "diphoton", mode="lexical")
+    # ... and after, the index no longer has it.
+    snapshot_service.index()
+    assert snapshot_service.engine.index.lexical.num_docs() == 199
+
+
+def test_index_catches_up_after_a_kill(snapshot_service: Service) -> None:
+    settings = snapshot_service.settings
+    # Papers written while no indexer ran (as if it had been killed) ...
+    import_items(
+        snapshot_service.store,
+        [("t", Paper(id="2501.00001", title="Zymurgy of quarks", abstract="brewing"))],
+    )
+    # ... and a lost state file (a kill between the index commit and the state write).
+    (settings.index_dir / "lexical.state.json").unlink()
+    fresh = make_service(settings)
+    report = fresh.index()
+    assert ids(fresh, "zymurgy", mode="lexical") == ["2501.00001"]
+    assert fresh.engine.index.lexical.num_docs() == 201
+    assert report.lexical_applied == 201
+    fresh.close()
+
+
+def test_corrupt_index_is_rebuilt_with_a_message(snapshot_service: Service) -> None:
+    settings = snapshot_service.settings
+    snapshot_service.close()
+    meta = settings.index_dir / "lexical" / "meta.json"
+    meta.write_text("{ not json")
+    fresh = make_service(settings)
+    report = fresh.index()
+    assert any("rebuilding" in m for m in report.messages)
+    assert ids(fresh, "diphoton", mode="lexical")[0] == "0704.0001"
+    fresh.close()
+
+
+def test_hybrid_without_embeddings_falls_back_to_keywords(snapshot_service: Service) -> None:
+    response = snapshot_service.search("diphoton", mode="hybrid")
+    assert response.results[0].paper.id == "0704.0001"
+    assert any("paperwire embed" in w for w in response.warnings)

@@ -1,0 +1,70 @@
+"""The vector index: exact and HNSW agree, tombstones hide papers, caches survive restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from paperwire.search.vectors import VectorIndex
+from paperwire.store import Store
+
+DIM = 16
+
+
+def unit(rows: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(rows, DIM)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def put(store: Store, ids: list[str], vectors: np.ndarray, removed: list[str] = ()) -> None:  # type: ignore[assignment]
+    rows = [(i, "h", v.astype(np.float16).tobytes()) for i, v in zip(ids, vectors, strict=True)]
+    store.put_embeddings("test-model", DIM, rows, removed)
+
+
+def test_exact_and_hnsw_agree(store: Store, tmp_path: Path) -> None:
+    ids = [f"p{i}" for i in range(2000)]
+    vectors = unit(2000, 1)
+    put(store, ids, vectors)
+    exact = VectorIndex(tmp_path / "a", "test-model", DIM, hnsw_threshold=10_000)
+    hnsw = VectorIndex(tmp_path / "b", "test-model", DIM, hnsw_threshold=100)
+    assert exact.catch_up(store) == hnsw.catch_up(store) == 2000
+    assert not exact.uses_hnsw and hnsw.uses_hnsw
+    overlap = []
+    for query in unit(20, 2):
+        a = [h.id for h in exact.search(query, 10)]
+        b = [h.id for h in hnsw.search(query, 10)]
+        overlap.append(len(set(a) & set(b)) / 10)
+        # Exact search is exact: the brute-force answer.
+        expected = np.argsort(-(vectors.astype(np.float16).astype(np.float32) @ query))[:10]
+        assert a[0] == ids[expected[0]]
+    assert np.mean(overlap) >= 0.95
+
+
+def test_tombstones_updates_filters_and_exclusion(store: Store, tmp_path: Path) -> None:
+    ids = ["a", "b", "c"]
+    vectors = np.eye(3, DIM, dtype=np.float32)
+    put(store, ids, vectors)
+    index = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    index.catch_up(store)
+    assert [h.id for h in index.search(vectors[0], 1)] == ["a"]
+    assert [h.id for h in index.search(vectors[0], 1, exclude={"a"})][0] in {"b", "c"}
+    assert [h.id for h in index.search(vectors[0], 3, allowed={"b", "c", "zzz"})][0] in {"b", "c"}
+    put(store, [], np.zeros((0, DIM)), removed=["a"])
+    put(store, ["b"], vectors[:1])  # b now points where a did
+    assert index.catch_up(store) == 2
+    assert [h.id for h in index.search(vectors[0], 1)] == ["b"]
+    assert index.size == 2 and index.vector_of("a") is None
+
+
+def test_cache_round_trip_and_corruption(store: Store, tmp_path: Path) -> None:
+    put(store, ["a", "b"], unit(2, 3))
+    index = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    index.catch_up(store)
+    index.save()
+    again = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    assert again.load() and again.seq == index.seq and again.size == 2
+    (tmp_path / "vectors-test-model.npy").write_bytes(b"garbage")
+    broken = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    assert not broken.load()
+    assert broken.catch_up(store) == 2 and broken.size == 2
