@@ -151,3 +151,38 @@ class Problem:
 
 # What a parser yields, in file order.
 Item = Paper | Deleted | Problem
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    email: str | None
+    is_admin: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    id: int
+    paper_id: str
+    user_id: int
+    username: str
+    body: str
+    created_at: datetime
+    edited_at: datetime | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    id: int
+    owner_id: int
+    owner: str  # username
+    slug: str
+    name: str
+    description: str
+    public: bool
+    created_at: datetime
+    updated_at: datetime
+    size: int = 0

@@ -56,6 +56,25 @@ class Settings:
         "Folder with the embedding model (model.onnx or model-int8.onnx and tokenizer.json). "
         "Empty: the model bundled with paperwire.",
     )
+    trending_window_days: int = _setting(
+        7, "Trending ranks the papers of this many days before the newest listing."
+    )
+    trending_gravity: float = _setting(
+        1.8, "Trending score = votes / (age in hours + 2) ** gravity; higher favours newer."
+    )
+    session_days: int = _setting(30, "A log-in lasts this many days.")
+    secret_key: str = _setting(
+        "",
+        "Secret for signed links and CSRF tokens. Empty: a random one kept in data_dir "
+        "(fine for one machine; set it for several).",
+        secret=True,
+    )
+    base_url: str = _setting(
+        "http://127.0.0.1:8000", "Public address of the site (links in feeds and e-mails)."
+    )
+    host: str = _setting("127.0.0.1", "Address `paperwire serve` listens on.")
+    port: int = _setting(8000, "Port `paperwire serve` listens on.")
+    workers: int = _setting(1, "Web worker processes for `paperwire serve`.")
     new_window_days: int = _setting(
         3, "A paper first seen within this many days of the newest listing carries a 'new' badge."
     )

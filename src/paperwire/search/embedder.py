@@ -97,7 +97,8 @@ class Embedder:
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads if threads is not None else _all_cores()
+        self._threads = threads if threads is not None else _all_cores()
+        options.intra_op_num_threads = self._threads
         # One graph, run sequentially: parallelism comes from inside the operators.
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -133,6 +134,11 @@ class Embedder:
     @property
     def max_tokens(self) -> int:
         return MAX_TOKENS
+
+    @property
+    def threads(self) -> int:
+        """onnxruntime intra-op threads (CPU provider)."""
+        return self._threads
 
     @property
     def providers(self) -> list[str]:

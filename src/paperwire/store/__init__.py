@@ -13,13 +13,14 @@ import contextlib
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paperwire.errors import StorageError
 from paperwire.ids import is_derived
 from paperwire.models import Paper
-from paperwire.store.rows import paper_to_row, row_to_paper, title_key
+from paperwire.store.rows import as_date, paper_to_row, row_to_paper, title_key
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -39,8 +40,13 @@ Decide = Callable[[dict[str, Paper]], list[Paper]]
 
 class Store:
     def __init__(self, url: str) -> None:
+        from paperwire.store.community import Community
+        from paperwire.store.people import People
+
         self.url = url
         self._engine: Engine | None = None
+        self.people = People(self)
+        self.community = Community(self)
 
     # -- connection plumbing -------------------------------------------------------------
     @property
@@ -196,6 +202,87 @@ class Store:
         """Papers changed after change number ``seq`` (tombstones included), oldest first."""
         with self._connect() as conn:
             return _query_papers(conn, "seq > {p} ORDER BY seq LIMIT {p}", (seq, limit))
+
+    # -- feeds ---------------------------------------------------------------------------
+    def feed_day_near(self, day: date | None, direction: str) -> date | None:
+        """The feed day with papers: ``"at_or_before"`` / ``"before"`` / ``"after"`` ``day``
+        (no day: the latest)."""
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import papers
+
+        column = papers.c.feed_day
+        agg = func.min(column) if direction == "after" else func.max(column)
+        query = select(agg).where(papers.c.deleted.is_(False))
+        if day is not None:
+            query = query.where(
+                column > day
+                if direction == "after"
+                else column < day
+                if direction == "before"
+                else column <= day
+            )
+        with self._connect() as conn:
+            value = conn.execute(query).scalar_one_or_none()
+        return as_date(value)
+
+    def papers_in_days(
+        self, start: date, end: date, *, limit: int, offset: int = 0, min_upvotes: int = 0
+    ) -> tuple[list[Paper], int]:
+        """Live papers whose feed day is in [start, end], most upvoted first, and how many."""
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import papers
+
+        where = [papers.c.deleted.is_(False), papers.c.feed_day >= start, papers.c.feed_day <= end]
+        if min_upvotes:
+            where.append(func.coalesce(papers.c.upvotes, 0) >= min_upvotes)
+        with self._connect() as conn:
+            total = int(
+                conn.execute(select(func.count()).select_from(papers).where(*where)).scalar_one()
+            )
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    select(papers.c.id)
+                    .where(*where)
+                    .order_by(
+                        func.coalesce(papers.c.upvotes, 0).desc(),
+                        papers.c.feed_day.desc(),
+                        papers.c.id,
+                    )
+                    .limit(limit)
+                    .offset(offset)
+                )
+            ]
+            found = _fetch_papers(conn, ids)
+        return [found[i] for i in ids if i in found], total
+
+    def papers_by_submitter(self, name: str, *, limit: int, offset: int = 0) -> list[Paper]:
+        from sqlalchemy import select
+
+        from paperwire.store.schema import papers
+
+        with self._connect() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    select(papers.c.id)
+                    .where(papers.c.deleted.is_(False), papers.c.submitted_by == name)
+                    .order_by(papers.c.feed_day.desc(), papers.c.id)
+                    .limit(limit)
+                    .offset(offset)
+                )
+            ]
+            found = _fetch_papers(conn, ids)
+        return [found[i] for i in ids if i in found]
+
+    def papers_after(self, cursor: str, limit: int) -> list[Paper]:
+        """Live papers in id order after ``cursor`` (keyset pagination for the API)."""
+        with self._connect() as conn:
+            return _query_papers(
+                conn, "id > {p} AND NOT deleted ORDER BY id LIMIT {p}", (cursor, limit)
+            )
 
     def count_changes_since(self, seq: int) -> int:
         from sqlalchemy import func, select

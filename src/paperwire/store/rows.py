@@ -42,6 +42,7 @@ def paper_to_row(paper: Paper) -> dict[str, Any]:
         "published": paper.published,
         "updated": paper.updated,
         "first_seen": paper.first_seen,
+        "feed_day": paper.submitted_on or paper.first_seen,
         "versions": _dumps(
             [[v.number, v.created.isoformat() if v.created else None] for v in paper.versions]
         ),
@@ -57,7 +58,7 @@ def paper_to_row(paper: Paper) -> dict[str, Any]:
     }
 
 
-def _as_datetime(value: Any) -> datetime | None:
+def as_datetime(value: Any) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):  # raw sqlite3 returns the stored text
@@ -67,7 +68,15 @@ def _as_datetime(value: Any) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _as_date(value: Any) -> date | None:
+def utc(value: Any) -> datetime:
+    """A non-null timestamp column as an aware UTC datetime."""
+    result = as_datetime(value)
+    if result is None:
+        raise ValueError("timestamp column is NULL")
+    return result
+
+
+def as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
@@ -89,16 +98,16 @@ def row_to_paper(row: Mapping[str, Any]) -> Paper:
         doi=row["doi"],
         license=row["license"],
         submitter=row["submitter"],
-        published=_as_datetime(row["published"]),
-        updated=_as_datetime(row["updated"]),
-        first_seen=_as_date(row["first_seen"]),
+        published=as_datetime(row["published"]),
+        updated=as_datetime(row["updated"]),
+        first_seen=as_date(row["first_seen"]),
         versions=[
             Version(n, datetime.fromisoformat(created) if created else None)
             for n, created in orjson.loads(row["versions"])
         ],
         upvotes=row["upvotes"],
         submitted_by=row["submitted_by"],
-        submitted_on=_as_date(row["submitted_on"]),
+        submitted_on=as_date(row["submitted_on"]),
         github_repo=row["github_repo"],
         github_stars=row["github_stars"],
         project_page=row["project_page"],

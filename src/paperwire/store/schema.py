@@ -8,12 +8,14 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    ForeignKey,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -42,6 +44,9 @@ papers = Table(
     Column("published", DateTime(timezone=True)),
     Column("updated", DateTime(timezone=True)),
     Column("first_seen", Date, index=True),
+    # The day a paper appears in the daily feed: when the community featured it (HF daily or
+    # a member's submission), else when it was first seen. Derived on every write.
+    Column("feed_day", Date, index=True),
     Column("versions", Text, nullable=False),
     Column("upvotes", Integer),
     Column("submitted_by", Text),
@@ -74,4 +79,122 @@ embeddings = Table(
     Column("text_hash", String(32), nullable=False),
     Column("vector", LargeBinary, nullable=False),
     Column("seq", BigInteger, nullable=False, index=True),
+)
+
+# -- people and community (migration 0003) --------------------------------------------------
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(40), nullable=False, unique=True),
+    Column("email", String(320), unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Server-side sessions: the cookie holds a random token, the table its SHA-256, so a leaked
+# database does not leak live sessions; logging out or changing the password deletes rows.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), primary_key=True, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("paper_id", String(64), nullable=False, index=True),
+    Column(
+        "user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("edited_at", DateTime(timezone=True)),
+    Column("hidden", Boolean, nullable=False, default=False),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("slug", String(80), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("public", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("user_id", "slug", name="uq_collections_user_slug"),
+)
+
+collection_items = Table(
+    "collection_items",
+    metadata,
+    Column(
+        "collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("paper_id", String(64), primary_key=True),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+# A paper a member submitted to the community feed (admins can remove it from the feed).
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("paper_id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("removed", Boolean, nullable=False, default=False),
+)
+
+# -- live sync (migration 0004) ------------------------------------------------------------------
+# Times here are epoch milliseconds from the database's clock (see store/sync.py): integers
+# compare the same way on both databases, and one clock serves every machine of a deployment.
+
+# Checkpoints of harvest jobs (OAI-PMH window and resumption token, HF days done, ETags): one
+# JSON document per name, rewritten after each page so a killed job resumes where it stopped.
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
+
+# One row per running job: taken by an atomic insert or a conditional update, kept alive by a
+# heartbeat, deleted at the end; a row whose owner stopped beating is taken over after expiry.
+job_locks = Table(
+    "job_locks",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("acquired_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+)
+
+# Politeness shared by every process: when the next request to a host group may start, and
+# until when a request is in flight (one at a time; a crashed holder's claim runs out).
+request_slots = Table(
+    "request_slots",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("next_ms", BigInteger, nullable=False),
+    Column("busy_until_ms", BigInteger, nullable=False),
 )

@@ -17,7 +17,10 @@ from typing import IO, TYPE_CHECKING, Any
 from paperwire.errors import NotFoundError
 from paperwire.ids import is_derived, normalize_id
 from paperwire.ingest import ImportReport, ProgressFn, import_paths
-from paperwire.models import Paper
+from paperwire.models import Paper, User
+from paperwire.service.community import CommunityMixin
+from paperwire.service.feeds import MAX_PAGE, FeedsMixin
+from paperwire.service.views import Feed, PaperPage
 from paperwire.settings import Settings
 from paperwire.store import Store
 
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Service:
+class Service(FeedsMixin, CommunityMixin):
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
@@ -180,6 +183,65 @@ class Service:
             return [r.paper.id for r in engine.search(query, mode=mode, limit=100).results]
 
         return beir.score(benchmark, run)
+
+    def paper_page(self, paper_id: str, viewer: User | None = None) -> PaperPage:
+        paper = self.get_paper(paper_id)
+        community = self.store.community
+        comments = [
+            c
+            for c in community.comments_for(paper.id)
+            if not c.hidden or (viewer is not None and viewer.is_admin)
+        ]
+        related = self.cards([r.paper for r in self.engine.related(paper, 6)], viewer)
+        mine: list[tuple[Any, bool]] = []
+        if viewer is not None:
+            containing = community.collections_containing(viewer.id, paper.id)
+            mine = [(c, c.id in containing) for c in community.collections_of(viewer.id, viewer.id)]
+        return PaperPage(
+            card=self.cards([paper], viewer)[0],
+            comments=comments,
+            related=related,
+            collections=mine,
+        )
+
+    def _filtered_feed(
+        self,
+        kind: str,
+        title: str,
+        query: ParsedQuery,
+        viewer: User | None,
+        limit: int,
+        offset: int,
+    ) -> Feed:
+        """Newest papers passing a filter (an author, a category), from the lexical index."""
+        limit = max(1, min(limit, MAX_PAGE))
+        response = self.engine.search(
+            query, mode="lexical", limit=limit, offset=offset, sort="date"
+        )
+        return Feed(
+            title=title,
+            kind=kind,
+            total=response.total,
+            cards=self.cards([r.paper for r in response.results], viewer),
+        )
+
+    def author_feed(
+        self, name: str, *, viewer: User | None = None, limit: int = 50, offset: int = 0
+    ) -> Feed:
+        from paperwire.search.query import ParsedQuery
+
+        return self._filtered_feed(
+            "author", name, ParsedQuery(authors=[name]), viewer, limit, offset
+        )
+
+    def category_feed(
+        self, category: str, *, viewer: User | None = None, limit: int = 50, offset: int = 0
+    ) -> Feed:
+        from paperwire.search.query import ParsedQuery
+
+        return self._filtered_feed(
+            "category", category, ParsedQuery(categories=[category]), viewer, limit, offset
+        )
 
     def related(self, paper_id: str, limit: int = 10) -> list[SearchResult]:
         return self.engine.related(self.get_paper(paper_id), limit)

@@ -1,0 +1,234 @@
+"""Accounts (sign up, log in, sessions, password, deletion) and community actions (votes,
+comments, submissions, collections). Every action takes the acting user explicitly."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from paperwire import accounts
+from paperwire.errors import NotFoundError, PaperwireError
+from paperwire.ids import normalize_id
+from paperwire.models import Collection, Paper, User
+from paperwire.service.views import CollectionPage, PaperCard
+
+if TYPE_CHECKING:
+    from paperwire.settings import Settings
+    from paperwire.store import Store
+
+MAX_COMMENT = 5000
+MAX_COLLECTION_NAME = 120
+MAX_DESCRIPTION = 2000
+
+
+class ForbiddenError(PaperwireError):
+    """The user may not do this (not the owner, not an admin)."""
+
+
+class OfflineError(PaperwireError):
+    """The paper is not in the store and arXiv cannot be reached from here."""
+
+
+def slugify(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80] or "collection"
+
+
+def clean_body(text: str, limit: int, what: str) -> str:
+    """User text: control characters (but newlines and tabs) dropped, trimmed, bounded."""
+    cleaned = "".join(
+        ch
+        for ch in text.replace("\r\n", "\n")
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")
+    ).strip()
+    if not cleaned:
+        raise accounts.AccountError(f"{what}: write something first")
+    if len(cleaned) > limit:
+        raise accounts.AccountError(f"{what}: at most {limit:,} characters ({len(cleaned):,})")
+    return cleaned
+
+
+class CommunityMixin:
+    store: Store
+    settings: Settings
+    now: Callable[[], datetime]
+    get_paper: Callable[[str], Paper]
+    cards: Callable[..., list[PaperCard]]
+    # Fetches a paper from arXiv by id; set by make_service when sync is configured.
+    fetch_arxiv_paper: Callable[[str], Paper] | None = None
+
+    # -- accounts ------------------------------------------------------------------------
+    def sign_up(
+        self, username: str, email: str | None, password: str, *, is_admin: bool = False
+    ) -> User:
+        username = accounts.check_username(username)
+        email = accounts.check_email(email) if email else None
+        accounts.check_password(password)
+        return self.store.people.create_user(
+            username, email, accounts.hash_password(password), is_admin=is_admin, now=self.now()
+        )
+
+    def add_user(self, username: str, email: str | None, password: str, *, admin: bool) -> User:
+        """For `paperwire user add`: the first user is always an admin."""
+        is_admin = admin or self.store.people.count() == 0
+        return self.sign_up(username, email, password, is_admin=is_admin)
+
+    def log_in(self, username: str, password: str) -> tuple[User, str]:
+        """(user, session token for the cookie); AuthError without saying what was wrong."""
+        user = self.store.people.by_username(username.strip())
+        stored = self.store.people.password_hash(user.id) if user else None
+        if not accounts.verify_password(stored, password) or user is None:
+            raise accounts.AuthError("wrong username or password")
+        return user, self._new_session(user)
+
+    def _new_session(self, user: User) -> str:
+        token = accounts.new_token()
+        now = self.now()
+        self.store.people.create_session(
+            user.id,
+            accounts.token_hash(token),
+            now,
+            now + timedelta(days=self.settings.session_days),
+        )
+        return token
+
+    def session_user(self, token: str | None) -> User | None:
+        if not token:
+            return None
+        return self.store.people.session_user(accounts.token_hash(token), self.now())
+
+    def log_out(self, token: str) -> None:
+        self.store.people.delete_session(accounts.token_hash(token))
+
+    def change_password(self, user: User, old: str, new: str, token: str | None) -> None:
+        """Every other session of the user ends (a stolen cookie stops working)."""
+        if not accounts.verify_password(self.store.people.password_hash(user.id), old):
+            raise accounts.AuthError("the current password is not right")
+        accounts.check_password(new)
+        self.store.people.set_password_hash(user.id, accounts.hash_password(new))
+        keep = accounts.token_hash(token) if token else None
+        self.store.people.delete_sessions(user.id, except_hash=keep)
+
+    def delete_account(self, user: User, password: str) -> None:
+        if not accounts.verify_password(self.store.people.password_hash(user.id), password):
+            raise accounts.AuthError("the password is not right")
+        self.store.people.delete_user(user.id)
+
+    # -- votes and comments --------------------------------------------------------------
+    def toggle_vote(self, user: User, paper_id: str) -> PaperCard:
+        paper = self.get_paper(paper_id)
+        self.store.community.toggle_vote(user.id, paper.id, self.now())
+        return self.cards([paper], user)[0]
+
+    def add_comment(self, user: User, paper_id: str, body: str) -> int:
+        paper = self.get_paper(paper_id)
+        return self.store.community.add_comment(
+            user.id, paper.id, clean_body(body, MAX_COMMENT, "comment"), self.now()
+        )
+
+    def edit_comment(self, user: User, comment_id: int, body: str) -> None:
+        text = clean_body(body, MAX_COMMENT, "comment")
+        if not self.store.community.edit_comment(user.id, comment_id, text, self.now()):
+            raise ForbiddenError("you can only edit your own comments")
+
+    def delete_comment(self, user: User, comment_id: int) -> None:
+        if not self.store.community.delete_comment(user.id, comment_id):
+            raise ForbiddenError("you can only delete your own comments")
+
+    def hide_comment(self, user: User, comment_id: int, hidden: bool = True) -> None:
+        if not user.is_admin:
+            raise ForbiddenError("only an admin can hide comments")
+        if not self.store.community.set_comment_hidden(comment_id, hidden):
+            raise NotFoundError(f"no comment {comment_id}")
+
+    # -- submissions ---------------------------------------------------------------------
+    def submit_paper(self, user: User, text: str) -> Paper:
+        """Put a paper (arXiv id or URL) on today's community feed, fetching it from arXiv
+        when the store lacks it."""
+        from paperwire.ingest import import_items
+
+        paper_id = normalize_id(text)
+        try:
+            paper = self.get_paper(paper_id)
+        except NotFoundError:
+            if self.fetch_arxiv_paper is None:
+                raise OfflineError(
+                    f"{paper_id} is not in this paperwire yet, and fetching from arXiv is not "
+                    "available here (offline); try again when the server is online"
+                ) from None
+            paper = self.fetch_arxiv_paper(paper_id)
+        today = self.now().date()
+        if self.store.community.record_submission(user.id, paper.id, self.now()):
+            # Merged like any source: a paper already featured keeps its earlier feed day.
+            update = Paper(
+                id=paper.id, submitted_by=user.username, submitted_on=today, sources=["community"]
+            )
+            import_items(self.store, [("submission", update)], today=today)
+        return self.get_paper(paper.id)
+
+    def remove_submission(self, user: User, paper_id: str) -> None:
+        if not user.is_admin:
+            raise ForbiddenError("only an admin can remove a submission")
+        if not self.store.community.remove_submission(normalize_id(paper_id)):
+            raise NotFoundError(f"{paper_id} was not submitted here")
+
+    # -- collections ---------------------------------------------------------------------
+    def create_collection(
+        self, user: User, name: str, description: str = "", public: bool = False
+    ) -> Collection:
+        name = clean_body(name, MAX_COLLECTION_NAME, "name").replace("\n", " ")
+        description = description.strip()[:MAX_DESCRIPTION]
+        slug = slugify(name)
+        self.store.community.create_collection(user.id, slug, name, description, public, self.now())
+        found = self.store.community.collection(user.username, slug, user.id)
+        assert found is not None
+        return found
+
+    def update_collection(
+        self, user: User, collection_id: int, *, name: str, description: str, public: bool
+    ) -> None:
+        name = clean_body(name, MAX_COLLECTION_NAME, "name").replace("\n", " ")
+        if not self.store.community.update_collection(
+            user.id,
+            collection_id,
+            name=name,
+            description=description.strip()[:MAX_DESCRIPTION],
+            public=public,
+            now=self.now(),
+        ):
+            raise ForbiddenError("you can only change your own collections")
+
+    def delete_collection(self, user: User, collection_id: int) -> None:
+        if not self.store.community.delete_collection(user.id, collection_id):
+            raise ForbiddenError("you can only delete your own collections")
+
+    def set_in_collection(
+        self, user: User, collection_id: int, paper_id: str, member: bool
+    ) -> None:
+        paper = self.get_paper(paper_id)
+        if not self.store.community.set_membership(
+            user.id, collection_id, paper.id, member, self.now()
+        ):
+            raise ForbiddenError("you can only change your own collections")
+
+    def collection_page(self, owner: str, slug: str, viewer: User | None) -> CollectionPage:
+        found = self.store.community.collection(owner, slug, viewer.id if viewer else None)
+        if found is None:  # private collections look exactly like missing ones to others
+            raise NotFoundError(f"no collection {owner}/{slug}")
+        ids = self.store.community.collection_paper_ids(found.id)
+        papers = self.store.get_papers(ids)
+        live = [papers[i] for i in ids if i in papers and not papers[i].deleted]
+        return CollectionPage(
+            found,
+            self.cards(live, viewer),
+            editable=viewer is not None and viewer.id == found.owner_id,
+        )
+
+    def collections_of(self, owner: str, viewer: User | None) -> list[Collection]:
+        user = self.store.people.by_username(owner)
+        if user is None:
+            raise NotFoundError(f"no user {owner}")
+        return self.store.community.collections_of(user.id, viewer.id if viewer else None)

@@ -1,0 +1,436 @@
+"""Votes, comments, collections and submissions. Each call that acts for a person takes that
+person's id and checks ownership in the SQL itself (``WHERE id = ? AND user_id = ?``), so no
+code path can touch another user's data by forgetting a check."""
+
+from __future__ import annotations
+
+from collections.abc import Collection as Ids
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from paperwire.models import Collection, Comment
+from paperwire.store.people import DuplicateError
+from paperwire.store.rows import as_datetime, utc
+
+if TYPE_CHECKING:
+    from paperwire.store import Store
+
+
+def _comment(row: Any) -> Comment:
+    return Comment(
+        row.id,
+        row.paper_id,
+        row.user_id,
+        row.username,
+        row.body,
+        utc(row.created_at),
+        as_datetime(row.edited_at),
+        bool(row.hidden),
+    )
+
+
+def _collection(row: Any, size: int = 0) -> Collection:
+    return Collection(
+        row.id,
+        row.user_id,
+        row.username,
+        row.slug,
+        row.name,
+        row.description,
+        bool(row.public),
+        utc(row.created_at),
+        utc(row.updated_at),
+        size,
+    )
+
+
+class Community:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # -- votes ---------------------------------------------------------------------------
+    def toggle_vote(self, user_id: int, paper_id: str, now: datetime) -> bool:
+        """Add the user's vote, or take it back; returns whether the user now votes for it."""
+        from sqlalchemy import delete, insert
+
+        from paperwire.store.schema import votes
+
+        with self._store._connect(write=True) as conn:
+            removed = conn.execute(
+                delete(votes).where(votes.c.user_id == user_id, votes.c.paper_id == paper_id)
+            ).rowcount
+            if removed:
+                return False
+            conn.execute(insert(votes).values(user_id=user_id, paper_id=paper_id, created_at=now))
+            return True
+
+    def vote_counts(self, paper_ids: Ids[str]) -> dict[str, int]:
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import votes
+
+        if not paper_ids:
+            return {}
+        with self._store._connect() as conn:
+            rows = conn.execute(
+                select(votes.c.paper_id, func.count())
+                .where(votes.c.paper_id.in_(list(paper_ids)))
+                .group_by(votes.c.paper_id)
+            )
+            return {pid: int(n) for pid, n in rows}
+
+    def voted(self, user_id: int, paper_ids: Ids[str]) -> set[str]:
+        from sqlalchemy import select
+
+        from paperwire.store.schema import votes
+
+        if not paper_ids:
+            return set()
+        with self._store._connect() as conn:
+            rows = conn.execute(
+                select(votes.c.paper_id).where(
+                    votes.c.user_id == user_id, votes.c.paper_id.in_(list(paper_ids))
+                )
+            )
+            return {r[0] for r in rows}
+
+    # -- comments ------------------------------------------------------------------------
+    def add_comment(self, user_id: int, paper_id: str, body: str, now: datetime) -> int:
+        from sqlalchemy import insert
+
+        from paperwire.store.schema import comments
+
+        with self._store._connect(write=True) as conn:
+            return int(
+                conn.execute(
+                    insert(comments)
+                    .values(
+                        paper_id=paper_id,
+                        user_id=user_id,
+                        body=body,
+                        created_at=now,
+                        hidden=False,
+                    )
+                    .returning(comments.c.id)
+                ).scalar_one()
+            )
+
+    def edit_comment(self, user_id: int, comment_id: int, body: str, now: datetime) -> bool:
+        from sqlalchemy import update
+
+        from paperwire.store.schema import comments
+
+        with self._store._connect(write=True) as conn:
+            return bool(
+                conn.execute(
+                    update(comments)
+                    .where(comments.c.id == comment_id, comments.c.user_id == user_id)
+                    .values(body=body, edited_at=now)
+                ).rowcount
+            )
+
+    def delete_comment(self, user_id: int, comment_id: int) -> bool:
+        from sqlalchemy import delete
+
+        from paperwire.store.schema import comments
+
+        with self._store._connect(write=True) as conn:
+            return bool(
+                conn.execute(
+                    delete(comments).where(
+                        comments.c.id == comment_id, comments.c.user_id == user_id
+                    )
+                ).rowcount
+            )
+
+    def set_comment_hidden(self, comment_id: int, hidden: bool) -> bool:
+        """Moderation (the service checks the caller is an admin)."""
+        from sqlalchemy import update
+
+        from paperwire.store.schema import comments
+
+        with self._store._connect(write=True) as conn:
+            return bool(
+                conn.execute(
+                    update(comments).where(comments.c.id == comment_id).values(hidden=hidden)
+                ).rowcount
+            )
+
+    def comments_for(self, paper_id: str) -> list[Comment]:
+        from sqlalchemy import select
+
+        from paperwire.store.schema import comments, users
+
+        with self._store._connect() as conn:
+            rows = conn.execute(
+                select(comments, users.c.username)
+                .join(users, users.c.id == comments.c.user_id)
+                .where(comments.c.paper_id == paper_id)
+                .order_by(comments.c.created_at, comments.c.id)
+            )
+            return [_comment(r) for r in rows]
+
+    def comment(self, comment_id: int) -> Comment | None:
+        from sqlalchemy import select
+
+        from paperwire.store.schema import comments, users
+
+        with self._store._connect() as conn:
+            row = conn.execute(
+                select(comments, users.c.username)
+                .join(users, users.c.id == comments.c.user_id)
+                .where(comments.c.id == comment_id)
+            ).first()
+        return _comment(row) if row is not None else None
+
+    def comment_counts(self, paper_ids: Ids[str]) -> dict[str, int]:
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import comments
+
+        if not paper_ids:
+            return {}
+        with self._store._connect() as conn:
+            rows = conn.execute(
+                select(comments.c.paper_id, func.count())
+                .where(comments.c.paper_id.in_(list(paper_ids)), comments.c.hidden.is_(False))
+                .group_by(comments.c.paper_id)
+            )
+            return {pid: int(n) for pid, n in rows}
+
+    # -- collections ---------------------------------------------------------------------
+    def create_collection(
+        self, user_id: int, slug: str, name: str, description: str, public: bool, now: datetime
+    ) -> int:
+        from sqlalchemy import insert, select
+
+        from paperwire.store.schema import collections
+
+        with self._store._connect(write=True) as conn:
+            exists = conn.execute(
+                select(collections.c.id).where(
+                    collections.c.user_id == user_id, collections.c.slug == slug
+                )
+            ).first()
+            if exists is not None:
+                raise DuplicateError(f"you already have a collection called {name!r}")
+            return int(
+                conn.execute(
+                    insert(collections)
+                    .values(
+                        user_id=user_id,
+                        slug=slug,
+                        name=name,
+                        description=description,
+                        public=public,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(collections.c.id)
+                ).scalar_one()
+            )
+
+    def update_collection(
+        self,
+        user_id: int,
+        collection_id: int,
+        *,
+        name: str,
+        description: str,
+        public: bool,
+        now: datetime,
+    ) -> bool:
+        from sqlalchemy import update
+
+        from paperwire.store.schema import collections
+
+        with self._store._connect(write=True) as conn:
+            return bool(
+                conn.execute(
+                    update(collections)
+                    .where(collections.c.id == collection_id, collections.c.user_id == user_id)
+                    .values(name=name, description=description, public=public, updated_at=now)
+                ).rowcount
+            )
+
+    def delete_collection(self, user_id: int, collection_id: int) -> bool:
+        from sqlalchemy import delete
+
+        from paperwire.store.schema import collection_items, collections
+
+        with self._store._connect(write=True) as conn:
+            deleted = conn.execute(
+                delete(collections).where(
+                    collections.c.id == collection_id, collections.c.user_id == user_id
+                )
+            ).rowcount
+            if deleted:
+                conn.execute(
+                    delete(collection_items).where(
+                        collection_items.c.collection_id == collection_id
+                    )
+                )
+            return bool(deleted)
+
+    def set_membership(
+        self, user_id: int, collection_id: int, paper_id: str, member: bool, now: datetime
+    ) -> bool:
+        """Add or remove a paper in one of the user's collections; False if not theirs."""
+        from sqlalchemy import delete, insert, select, update
+
+        from paperwire.store.schema import collection_items, collections
+
+        with self._store._connect(write=True) as conn:
+            owned = conn.execute(
+                select(collections.c.id).where(
+                    collections.c.id == collection_id, collections.c.user_id == user_id
+                )
+            ).first()
+            if owned is None:
+                return False
+            conn.execute(
+                delete(collection_items).where(
+                    collection_items.c.collection_id == collection_id,
+                    collection_items.c.paper_id == paper_id,
+                )
+            )
+            if member:
+                conn.execute(
+                    insert(collection_items).values(
+                        collection_id=collection_id, paper_id=paper_id, added_at=now
+                    )
+                )
+            conn.execute(
+                update(collections).where(collections.c.id == collection_id).values(updated_at=now)
+            )
+            return True
+
+    def _select_collections(self) -> Any:
+        from sqlalchemy import select
+
+        from paperwire.store.schema import collections, users
+
+        return select(collections, users.c.username).join(
+            users, users.c.id == collections.c.user_id
+        )
+
+    def collection(self, owner: str, slug: str, viewer_id: int | None) -> Collection | None:
+        """A collection by its owner's name and slug, if the viewer may see it."""
+        from sqlalchemy import func
+
+        from paperwire.store.schema import collections, users
+
+        with self._store._connect() as conn:
+            row = conn.execute(
+                self._select_collections().where(
+                    func.lower(users.c.username) == owner.lower(), collections.c.slug == slug
+                )
+            ).first()
+        if row is None or not (row.public or row.user_id == viewer_id):
+            return None
+        return _collection(row, len(self.collection_paper_ids(row.id)))
+
+    def collections_of(self, owner_id: int, viewer_id: int | None) -> list[Collection]:
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import collection_items, collections
+
+        query = self._select_collections().where(collections.c.user_id == owner_id)
+        if viewer_id != owner_id:
+            query = query.where(collections.c.public.is_(True))
+        with self._store._connect() as conn:
+            rows = conn.execute(query.order_by(collections.c.updated_at.desc())).all()
+            sizes: dict[int, int] = {}
+            if rows:
+                counted = conn.execute(
+                    select(collection_items.c.collection_id, func.count())
+                    .where(collection_items.c.collection_id.in_([r.id for r in rows]))
+                    .group_by(collection_items.c.collection_id)
+                )
+                sizes = {int(cid): int(n) for cid, n in counted}
+        return [_collection(r, int(sizes.get(r.id, 0))) for r in rows]
+
+    def collection_paper_ids(self, collection_id: int) -> list[str]:
+        from sqlalchemy import select
+
+        from paperwire.store.schema import collection_items
+
+        with self._store._connect() as conn:
+            return [
+                r[0]
+                for r in conn.execute(
+                    select(collection_items.c.paper_id)
+                    .where(collection_items.c.collection_id == collection_id)
+                    .order_by(collection_items.c.added_at.desc(), collection_items.c.paper_id)
+                )
+            ]
+
+    def collections_containing(self, user_id: int, paper_id: str) -> set[int]:
+        from sqlalchemy import select
+
+        from paperwire.store.schema import collection_items, collections
+
+        with self._store._connect() as conn:
+            return {
+                r[0]
+                for r in conn.execute(
+                    select(collections.c.id)
+                    .join(collection_items, collection_items.c.collection_id == collections.c.id)
+                    .where(
+                        collections.c.user_id == user_id, collection_items.c.paper_id == paper_id
+                    )
+                )
+            }
+
+    # -- submissions ---------------------------------------------------------------------
+    def record_submission(self, user_id: int, paper_id: str, now: datetime) -> bool:
+        """False when the paper was already submitted (the first submitter keeps credit)."""
+        from sqlalchemy import insert, select
+
+        from paperwire.store.schema import submissions
+
+        with self._store._connect(write=True) as conn:
+            if (
+                conn.execute(
+                    select(submissions.c.paper_id).where(submissions.c.paper_id == paper_id)
+                ).first()
+                is not None
+            ):
+                return False
+            conn.execute(
+                insert(submissions).values(
+                    paper_id=paper_id, user_id=user_id, submitted_at=now, removed=False
+                )
+            )
+            return True
+
+    def remove_submission(self, paper_id: str) -> bool:
+        from sqlalchemy import update
+
+        from paperwire.store.schema import submissions
+
+        with self._store._connect(write=True) as conn:
+            return bool(
+                conn.execute(
+                    update(submissions)
+                    .where(submissions.c.paper_id == paper_id)
+                    .values(removed=True)
+                ).rowcount
+            )
+
+    def removed_submissions(self, paper_ids: Ids[str]) -> set[str]:
+        from sqlalchemy import select
+
+        from paperwire.store.schema import submissions
+
+        if not paper_ids:
+            return set()
+        with self._store._connect() as conn:
+            return {
+                r[0]
+                for r in conn.execute(
+                    select(submissions.c.paper_id).where(
+                        submissions.c.paper_id.in_(list(paper_ids)), submissions.c.removed.is_(True)
+                    )
+                )
+            }
