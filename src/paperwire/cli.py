@@ -443,5 +443,73 @@ def eval_beir(
         )
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port to listen on.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Worker processes (default: setting).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the web site and the API (and run the scheduled jobs)."""
+    import os
+
+    import uvicorn
+
+    from paperwire.settings import load_settings
+    from paperwire.web.app import create_app
+
+    settings = load_settings(config_file=config, host=host, port=port, workers=workers)
+    address = f"http://{settings.host}:{settings.port}"
+    typer.secho(f"paperwire is serving {address}  (Ctrl-C to stop)", fg="green", bold=True)
+    if settings.workers > 1:
+        # Each worker builds its own service from the same settings (environment / file).
+        if config is not None:
+            os.environ["PAPERWIRE_CONFIG"] = str(config)
+        uvicorn.run(
+            "paperwire.web.app:app_factory",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level="warning",
+        )
+    else:
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port, log_level="warning"
+        )
+
+
+user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Make an admin.")] = False,
+    password: Annotated[
+        str | None,
+        typer.Option("--password", help="Password (default: prompt; or $PAPERWIRE_PASSWORD)."),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create an account (the first account is always an admin)."""
+    import os
+
+    secret = (
+        password
+        or os.environ.get("PAPERWIRE_PASSWORD")
+        or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    )
+    service = _service(config)
+    with _Guard():
+        service.init()
+        user = service.add_user(username, email, secret, admin=admin)
+    typer.echo(f"created {user.username}{' (admin)' if user.is_admin else ''}")
+
+
 def main() -> None:
     app()

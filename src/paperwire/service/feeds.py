@@ -117,7 +117,7 @@ class FeedsMixin:
 
     def trending(self, *, viewer: User | None = None, limit: int = 50, offset: int = 0) -> Feed:
         """Papers of the last ``trending_window_days`` ranked by the time-decayed score."""
-        newest = self.newest_day()
+        newest = self.store.feed_day_near(None, "at_or_before", min_upvotes=1)
         reference = reference_time(self.now(), newest)
         start = reference.date() - timedelta(days=self.settings.trending_window_days)
         candidates, _ = self.store.papers_in_days(

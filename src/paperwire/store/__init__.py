@@ -204,7 +204,9 @@ class Store:
             return _query_papers(conn, "seq > {p} ORDER BY seq LIMIT {p}", (seq, limit))
 
     # -- feeds ---------------------------------------------------------------------------
-    def feed_day_near(self, day: date | None, direction: str) -> date | None:
+    def feed_day_near(
+        self, day: date | None, direction: str, *, min_upvotes: int = 0
+    ) -> date | None:
         """The feed day with papers: ``"at_or_before"`` / ``"before"`` / ``"after"`` ``day``
         (no day: the latest)."""
         from sqlalchemy import func, select
@@ -214,6 +216,8 @@ class Store:
         column = papers.c.feed_day
         agg = func.min(column) if direction == "after" else func.max(column)
         query = select(agg).where(papers.c.deleted.is_(False))
+        if min_upvotes:
+            query = query.where(func.coalesce(papers.c.upvotes, 0) >= min_upvotes)
         if day is not None:
             query = query.where(
                 column > day

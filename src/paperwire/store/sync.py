@@ -190,9 +190,7 @@ def claim_slot(store: Store, name: str, lease_ms: int) -> int:
         ready = max(int(row.next_ms), int(row.busy_until_ms))
         if ready > now:
             return ready - now
-        conn.execute(
-            update(slots).where(slots.c.name == name).values(busy_until_ms=now + lease_ms)
-        )
+        conn.execute(update(slots).where(slots.c.name == name).values(busy_until_ms=now + lease_ms))
         return 0
 
 

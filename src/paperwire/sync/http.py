@@ -240,7 +240,7 @@ class PoliteClient:
     def _backoff(self, attempt: int) -> float:
         """Exponential, with "equal jitter": half fixed, half random, so clients that failed
         together do not all come back together."""
-        ceiling = min(self.backoff_cap, self.backoff * 2 ** (attempt - 1))
+        ceiling = min(self.backoff_cap, self.backoff * 2.0 ** (attempt - 1))
         return ceiling / 2 + self._jitter() * ceiling / 2
 
 
@@ -252,7 +252,7 @@ def _retry_after(value: str | None) -> float | None:
     if value.isdigit():
         return float(value)
     try:
-        when = email.utils.parsedate_to_datetime(value)
+        when: datetime = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:

@@ -1,0 +1,7 @@
+"""The JSON API (Hugging Face Papers shapes). Being written; see routes.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []

@@ -1,0 +1,118 @@
+"""The FastAPI application: built by ``create_app``, wired to one Service in its lifespan."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from paperwire import __version__
+from paperwire.errors import PaperwireError
+from paperwire.service import Service, make_service
+from paperwire.settings import Settings, load_settings
+from paperwire.web import errors, routes
+from paperwire.web.rendering import templates
+from paperwire.web.security import (
+    CSRF_COOKIE,
+    DEFAULT_LIMITS,
+    SECURITY_HEADERS,
+    RateLimiter,
+    load_secret,
+    new_csrf_cookie,
+)
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+INDEX_CATCH_UP_SECONDS = 30.0
+
+
+class CachedStatic(StaticFiles):
+    """Static files with a long cache lifetime (their URLs carry the version)."""
+
+    def file_response(self, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+
+
+def _keep_index_fresh(service: Service, stop: threading.Event) -> None:
+    """Background catch-up: papers imported or synced by other processes become searchable."""
+    while not stop.wait(INDEX_CATCH_UP_SECONDS):
+        try:
+            service.index()
+        except PaperwireError as exc:
+            log.warning("index catch-up failed: %s", exc)
+
+
+def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
+    settings = settings or (service.settings if service else load_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc = service or make_service(settings)
+        svc.init()
+        svc.index()
+        app.state.service = svc
+        stop = threading.Event()
+        worker = threading.Thread(target=_keep_index_fresh, args=(svc, stop), daemon=True)
+        worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if service is None:
+                svc.close()
+
+    app = FastAPI(
+        title="paperwire",
+        version=__version__,
+        description="Research-paper discovery: daily and trending papers, search, community. "
+        "The `/api/` routes speak the Hugging Face Papers API shapes.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.secret = load_secret(settings.secret_key, settings.data_dir)
+    app.state.limiter = RateLimiter(dict(DEFAULT_LIMITS))
+    app.state.templates = templates
+    app.state.secure_cookies = settings.base_url.startswith("https://")
+
+    @app.middleware("http")
+    async def defences(request: Request, call_next):  # type: ignore[no-untyped-def]
+        cookie = request.cookies.get(CSRF_COOKIE)
+        request.state.csrf_cookie = cookie or new_csrf_cookie()
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if cookie is None:
+            response.set_cookie(
+                CSRF_COOKIE,
+                request.state.csrf_cookie,
+                httponly=True,
+                samesite="strict",
+                secure=app.state.secure_cookies,
+                max_age=60 * 60 * 24 * 365,
+            )
+        return response
+
+    app.add_exception_handler(PaperwireError, errors.domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, errors.unexpected_error)
+    app.mount("/static", CachedStatic(directory=STATIC), name="static")
+    routes.install(app)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory`` (several workers): settings from the environment."""
+    return create_app()

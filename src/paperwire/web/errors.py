@@ -1,0 +1,92 @@
+"""Every error a visitor or an API client can meet, rendered in one place: an HTML page or a
+JSON body, as asked; the status code from the kind of error; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
+
+from paperwire.accounts import AccountError, AuthError
+from paperwire.errors import InvalidIdError, NotFoundError, PaperwireError
+from paperwire.search.query import InvalidQueryError
+from paperwire.service.community import ForbiddenError, OfflineError
+from paperwire.store.people import DuplicateError
+
+log = logging.getLogger(__name__)
+
+_STATUS: list[tuple[type[Exception], int]] = [
+    (NotFoundError, 404),
+    (InvalidIdError, 400),
+    (InvalidQueryError, 400),
+    (AccountError, 400),
+    (DuplicateError, 409),
+    (AuthError, 403),
+    (ForbiddenError, 403),
+    (OfflineError, 503),
+]
+_TITLES = {
+    400: "Bad request",
+    401: "Log in first",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Already taken",
+    429: "Slow down",
+    500: "Something went wrong",
+    503: "Unavailable",
+}
+
+
+def wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": message, "status": status}, status_code=status)
+    from paperwire.web.rendering import render
+
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": _TITLES.get(status, "Error"), "message": message},
+        status_code=status,
+    )
+
+
+async def domain_error(request: Request, exc: PaperwireError) -> Response:
+    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
+    if status == 500:
+        log.error("unhandled domain error on %s: %r", request.url.path, exc, exc_info=exc)
+        return error_response(request, 500, "the server could not do that; it has been logged")
+    return error_response(request, status, str(exc))
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}"
+        for e in exc.errors()
+    )
+    return error_response(request, 400, problems or "invalid request")
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    message = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
+    if exc.status_code == 404 and message == "Not Found":
+        message = "there is no page at this address"
+    response = error_response(request, exc.status_code, message)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.error("unexpected error on %s", request.url.path, exc_info=exc)
+    return error_response(request, 500, "the server could not do that; it has been logged")

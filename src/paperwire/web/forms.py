@@ -1,0 +1,98 @@
+"""Reading requests: forms with their CSRF check and rate limit, the logged-in user, safe
+redirects, and query parameters that must be dates or numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse
+
+from paperwire.models import User
+from paperwire.service import Service
+from paperwire.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_valid
+
+
+def service_of(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def user_sync(request: Request) -> User | None:
+    """The logged-in user (cached on the request); for handlers that run in the threadpool."""
+    if not hasattr(request.state, "user"):
+        request.state.user = service_of(request).session_user(request.cookies.get(SESSION_COOKIE))
+    user: User | None = request.state.user
+    return user
+
+
+async def current_user(request: Request) -> User | None:
+    return await run_in_threadpool(user_sync, request)
+
+
+async def require_user(request: Request) -> User:
+    user = await current_user(request)
+    if user is None:
+        raise HTTPException(401, "log in to do that")
+    return user
+
+
+async def read_form(request: Request, action: str | None = None) -> dict[str, str]:
+    """The posted form, after checking its CSRF token and the action's rate limit."""
+    form = await request.form()
+    submitted = form.get(CSRF_FIELD)
+    if not csrf_valid(
+        request.app.state.secret,
+        request.cookies.get(CSRF_COOKIE),
+        submitted if isinstance(submitted, str) else None,
+    ):
+        raise HTTPException(
+            403, "this form expired or came from another site; reload the page and try again"
+        )
+    if action is not None and not request.app.state.limiter.allow(action, client_key(request)):
+        raise HTTPException(
+            429,
+            "too many attempts; wait a few minutes and try again",
+            headers={"Retry-After": "300"},
+        )
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """Only local paths: an open redirect would let another site borrow our name."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)  # POST, then redirect, then GET
+
+
+def date_param(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(
+            400, f"{name}: expected a date as YYYY-MM-DD, got {value[:40]!r}"
+        ) from None
+
+
+def int_param(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise HTTPException(400, f"{name}: expected a whole number, got {value[:40]!r}") from None
+    if not low <= number <= high:
+        raise HTTPException(400, f"{name}: must be between {low} and {high}")
+    return number

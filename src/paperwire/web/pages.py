@@ -1,0 +1,468 @@
+"""HTML page handlers. GET handlers are plain functions (FastAPI runs them in a thread, the
+service is synchronous); POST handlers read and check the form, call the service, redirect."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from paperwire import citations
+from paperwire.accounts import AuthError
+from paperwire.errors import PaperwireError
+from paperwire.search.engine import MODES
+from paperwire.web.forms import (
+    date_param,
+    int_param,
+    read_form,
+    redirect,
+    require_user,
+    safe_next,
+    service_of,
+    user_sync,
+)
+from paperwire.web.rendering import render
+from paperwire.web.security import SESSION_COOKIE
+
+PAGE_SIZE = 30
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _page(request: Request) -> tuple[int, int]:
+    page = int_param(request.query_params.get("p"), "p", 0, 0, 10_000)
+    return page, page * PAGE_SIZE
+
+
+def _feed_page(request: Request, feed, page: int, **extra: object) -> HTMLResponse:  # type: ignore[no-untyped-def]
+    pages = max(1, -(-feed.total // PAGE_SIZE))
+    return render(request, "feed.html", {"feed": feed, "page": page, "pages": pages, **extra})
+
+
+# -- feeds ---------------------------------------------------------------------------------
+def home(request: Request) -> HTMLResponse:
+    page, offset = _page(request)
+    feed = service_of(request).daily(
+        None, viewer=user_sync(request), limit=PAGE_SIZE, offset=offset
+    )
+    return _feed_page(request, feed, page, is_home=True)
+
+
+def day(request: Request, day: str) -> HTMLResponse:
+    shown = date_param(day, "date")
+    page, offset = _page(request)
+    feed = service_of(request).daily(
+        shown, viewer=user_sync(request), limit=PAGE_SIZE, offset=offset
+    )
+    return _feed_page(request, feed, page)
+
+
+def week(request: Request, week: str) -> HTMLResponse:
+    match = _WEEK_RE.match(week)
+    try:
+        monday = (
+            date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1) if match else None
+        )
+    except ValueError:
+        monday = None
+    if monday is None:
+        raise HTTPException(400, f"week: expected YYYY-Www such as 2026-W08, got {week[:20]!r}")
+    page, offset = _page(request)
+    feed = service_of(request).weekly(
+        monday, viewer=user_sync(request), limit=PAGE_SIZE, offset=offset
+    )
+    return _feed_page(request, feed, page)
+
+
+def month(request: Request, month: str) -> HTMLResponse:
+    match = _MONTH_RE.match(month)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise HTTPException(400, f"month: expected YYYY-MM such as 2026-08, got {month[:20]!r}")
+    page, offset = _page(request)
+    feed = service_of(request).monthly(
+        date(int(match.group(1)), int(match.group(2)), 1),
+        viewer=user_sync(request),
+        limit=PAGE_SIZE,
+        offset=offset,
+    )
+    return _feed_page(request, feed, page)
+
+
+def latest_week(request: Request) -> Response:
+    newest = service_of(request).newest_day() or date.today()
+    iso = newest.isocalendar()
+    return redirect(f"/papers/week/{iso.year}-W{iso.week:02d}")
+
+
+def latest_month(request: Request) -> Response:
+    newest = service_of(request).newest_day() or date.today()
+    return redirect(f"/papers/month/{newest:%Y-%m}")
+
+
+def trending(request: Request) -> HTMLResponse:
+    page, offset = _page(request)
+    feed = service_of(request).trending(viewer=user_sync(request), limit=PAGE_SIZE, offset=offset)
+    return _feed_page(request, feed, page)
+
+
+def author(request: Request, name: str) -> HTMLResponse:
+    page, offset = _page(request)
+    feed = service_of(request).author_feed(
+        name, viewer=user_sync(request), limit=PAGE_SIZE, offset=offset
+    )
+    return _feed_page(request, feed, page)
+
+
+def category(request: Request, category: str) -> HTMLResponse:
+    page, offset = _page(request)
+    feed = service_of(request).category_feed(
+        category, viewer=user_sync(request), limit=PAGE_SIZE, offset=offset
+    )
+    return _feed_page(request, feed, page)
+
+
+# -- papers --------------------------------------------------------------------------------
+def paper(request: Request, paper_id: str) -> Response:
+    service = service_of(request)
+    if paper_id.endswith(".md"):
+        return PlainTextResponse(
+            citations.markdown(
+                service.get_paper(paper_id[:-3]), request.app.state.settings.base_url
+            ),
+            media_type="text/markdown; charset=utf-8",
+        )
+    for suffix, render_citation, media in (
+        (".bib", citations.bibtex, "application/x-bibtex"),
+        (".ris", citations.ris, "application/x-research-info-systems"),
+    ):
+        if paper_id.endswith(suffix):
+            found = service.get_paper(paper_id[: -len(suffix)])
+            return PlainTextResponse(
+                render_citation(found),
+                media_type=f"{media}; charset=utf-8",
+                headers={
+                    "Content-Disposition": f'attachment; filename="{found.id.replace("/", "_")}{suffix}"'
+                },
+            )
+    viewer = user_sync(request)
+    view = service.paper_page(paper_id, viewer)
+    return render(request, "paper.html", {"view": view, "p": view.card.paper})
+
+
+async def vote(request: Request, paper_id: str) -> Response:
+    form = await read_form(request)
+    user = await require_user(request)
+    card = await run_in_threadpool(service_of(request).toggle_vote, user, paper_id)
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"id": card.paper.id, "upvotes": card.upvotes, "voted": card.voted})
+    return redirect(safe_next(form.get("next"), f"/papers/{card.paper.id}"))
+
+
+async def comment(request: Request, paper_id: str) -> Response:
+    form = await read_form(request, "comment")
+    user = await require_user(request)
+    service = service_of(request)
+    comment_id = await run_in_threadpool(service.add_comment, user, paper_id, form.get("body", ""))
+    found = await run_in_threadpool(service.get_paper, paper_id)
+    return redirect(f"/papers/{found.id}#comment-{comment_id}")
+
+
+async def comment_action(request: Request, comment_id: int, action: str) -> Response:
+    form = await read_form(request)
+    user = await require_user(request)
+    service = service_of(request)
+    found = await run_in_threadpool(service.store.community.comment, comment_id)
+    if found is None:
+        raise HTTPException(404, f"no comment {comment_id}")
+    if action == "edit":
+        await run_in_threadpool(service.edit_comment, user, comment_id, form.get("body", ""))
+    elif action == "delete":
+        await run_in_threadpool(service.delete_comment, user, comment_id)
+    elif action in ("hide", "show"):
+        await run_in_threadpool(service.hide_comment, user, comment_id, action == "hide")
+    else:
+        raise HTTPException(404, "unknown action")
+    return redirect(f"/papers/{found.paper_id}#comments")
+
+
+async def edit_comment(request: Request, comment_id: int) -> Response:
+    return await comment_action(request, comment_id, "edit")
+
+
+async def delete_comment(request: Request, comment_id: int) -> Response:
+    return await comment_action(request, comment_id, "delete")
+
+
+async def hide_comment(request: Request, comment_id: int) -> Response:
+    return await comment_action(request, comment_id, "hide")
+
+
+async def show_comment(request: Request, comment_id: int) -> Response:
+    return await comment_action(request, comment_id, "show")
+
+
+async def collect(request: Request, paper_id: str) -> Response:
+    """Add the paper to, or remove it from, one of the user's collections; or make a new one."""
+    form = await read_form(request)
+    user = await require_user(request)
+    service = service_of(request)
+    if form.get("new_name", "").strip():
+        created = await run_in_threadpool(
+            service.create_collection, user, form["new_name"], "", form.get("public") == "on"
+        )
+        collection_id = created.id
+        member = True
+    else:
+        collection_id = int_param(form.get("collection"), "collection", 0, 1, 2**31)
+        member = form.get("member") == "1"
+    await run_in_threadpool(service.set_in_collection, user, collection_id, paper_id, member)
+    found = await run_in_threadpool(service.get_paper, paper_id)
+    return redirect(f"/papers/{found.id}#collections")
+
+
+# -- search --------------------------------------------------------------------------------
+def search(request: Request) -> HTMLResponse:
+    params = request.query_params
+    text = params.get("q", "").strip()
+    mode = params.get("mode", "hybrid")
+    if mode not in MODES:
+        raise HTTPException(400, f"mode: use one of {', '.join(MODES)}")
+    sort = params.get("sort", "relevance")
+    # Form fields for filters are added to the query in the query language.
+    extra = []
+    for field in ("since", "until"):
+        if params.get(field):
+            extra.append(f"{field}:{date_param(params.get(field), field)}")
+    if params.get("cat", "").strip():
+        extra.append(f"cat:{params['cat'].strip().split()[0]}")
+    full = " ".join([text, *extra]).strip()
+    page, offset = _page(request)
+    context: dict[str, object] = {
+        "q": text,
+        "mode": mode,
+        "sort": sort,
+        "params": params,
+        "page": page,
+        "full_query": full,
+    }
+    if full:
+        service = service_of(request)
+        try:
+            response = service.search(full, mode=mode, limit=PAGE_SIZE, offset=offset, sort=sort)
+        except PaperwireError as exc:
+            context["error"] = str(exc)
+            return render(request, "search.html", context, status_code=400)
+        cards = service.cards([r.paper for r in response.results], user_sync(request))
+        context.update(
+            response=response,
+            results=list(zip(response.results, cards, strict=True)),
+            pages=max(1, -(-response.total // PAGE_SIZE)),
+        )
+    return render(request, "search.html", context)
+
+
+# -- accounts ------------------------------------------------------------------------------
+def _login_cookie(response: Response, request: Request, token: str) -> Response:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.secure_cookies,
+        max_age=int(timedelta(days=request.app.state.settings.session_days).total_seconds()),
+    )
+    return response
+
+
+def signup_form(request: Request) -> HTMLResponse:
+    return render(
+        request, "signup.html", {"next": safe_next(request.query_params.get("next"), "/")}
+    )
+
+
+async def signup(request: Request) -> Response:
+    form = await read_form(request, "signup")
+    service = service_of(request)
+    values = {k: form.get(k, "") for k in ("username", "email", "next")}
+    try:
+        await run_in_threadpool(
+            service.sign_up,
+            form.get("username", ""),
+            form.get("email") or None,
+            form.get("password", ""),
+        )
+        _user, token = await run_in_threadpool(
+            service.log_in, form.get("username", ""), form.get("password", "")
+        )
+    except PaperwireError as exc:
+        return render(request, "signup.html", {"error": str(exc), **values}, status_code=400)
+    return _login_cookie(redirect(safe_next(form.get("next"), "/")), request, token)
+
+
+def login_form(request: Request) -> HTMLResponse:
+    return render(request, "login.html", {"next": safe_next(request.query_params.get("next"), "/")})
+
+
+async def login(request: Request) -> Response:
+    form = await read_form(request, "login")
+    try:
+        _, token = await run_in_threadpool(
+            service_of(request).log_in, form.get("username", ""), form.get("password", "")
+        )
+    except AuthError as exc:
+        return render(
+            request,
+            "login.html",
+            {
+                "error": str(exc),
+                "username": form.get("username", ""),
+                "next": form.get("next", "/"),
+            },
+            status_code=403,
+        )
+    return _login_cookie(redirect(safe_next(form.get("next"), "/")), request, token)
+
+
+async def logout(request: Request) -> Response:
+    await read_form(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await run_in_threadpool(service_of(request).log_out, token)
+    response = redirect("/")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def account(request: Request) -> Response:
+    user = user_sync(request)
+    if user is None:
+        return redirect("/login?next=/account")
+    collections = service_of(request).collections_of(user.username, user)
+    return render(
+        request,
+        "account.html",
+        {"collections": collections, "message": request.query_params.get("done")},
+    )
+
+
+async def change_password(request: Request) -> Response:
+    form = await read_form(request, "login")
+    user = await require_user(request)
+    try:
+        await run_in_threadpool(
+            service_of(request).change_password,
+            user,
+            form.get("old", ""),
+            form.get("new", ""),
+            request.cookies.get(SESSION_COOKIE),
+        )
+    except PaperwireError as exc:
+        return render(
+            request, "account.html", {"error": str(exc), "collections": []}, status_code=400
+        )
+    return redirect("/account?done=password")
+
+
+async def delete_account(request: Request) -> Response:
+    form = await read_form(request, "login")
+    user = await require_user(request)
+    try:
+        await run_in_threadpool(service_of(request).delete_account, user, form.get("password", ""))
+    except PaperwireError as exc:
+        return render(
+            request, "account.html", {"error": str(exc), "collections": []}, status_code=400
+        )
+    response = redirect("/")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# -- submissions and collections -------------------------------------------------------------
+def submit_form(request: Request) -> Response:
+    if user_sync(request) is None:
+        return redirect("/login?next=/submit")
+    return render(request, "submit.html", {})
+
+
+async def submit(request: Request) -> Response:
+    form = await read_form(request, "submit")
+    user = await require_user(request)
+    try:
+        found = await run_in_threadpool(
+            service_of(request).submit_paper, user, form.get("paper", "")
+        )
+    except PaperwireError as exc:
+        return render(
+            request,
+            "submit.html",
+            {"error": str(exc), "value": form.get("paper", "")},
+            status_code=400 if "offline" not in str(exc) else 503,
+        )
+    return redirect(f"/papers/{found.id}")
+
+
+async def remove_submission(request: Request, paper_id: str) -> Response:
+    await read_form(request)
+    user = await require_user(request)
+    await run_in_threadpool(service_of(request).remove_submission, user, paper_id)
+    return redirect(f"/papers/{paper_id}")
+
+
+def profile(request: Request, username: str) -> HTMLResponse:
+    viewer = user_sync(request)
+    service = service_of(request)
+    collections = service.collections_of(username, viewer)
+    feed = service.submitted_by(username, viewer=viewer, limit=PAGE_SIZE)
+    return render(
+        request, "profile.html", {"owner": username, "collections": collections, "feed": feed}
+    )
+
+
+def collection(request: Request, username: str, slug: str) -> HTMLResponse:
+    view = service_of(request).collection_page(username, slug, user_sync(request))
+    return render(request, "collection.html", {"view": view, "c": view.collection})
+
+
+async def create_collection(request: Request) -> Response:
+    form = await read_form(request)
+    user = await require_user(request)
+    created = await run_in_threadpool(
+        service_of(request).create_collection,
+        user,
+        form.get("name", ""),
+        form.get("description", ""),
+        form.get("public") == "on",
+    )
+    return redirect(f"/u/{user.username}/c/{created.slug}")
+
+
+async def edit_collection(request: Request, username: str, slug: str) -> Response:
+    form = await read_form(request)
+    user = await require_user(request)
+    service = service_of(request)
+    view = await run_in_threadpool(service.collection_page, username, slug, user)
+    if form.get("delete") == "1":
+        await run_in_threadpool(service.delete_collection, user, view.collection.id)
+        return redirect("/account")
+    await run_in_threadpool(
+        lambda: service.update_collection(
+            user,
+            view.collection.id,
+            name=form.get("name", ""),
+            description=form.get("description", ""),
+            public=form.get("public") == "on",
+        )
+    )
+    return redirect(f"/u/{username}/c/{slug}")
+
+
+def subscribe_page(request: Request) -> HTMLResponse:
+    return render(request, "subscribe.html", {})
+
+
+def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"ok": True, "papers": service_of(request).stats()["papers"]})

@@ -1,0 +1,73 @@
+"""Every route of the site, in one table to read top to bottom (specific paths before the
+catch-all paper path). The JSON API and the RSS/Atom feeds bring their own tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+
+from paperwire.web import api, pages, syndication
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    endpoint: Callable[..., Any]
+    methods: tuple[str, ...] = ("GET",)
+    name: str | None = None
+    api: bool = False  # listed in the OpenAPI document
+
+
+HTML_ROUTES: list[Route] = [
+    Route("/", pages.home, name="home"),
+    Route("/papers/trending", pages.trending, name="trending"),
+    Route("/papers/week", pages.latest_week),
+    Route("/papers/month", pages.latest_month),
+    Route("/papers/date/{day}", pages.day, name="day"),
+    Route("/papers/week/{week}", pages.week, name="week"),
+    Route("/papers/month/{month}", pages.month, name="month"),
+    Route("/papers/{paper_id:path}/vote", pages.vote, ("POST",)),
+    Route("/papers/{paper_id:path}/comments", pages.comment, ("POST",)),
+    Route("/papers/{paper_id:path}/collect", pages.collect, ("POST",)),
+    Route("/papers/{paper_id:path}/remove", pages.remove_submission, ("POST",)),
+    Route("/papers/{paper_id:path}", pages.paper, name="paper"),
+    Route("/comments/{comment_id:int}/edit", pages.edit_comment, ("POST",)),
+    Route("/comments/{comment_id:int}/delete", pages.delete_comment, ("POST",)),
+    Route("/comments/{comment_id:int}/hide", pages.hide_comment, ("POST",)),
+    Route("/comments/{comment_id:int}/show", pages.show_comment, ("POST",)),
+    Route("/search", pages.search, name="search"),
+    Route("/authors/{name}", pages.author, name="author"),
+    Route("/categories/{category}", pages.category, name="category"),
+    Route("/signup", pages.signup_form),
+    Route("/signup", pages.signup, ("POST",)),
+    Route("/login", pages.login_form),
+    Route("/login", pages.login, ("POST",)),
+    Route("/logout", pages.logout, ("POST",)),
+    Route("/account", pages.account),
+    Route("/account/password", pages.change_password, ("POST",)),
+    Route("/account/delete", pages.delete_account, ("POST",)),
+    Route("/submit", pages.submit_form),
+    Route("/submit", pages.submit, ("POST",)),
+    Route("/collections", pages.create_collection, ("POST",)),
+    Route("/u/{username}", pages.profile, name="profile"),
+    Route("/u/{username}/c/{slug}", pages.collection, name="collection"),
+    Route("/u/{username}/c/{slug}/edit", pages.edit_collection, ("POST",)),
+    Route("/subscribe", pages.subscribe_page, name="subscribe"),
+    Route("/healthz", pages.healthz),
+]
+
+
+def install(app: FastAPI) -> None:
+    # API and feed routes first: their paths are more specific than the HTML catch-alls.
+    for route in [*api.ROUTES, *syndication.ROUTES, *HTML_ROUTES]:
+        app.add_api_route(
+            route.path,
+            route.endpoint,
+            methods=list(route.methods),
+            name=route.name,
+            include_in_schema=route.api,
+            response_model=None,
+        )

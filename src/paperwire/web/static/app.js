@@ -1,0 +1,33 @@
+// Progressive enhancement only: every action works without this file.
+// Upvotes: send the form in the background and update the count in place.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-vote")) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (response.status === 401) {
+      window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname);
+      return;
+    }
+    if (!response.ok) { form.submit(); return; }
+    const data = await response.json();
+    form.querySelector("[data-count]").textContent = data.upvotes;
+    button.classList.toggle("voted", data.voted);
+    button.setAttribute("aria-pressed", String(data.voted));
+  } catch {
+    form.submit();
+  }
+});
+// The share field selects itself on focus, ready to copy.
+document.addEventListener("focusin", (event) => {
+  if (event.target instanceof HTMLInputElement && event.target.classList.contains("share")) {
+    event.target.select();
+  }
+});

@@ -1,0 +1,162 @@
+"""The polite client against the replay server: pacing, retries, Retry-After, the budget."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+from sync_replay import ReplayServer
+
+from paperwire.errors import SourceError
+from paperwire.store import Store
+from paperwire.sync.http import Budget, BudgetSpent, Pacer, PoliteClient, _retry_after
+
+# The server's clock and the client's agree to well under this; it only absorbs scheduling.
+SLACK = 0.02
+
+
+def client(interval: float = 0.0, store: Store | None = None, **kwargs: object) -> PoliteClient:
+    options: dict[str, object] = {
+        "contact_email": "ops@example.org",
+        "timeout": 2.0,
+        "max_retries": 4,
+        "backoff": 0.05,
+        "backoff_cap": 0.2,
+    }
+    options.update(kwargs)
+    return PoliteClient(Pacer("arxiv", interval, store), **options)  # type: ignore[arg-type]
+
+
+def test_identifies_itself_and_keeps_one_connection(replay: ReplayServer) -> None:
+    with client() as c:
+        for start in ("0", "10", "20"):
+            params = {"search_query": "testing", "start": start, "max_results": "10"}
+            response = c.get(replay.api_url, params, budget=Budget(10))
+            assert response.status == 200
+    hits = replay.hits_on("/api")
+    assert "mailto:ops@example.org" in hits[0].headers["user-agent"]
+    assert hits[0].headers["user-agent"].startswith("paperwire/")
+    assert len({h.port for h in hits}) == 1  # one connection, kept alive
+
+
+def test_politeness_delay_holds_on_the_server_side(replay: ReplayServer) -> None:
+    with client(interval=0.2) as c:
+        for _ in range(4):
+            c.get(replay.oai_url, {"verb": "ListRecords"}, budget=Budget(10))
+    gaps = replay.gaps("/oai")
+    assert len(gaps) == 3
+    assert min(gaps) >= 0.2 - SLACK, gaps
+
+
+def test_politeness_is_shared_by_processes_through_the_store(
+    replay: ReplayServer, store: Store
+) -> None:
+    """Two clients with their own pacers (as two processes have) share the store's slot."""
+
+    def worker() -> None:
+        with client(interval=0.15, store=store) as c:
+            for _ in range(3):
+                c.get(replay.oai_url, {"verb": "ListRecords"}, budget=Budget(20))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    hits = replay.hits_on("/oai")
+    assert len(hits) == 6
+    assert len({h.port for h in hits}) == 2  # really two clients
+    assert min(replay.gaps("/oai")) >= 0.15 - SLACK, replay.gaps("/oai")
+
+
+def test_retry_after_on_503_is_honoured(replay: ReplayServer) -> None:
+    replay.fault("status", path="/oai", status=503, retry_after="1")
+    with client() as c:
+        response = c.get(replay.oai_url, {"verb": "ListRecords"}, budget=Budget(10))
+    assert response.status == 200
+    assert len(replay.hits_on("/oai")) == 2
+    assert replay.gaps("/oai")[0] >= 1.0 - SLACK
+
+
+def test_retry_after_as_an_http_date() -> None:
+    later = datetime.now(UTC) + timedelta(seconds=30)
+    assert 28 <= (_retry_after(format_datetime(later, usegmt=True)) or 0) <= 30
+    assert _retry_after("120") == 120
+    assert _retry_after("soon") is None
+    assert _retry_after(None) is None
+
+
+def test_timeout_is_retried(replay: ReplayServer) -> None:
+    replay.fault("slow", path="/oai", seconds=1.0)
+    with client(timeout=0.3) as c:
+        response = c.get(replay.oai_url, {"verb": "ListRecords"}, budget=Budget(10))
+    assert response.status == 200
+    assert len(replay.hits_on("/oai")) == 2
+
+
+def test_connection_reset_in_the_middle_of_a_body_is_retried(replay: ReplayServer) -> None:
+    replay.fault("reset", path="/oai")
+    with client() as c:
+        response = c.get(replay.oai_url, {"verb": "ListRecords"}, budget=Budget(10))
+    assert response.body == replay.oai_pages[None]
+    assert len(replay.hits_on("/oai")) == 2
+
+
+def test_5xx_backs_off_exponentially_with_jitter(replay: ReplayServer) -> None:
+    replay.fault("status", path="/oai", status=502, times=3)
+    with client(backoff=0.1, backoff_cap=10) as c:
+        c.get(replay.oai_url, {"verb": "ListRecords"}, budget=Budget(10))
+    gaps = replay.gaps("/oai")
+    # Equal jitter: try n waits between half and all of 0.1 * 2**(n-1).
+    for n, gap in enumerate(gaps, 1):
+        assert 0.05 * 2 ** (n - 1) - SLACK <= gap <= 0.1 * 2 ** (n - 1) + 0.1, gaps
+
+
+def test_a_source_that_stays_down_fails_within_its_budget(replay: ReplayServer) -> None:
+    replay.fault("status", path="/oai", status=503, times=None)
+    started = time.monotonic()
+    with client(max_retries=1000) as c, pytest.raises(BudgetSpent) as caught:
+        c.get(replay.oai_url, {"verb": "ListRecords"}, budget=Budget(1.0))
+    assert time.monotonic() - started < 1.5
+    message = str(caught.value)
+    assert replay.oai_url + "?verb=ListRecords" in message
+    assert "HTTP 503" in message and "budget" in message
+
+
+def test_retry_after_longer_than_the_budget_fails_at_once(replay: ReplayServer) -> None:
+    replay.fault("status", path="/oai", status=503, retry_after="600")
+    started = time.monotonic()
+    with client() as c, pytest.raises(BudgetSpent, match="would wait 600"):
+        c.get(replay.oai_url, {"verb": "ListRecords"}, budget=Budget(30))
+    assert time.monotonic() - started < 1
+
+
+def test_unreachable_host_names_the_reason() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with client(max_retries=2) as c, pytest.raises(SourceError, match="cannot connect"):
+        c.get(f"http://127.0.0.1:{port}/oai", budget=Budget(5))
+
+
+def test_client_errors_are_answered_not_retried(replay: ReplayServer) -> None:
+    with client() as c:
+        response = c.get(
+            replay.api_url, {"id_list": "abc", "start": "0", "max_results": "100"}, budget=Budget(5)
+        )
+    assert response.status == 400
+    assert len(replay.hits_on("/api")) == 1
+
+
+def test_conditional_request_gets_304(replay: ReplayServer) -> None:
+    replay.hf_days["2026-03-02"] = b"[]"
+    url = replay.hf_url + "/daily_papers"
+    with client() as c:
+        first = c.get(url, {"date": "2026-03-02"}, budget=Budget(5))
+        again = c.get(url, {"date": "2026-03-02"}, budget=Budget(5), etag=first.etag)
+    assert first.status == 200 and first.etag
+    assert again.not_modified and again.body == b""

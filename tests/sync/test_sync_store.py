@@ -1,0 +1,100 @@
+"""Checkpoints, job locks and request slots in the store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from paperwire.store import Store
+from paperwire.store.sync import (
+    acquire_lock,
+    claim_slot,
+    delete_state,
+    get_state,
+    list_states,
+    lock_info,
+    put_state,
+    release_lock,
+    release_slot,
+    renew_lock,
+)
+from paperwire.sync.lease import JobLock
+
+
+def test_schema_is_at_head(store: Store) -> None:
+    assert store.schema_revision() == "0004"
+
+
+def test_checkpoints_round_trip(store: Store) -> None:
+    assert get_state(store, "arxiv-oai:cs") is None
+    put_state(store, "arxiv-oai:cs", {"token": "726959|1001", "pages": 1})
+    put_state(store, "arxiv-oai:cs", {"token": "726959|2002", "pages": 2})
+    put_state(store, "hf-daily", {"last_day": "2026-03-02"})
+    assert get_state(store, "arxiv-oai:cs") == {"token": "726959|2002", "pages": 2}
+    assert list(list_states(store, "arxiv-oai:")) == ["arxiv-oai:cs"]
+    delete_state(store, "arxiv-oai:cs")
+    assert get_state(store, "arxiv-oai:cs") is None
+
+
+def test_a_lock_has_one_holder_until_it_expires(store: Store) -> None:
+    assert acquire_lock(store, "sync:arxiv", "a", ttl_ms=60_000)
+    assert not acquire_lock(store, "sync:arxiv", "b", ttl_ms=60_000)
+    assert acquire_lock(store, "sync:arxiv", "a", ttl_ms=60_000)  # re-entrant for its owner
+    assert acquire_lock(store, "sync:hf", "b", ttl_ms=60_000)  # other jobs are independent
+    info = lock_info(store, "sync:arxiv")
+    assert info is not None and info.owner == "a"
+    release_lock(store, "sync:arxiv", "b")  # not b's to release
+    assert not acquire_lock(store, "sync:arxiv", "b", ttl_ms=60_000)
+    release_lock(store, "sync:arxiv", "a")
+    assert acquire_lock(store, "sync:arxiv", "b", ttl_ms=60_000)
+
+
+def test_an_expired_lock_is_taken_over(store: Store) -> None:
+    assert acquire_lock(store, "sync:arxiv", "dead", ttl_ms=50)
+    time.sleep(0.1)
+    assert acquire_lock(store, "sync:arxiv", "alive", ttl_ms=60_000)
+    assert not renew_lock(store, "sync:arxiv", "dead", ttl_ms=60_000)
+    assert renew_lock(store, "sync:arxiv", "alive", ttl_ms=60_000)
+
+
+def test_racing_processes_get_the_lock_once(store: Store) -> None:
+    winners = []
+    barrier = threading.Barrier(4)
+
+    def race(owner: str) -> None:
+        barrier.wait()
+        if acquire_lock(store, "sync:hf", owner, ttl_ms=60_000):
+            winners.append(owner)
+
+    threads = [threading.Thread(target=race, args=(f"p{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1
+
+
+def test_heartbeat_keeps_a_job_lock_past_its_ttl(store: Store) -> None:
+    with JobLock(store, "sync:arxiv", ttl=0.3) as lock:
+        assert lock.held
+        time.sleep(0.6)
+        with JobLock(store, "sync:arxiv", ttl=0.3) as other:
+            assert not other.held
+            assert "held by" in other.describe_holder()
+        lock.check()
+    assert lock_info(store, "sync:arxiv") is None  # released at the end
+
+
+def test_request_slots_space_requests_and_allow_one_in_flight(store: Store) -> None:
+    assert claim_slot(store, "arxiv", lease_ms=10_000) == 0
+    assert claim_slot(store, "arxiv", lease_ms=10_000) > 0  # in flight
+    release_slot(store, "arxiv", interval_ms=3000)
+    wait = claim_slot(store, "arxiv", lease_ms=10_000)
+    assert 2900 <= wait <= 3000
+    assert claim_slot(store, "huggingface", lease_ms=10_000) == 0
+
+
+def test_a_crashed_request_holder_blocks_only_until_its_lease(store: Store) -> None:
+    assert claim_slot(store, "arxiv", lease_ms=50) == 0  # and then the process dies
+    time.sleep(0.1)
+    assert claim_slot(store, "arxiv", lease_ms=10_000) == 0
