@@ -6,16 +6,14 @@ No test touches the internet: every base URL is the replay server on 127.0.0.1.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_replay import ReplayServer, three_pages
+from sync_replay import MakeConfig, ReplayServer, three_pages
 
 from paperwire.sync import SyncConfig
-
-MakeConfig = Callable[..., SyncConfig]
 
 # Fast defaults for tests: no politeness delay unless a test asks for one, short timeouts,
 # millisecond backoff. The real defaults (3 s, 60 s, ...) are SyncConfig's.

@@ -31,6 +31,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+from paperwire.sync import SyncConfig
+
+# What the ``make_config`` fixture returns: SyncConfig(**overrides) aimed at the replay server.
+MakeConfig = Callable[..., SyncConfig]
 API_KEYS = ("search_query", "id_list", "start", "max_results")
 HTML_ERROR = b"<html><head><title>502 Bad Gateway</title></head><body>bad gateway</body></html>"
 
