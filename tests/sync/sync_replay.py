@@ -19,7 +19,9 @@ reset in the middle of the body, a truncated body, an HTML error page, any statu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import json
 import socket
 import struct
@@ -140,7 +142,7 @@ class ReplayServer:
 
     def gaps(self, path: str = "/") -> list[float]:
         times = [h.at for h in self.hits_on(path)]
-        return [b - a for a, b in zip(times, times[1:], strict=False)]
+        return [b - a for a, b in itertools.pairwise(times)]
 
     # -- serving -------------------------------------------------------------------------
     def _take_fault(self, path: str, params: dict[str, str]) -> Fault | None:
@@ -189,10 +191,9 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def handle(self) -> None:
-        try:
+        # A client that timed out or went away: nothing to answer.
+        with contextlib.suppress(OSError):
             super().handle()
-        except (ConnectionError, TimeoutError, OSError):
-            pass  # a client that timed out or went away: nothing to answer
 
     def do_GET(self) -> None:
         at = time.monotonic()
