@@ -54,8 +54,8 @@ def bench_backend(label: str, url_for_run, runs: int) -> list[str]:  # type: ign
             url, cleanup = url_for_run(Path(tmp))
             env = {"PAPERWIRE_DATA_DIR": tmp, "PAPERWIRE_DATABASE_URL": url}
             run_peak_rss([PAPERWIRE, "init"], env)
-            t1, rss = run_peak_rss([PAPERWIRE, "import", str(CORPUS)], env)
-            t2, _ = run_peak_rss([PAPERWIRE, "import", str(CORPUS)], env)
+            t1, rss = run_peak_rss([PAPERWIRE, "import", "--no-index", str(CORPUS)], env)
+            t2, _ = run_peak_rss([PAPERWIRE, "import", "--no-index", str(CORPUS)], env)
             first.append(t1)
             again.append(t2)
             peak.append(rss)
@@ -95,7 +95,7 @@ def main() -> None:
         for label, path in (("20k slice", slice_path), ("200k corpus", CORPUS)):
             with tempfile.TemporaryDirectory() as data:
                 env = {"PAPERWIRE_DATA_DIR": data, "PAPERWIRE_DATABASE_URL": ""}
-                _, rss = run_peak_rss([PAPERWIRE, "import", str(path)], env)
+                _, rss = run_peak_rss([PAPERWIRE, "import", "--no-index", str(path)], env)
                 rows.append(f"| SQLite | peak RSS, {label} | | | {rss} MB |")
 
     print(f"Import benchmark · {machine()} · {date.today()} · medians of {args.runs} runs\n")

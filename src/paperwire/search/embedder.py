@@ -116,11 +116,13 @@ class Embedder:
                 f"{model_path} carries no '{META_NAME}' metadata; export it with "
                 "scripts/export_onnx.py so the vectors are labelled with what made them"
             )
-        self._name = meta[META_NAME]
-        if int(meta.get(META_DIM, DIM)) != DIM or int(meta.get(META_MAX_TOKENS, MAX_TOKENS)) != (
-            MAX_TOKENS
-        ):
-            raise ValueError(f"{model_path} was exported for another dimension or length")
+        self._name = str(meta[META_NAME])
+        exported = (int(meta.get(META_DIM, DIM)), int(meta.get(META_MAX_TOKENS, MAX_TOKENS)))
+        if exported != (DIM, MAX_TOKENS):
+            raise ValueError(
+                f"{model_path} was exported for (dim, max_tokens) {exported}, "
+                f"this code expects {(DIM, MAX_TOKENS)}"
+            )
 
     @property
     def name(self) -> str:
@@ -166,7 +168,8 @@ class Embedder:
 
     def embed_query(self, text: str) -> FloatArray:
         """Embed one text; shape ``(dim,)``."""
-        return self.embed([text])[0]
+        vectors = self.embed([text])
+        return vectors.reshape(DIM)
 
     def _embed_batch(self, encodings: list[Encoding]) -> FloatArray:
         width = max(len(e.ids) for e in encodings)
@@ -181,12 +184,15 @@ class Embedder:
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         # Some exports drop token_type_ids when it is constant; feed only what the graph takes.
         feeds = {k: v for k, v in feeds.items() if k in self._input_names}
-        hidden = np.asarray(self._session.run([self._output_name], feeds)[0], dtype=np.float32)
+        outputs = self._session.run([self._output_name], feeds)
+        hidden: FloatArray = np.asarray(outputs[0], dtype=np.float32)
         # Mean over real tokens only (sentence-transformers' Pooling, mean mode): mask @ hidden.
-        weights = mask.astype(np.float32)
-        summed = np.matmul(weights[:, None, :], hidden)[:, 0, :]
-        counts = np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
-        pooled = summed / counts
+        weights: FloatArray = mask.astype(np.float32)
+        summed: FloatArray = np.matmul(weights[:, None, :], hidden).reshape(len(encodings), DIM)
+        counts: FloatArray = np.maximum(weights.sum(axis=1, keepdims=True), np.float32(1e-9))
+        pooled: FloatArray = summed / counts
         # torch.nn.functional.normalize: x / max(||x||, 1e-12).
-        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return (pooled / norms).astype(np.float32, copy=False)
+        norms: FloatArray = np.maximum(
+            np.linalg.norm(pooled, axis=1, keepdims=True), np.float32(1e-12)
+        )
+        return pooled / norms

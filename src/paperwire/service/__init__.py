@@ -184,6 +184,10 @@ class Service(FeedsMixin, CommunityMixin):
 
         return beir.score(benchmark, run)
 
+    def papers_after(self, cursor: str, limit: int) -> list[Paper]:
+        """Live papers in id order after ``cursor`` (keyset pagination for the API)."""
+        return self.store.papers_after(cursor, limit)
+
     def paper_page(self, paper_id: str, viewer: User | None = None) -> PaperPage:
         paper = self.get_paper(paper_id)
         community = self.store.community

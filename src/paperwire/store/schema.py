@@ -198,3 +198,98 @@ request_slots = Table(
     Column("next_ms", BigInteger, nullable=False),
     Column("busy_until_ms", BigInteger, nullable=False),
 )
+
+# -- subscriptions and e-mail digests (migration 0005) --------------------------------------
+# A person is an address (no account needed); ``email_key`` is the address folded for
+# uniqueness (Bob@x.org and bob@x.org are one subscriber), ``email`` as they wrote it, with the
+# domain in punycode. ``notice_*`` count the mails sent on request (confirmations, manage links)
+# in the current hour, so a form cannot be used to flood one address.
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False),
+    Column("email_key", String(320), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), index=True),
+    Column("status", String(16), nullable=False),  # pending|active|unsubscribed|failing
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("timezone", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("notice_window_at", DateTime(timezone=True)),
+    Column("notice_count", Integer, nullable=False, default=0),
+)
+
+# What one subscription follows and when it is mailed. ``covered_through`` is the last feed day
+# a digest (sent or empty) has covered; ``last_sent_through`` the last one a sent digest covered
+# (the next digest's "since" line). ``confirm_due``: its confirmation mail is yet to be sent.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "subscriber_id",
+        Integer,
+        ForeignKey("subscribers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("kind", String(16), nullable=False),  # trending|topic|author|category|collection
+    Column("value", String(500), nullable=False),
+    Column("frequency", String(8), nullable=False),  # daily|weekly
+    Column("send_hour", Integer, nullable=False),  # 0-23, the subscriber's local time
+    Column("top_n", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # pending|active
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("confirm_due", Boolean, nullable=False, default=False),
+    Column("covered_through", Date),
+    Column("last_sent_through", Date),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True)),
+)
+
+# The delivery log: one row per (subscription, period), written before the SMTP transaction and
+# completed after it; the unique pair is what makes a digest go out at most once per period.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "subscription_id",
+        Integer,
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("period_end", Date, nullable=False),
+    # claimed|sending|sent|empty|retry|failed|superseded
+    Column("state", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("message_id", String(250)),
+    Column("items", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    UniqueConstraint("subscription_id", "period_end", name="uq_deliveries_subscription_period"),
+)
+
+# Every paper a subscription has mailed (primary key: never the same paper twice to it).
+digest_items = Table(
+    "digest_items",
+    metadata,
+    Column(
+        "subscription_id",
+        Integer,
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("paper_id", String(64), primary_key=True),
+    Column(
+        "delivery_id",
+        Integer,
+        ForeignKey("deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+)

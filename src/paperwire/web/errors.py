@@ -4,6 +4,7 @@ JSON body, as asked; the status code from the kind of error; never a stack trace
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +16,7 @@ from paperwire.errors import InvalidIdError, NotFoundError, PaperwireError
 from paperwire.search.query import InvalidQueryError
 from paperwire.service.community import ForbiddenError, OfflineError
 from paperwire.store.people import DuplicateError
+from paperwire.web.security import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +51,36 @@ def wants_json(request: Request) -> bool:
 
 
 def error_response(request: Request, status: int, message: str) -> Response:
+    response = _error_body(request, status, message)
+    # A 500 is answered by Starlette's outermost middleware, outside the one that adds these.
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _error_body(request: Request, status: int, message: str) -> Response:
     if wants_json(request):
         return JSONResponse({"error": message, "status": status}, status_code=status)
     from paperwire.web.rendering import render
 
-    return render(
-        request,
-        "error.html",
-        {"status": status, "title": _TITLES.get(status, "Error"), "message": message},
-        status_code=status,
-    )
+    context: dict[str, object] = {
+        "status": status,
+        "title": _TITLES.get(status, "Error"),
+        "message": message,
+    }
+    if status == 401:
+        # A form posted while logged out (an upvote without JavaScript): offer to log in and
+        # come back to the page the form was on.
+        context["login_next"] = _local_referer(request)
+    return render(request, "error.html", context, status_code=status)
+
+
+def _local_referer(request: Request) -> str:
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc != request.url.netloc:
+        return "/"
+    path = referer.path + (f"?{referer.query}" if referer.query else "")
+    return path if path.startswith("/") and not path.startswith("//") else "/"
 
 
 async def domain_error(request: Request, exc: PaperwireError) -> Response:

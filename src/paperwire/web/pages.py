@@ -13,8 +13,9 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 
 from paperwire import citations
 from paperwire.accounts import AuthError
-from paperwire.errors import PaperwireError
+from paperwire.errors import NotFoundError, PaperwireError
 from paperwire.search.engine import MODES
+from paperwire.web.errors import error_response, wants_json
 from paperwire.web.forms import (
     date_param,
     int_param,
@@ -141,12 +142,11 @@ def paper(request: Request, paper_id: str) -> Response:
     ):
         if paper_id.endswith(suffix):
             found = service.get_paper(paper_id[: -len(suffix)])
+            filename = found.id.replace("/", "_") + suffix
             return PlainTextResponse(
                 render_citation(found),
                 media_type=f"{media}; charset=utf-8",
-                headers={
-                    "Content-Disposition": f'attachment; filename="{found.id.replace("/", "_")}{suffix}"'
-                },
+                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
     viewer = user_sync(request)
     view = service.paper_page(paper_id, viewer)
@@ -217,6 +217,8 @@ async def collect(request: Request, paper_id: str) -> Response:
         collection_id = created.id
         member = True
     else:
+        if not form.get("collection"):
+            raise HTTPException(400, "collection: choose a collection, or name a new one")
         collection_id = int_param(form.get("collection"), "collection", 0, 1, 2**31)
         member = form.get("member") == "1"
     await run_in_threadpool(service.set_in_collection, user, collection_id, paper_id, member)
@@ -225,7 +227,7 @@ async def collect(request: Request, paper_id: str) -> Response:
 
 
 # -- search --------------------------------------------------------------------------------
-def search(request: Request) -> HTMLResponse:
+def search(request: Request) -> Response:
     params = request.query_params
     text = params.get("q", "").strip()
     mode = params.get("mode", "hybrid")
@@ -254,6 +256,9 @@ def search(request: Request) -> HTMLResponse:
         try:
             response = service.search(full, mode=mode, limit=PAGE_SIZE, offset=offset, sort=sort)
         except PaperwireError as exc:
+            if wants_json(request):
+                return error_response(request, 400, str(exc))
+            # A person sees the message next to the query they can fix.
             context["error"] = str(exc)
             return render(request, "search.html", context, status_code=400)
         cards = service.cards([r.paper for r in response.results], user_sync(request))
@@ -415,8 +420,15 @@ async def remove_submission(request: Request, paper_id: str) -> Response:
 def profile(request: Request, username: str) -> HTMLResponse:
     viewer = user_sync(request)
     service = service_of(request)
-    collections = service.collections_of(username, viewer)
     feed = service.submitted_by(username, viewer=viewer, limit=PAGE_SIZE)
+    try:
+        collections = service.collections_of(username, viewer)
+    except NotFoundError:
+        # Cards link "submitted by" to this page, and most submitters are Hugging Face users
+        # with no account here: show what they submitted; 404 only for a name with nothing.
+        if not feed.cards:
+            raise
+        collections = []
     return render(
         request, "profile.html", {"owner": username, "collections": collections, "feed": feed}
     )

@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -57,13 +57,30 @@ def human_date(value: date | datetime | None) -> str:
     return value.strftime("%d %b %Y").lstrip("0")
 
 
+def web_url(value: str | None) -> str | None:
+    """A link from a source (repository, project page) if it is http(s), else None: a
+    ``javascript:`` or ``data:`` URL in imported data must never become a live link."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        scheme = urlsplit(value).scheme.lower()
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return None
+    return value if scheme in ("http", "https") else None
+
+
 def path_quote(value: str) -> str:
     return quote(value, safe="")
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters.update(
-    linkify=linkify, highlight=highlight, human_date=human_date, q=path_quote
+    linkify=linkify,
+    highlight=highlight,
+    human_date=human_date,
+    q=path_quote,
+    web_url=web_url,
 )
 templates.env.globals.update(version=__version__)
 
@@ -77,5 +94,8 @@ def render(
         "csrf_token": csrf_token(app.state.secret, request.state.csrf_cookie),
         "base_url": app.state.settings.base_url.rstrip("/"),
         "path": request.url.path,
+        # Where "next" links come back to: the query too, so voting on page 2 of a search
+        # without JavaScript returns to page 2 of that search.
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

@@ -3,23 +3,10 @@ catch-all paper path). The JSON API and the RSS/Atom feeds bring their own table
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from fastapi import FastAPI
 
 from paperwire.web import api, pages, syndication
-
-
-@dataclass(frozen=True)
-class Route:
-    path: str
-    endpoint: Callable[..., Any]
-    methods: tuple[str, ...] = ("GET",)
-    name: str | None = None
-    api: bool = False  # listed in the OpenAPI document
-
+from paperwire.web.routing import Route
 
 HTML_ROUTES: list[Route] = [
     Route("/", pages.home, name="home"),

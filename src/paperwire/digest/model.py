@@ -1,0 +1,96 @@
+"""Plain data of the digest feature, shared by the store, the composer and the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from paperwire.models import Paper
+
+KINDS = ("trending", "topic", "author", "category", "collection")
+FREQUENCIES = ("daily", "weekly")
+# Subscriber states. Only "active" subscribers are mailed digests; "pending" ones get nothing but
+# confirmation mails (double opt-in); "failing" ones bounced too often.
+PENDING, ACTIVE, UNSUBSCRIBED, FAILING = "pending", "active", "unsubscribed", "failing"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    id: int
+    email: str
+    status: str
+    failures: int
+    last_error: str | None
+    timezone: str
+    user_id: int | None
+    created_at: datetime
+    confirmed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    subscriber_id: int
+    kind: str
+    value: str
+    frequency: str
+    send_hour: int
+    top_n: int
+    status: str  # pending | active
+    paused: bool
+    covered_through: date | None
+    last_sent_through: date | None
+    created_at: datetime
+    confirmed_at: datetime | None = None
+
+    def describe(self) -> str:
+        """What it follows, in words (subjects, pages and feeds show it)."""
+        return describe(self.kind, self.value)
+
+
+def describe(kind: str, value: str) -> str:
+    if kind == "trending":
+        return "Trending papers"
+    if kind == "topic":
+        return f"Papers about “{value}”"
+    if kind == "author":
+        return f"Papers by {value}"
+    if kind == "category":
+        return f"New papers in {value}"
+    return f"Papers added to the collection {value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The feed days a digest speaks for: ``start`` (for the reader; the day after the previous
+    digest that was sent) to ``end`` (the period's last day, the key of the delivery log)."""
+
+    start: date
+    end: date
+    frequency: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    paper: Paper
+    upvotes: int
+    reason: str  # why it is there: "matched “retrieval augmented generation”"
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """The signed links a digest carries (made by the service; the composer stays pure)."""
+
+    base_url: str
+    unsubscribe: str
+    preferences: str
+    feed: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A paper of a period's window, as light as matching needs it."""
+
+    id: str
+    feed_day: date
+    votes: int  # the source's upvotes plus this site's votes

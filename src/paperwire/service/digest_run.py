@@ -1,0 +1,344 @@
+"""The digest job: every due subscription, matched, composed and delivered, once.
+
+Steps of one run (``DigestRun.run``):
+
+1. take the ``digests`` job lock (a row in the store), so two schedulers or a cron job and a
+   server never run at once; a crashed run's lock expires after ``digest_lock_ttl``;
+2. resolve what a crashed run left ``sending`` (counted as sent, see digest/deliver.py);
+3. send the confirmation mails still due (the web form tries at once; this retries);
+4. bring the search index up to date, so today's papers can match;
+5. walk the confirmed subscriptions in id order, a page at a time (memory stays flat); for
+   each one due now: claim the period, match the window's papers (``search.topics``) minus
+   those already mailed to it, compose, deliver; or record the period as empty.
+
+Time is the ``now`` passed in (``paperwire digest run --now``), so days, weeks, time zones and
+weekends are tested without waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
+from typing import TYPE_CHECKING
+
+from paperwire.digest import periods
+from paperwire.digest.compose import compose_digest, message_id, site_host
+from paperwire.digest.deliver import Deliverer, RetryPolicy
+from paperwire.digest.mime import Mail
+from paperwire.digest.model import Candidate, DigestItem, Subscriber, Subscription
+from paperwire.digest.smtp import SmtpConnection, message_bytes
+from paperwire.errors import PaperwireError
+from paperwire.models import Paper
+from paperwire.search.topics import Match, TopicMatcher, Window, quoted, rank_trending
+from paperwire.service.digest_config import envelope_sender, setting, smtp_config
+
+if TYPE_CHECKING:
+    from paperwire.service.digests import DigestsMixin
+
+log = logging.getLogger(__name__)
+PAGE = 500  # subscriptions read per query
+WINDOWS_KEPT = 8  # distinct windows cached per run (most subscriptions share one or two)
+LOCK_NAME = "digests"
+
+
+@dataclass
+class Preview:
+    email: str
+    subscription_id: int
+    subject: str
+    items: int
+
+
+@dataclass
+class DigestReport:
+    now: datetime
+    dry_run: bool = False
+    due: int = 0
+    sent: int = 0
+    empty: int = 0
+    failed: int = 0
+    retry: int = 0
+    waiting: int = 0  # due, but done already or waiting for a retry time
+    deferred: int = 0  # not tried: the SMTP server was unreachable
+    resolved: int = 0  # left "sending" by a crashed run, counted as sent
+    confirmations_sent: int = 0
+    confirmations_failed: int = 0
+    would_send: list[Preview] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    locked_by: str | None = None
+    seconds: float = 0.0
+    match_seconds: float = 0.0
+    compose_seconds: float = 0.0
+    send_seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0: everything due was sent or found empty (or another run holds the lock);
+        1: some digests failed or wait for a retry; the summary says which."""
+        trouble = self.failed or self.retry or self.deferred or self.errors
+        return 1 if trouble else 0
+
+    def summary(self) -> str:
+        if self.locked_by is not None:
+            return f"another digest run is in progress ({self.locked_by}); nothing done"
+        head = "dry run: " if self.dry_run else ""
+        parts = [
+            f"{self.due} due",
+            f"{len(self.would_send) if self.dry_run else self.sent} "
+            f"{'would be sent' if self.dry_run else 'sent'}",
+            f"{self.empty} empty",
+        ]
+        for name in ("failed", "retry", "waiting", "deferred", "resolved"):
+            if getattr(self, name):
+                parts.append(f"{getattr(self, name)} {name}")
+        if self.confirmations_sent or self.confirmations_failed:
+            parts.append(f"{self.confirmations_sent} confirmation mails")
+        line = f"{head}{', '.join(parts)} in {self.seconds:.1f} s"
+        return "\n".join([line, *(f"error: {e}" for e in self.errors[:20])])
+
+
+@dataclass
+class _WindowData:
+    window: Window
+    candidates: dict[str, Candidate]
+    trending: list[Match] | None = None
+
+
+class DigestRun:
+    def __init__(
+        self,
+        service: DigestsMixin,
+        now: datetime,
+        *,
+        dry_run: bool,
+        only: str | None,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.service = service
+        self.settings = service.settings
+        self.digests = service.digest_store
+        self.now = now
+        self.dry_run = dry_run
+        self.only = only
+        self.progress = progress
+        self.report = DigestReport(now=now, dry_run=dry_run)
+        self.grace = int(setting(self.settings, "digest_grace_days"))
+        self._windows: OrderedDict[tuple[date, date], _WindowData] = OrderedDict()
+        self._matcher: TopicMatcher | None = None
+        self._deliverer: Deliverer | None = None
+        self._server_down = False
+
+    # -- the job -----------------------------------------------------------------------------
+    def run(self, lock_wait: float = 0.0) -> DigestReport:
+        started = time.perf_counter()
+        if self.dry_run:
+            self._walk()
+        else:
+            from paperwire.sync.lease import JobLock
+
+            ttl = float(setting(self.settings, "digest_lock_ttl"))
+            deadline = time.monotonic() + lock_wait
+            while True:
+                with JobLock(self.service.store, LOCK_NAME, ttl) as lock:
+                    if lock.held:
+                        self._locked_run(lock.check)
+                        break
+                    if time.monotonic() >= deadline:
+                        self.report.locked_by = lock.describe_holder()
+                        break
+                time.sleep(min(1.0, max(0.05, ttl / 10)))
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _locked_run(self, check: Callable[[], None]) -> None:
+        try:
+            self.report.resolved = self.digests.resolve_sending(self.now)
+            self.report.confirmations_sent, self.report.confirmations_failed = (
+                self.service.send_due_confirmations(self._connection)
+            )
+            self._walk(check)
+        finally:
+            if self._deliverer is not None:
+                self._deliverer.connection.close()
+
+    def _walk(self, check: Callable[[], None] | None = None) -> None:
+        self.service.index()
+        after = 0
+        key = self.only.lower() if self.only else None
+        while True:
+            page = self.digests.active_subscriptions(after, PAGE, key)
+            if not page:
+                return
+            for subscriber, sub in page:
+                after = sub.id
+                if check is not None:
+                    check()
+                period_end = periods.due(sub, subscriber.timezone, self.now)
+                if period_end is None:
+                    continue
+                self.report.due += 1
+                try:
+                    self._one(subscriber, sub, period_end)
+                except PaperwireError as exc:
+                    self.report.errors.append(f"subscription {sub.id}: {exc}")
+                    log.warning("digest for subscription %s failed: %s", sub.id, exc)
+                if self.progress is not None:
+                    self.progress(1)
+
+    def _one(self, subscriber: Subscriber, sub: Subscription, period_end: date) -> None:
+        if self._server_down:
+            self.report.deferred += 1
+            return
+        host = site_host(self.settings.base_url)
+        claim = None
+        if not self.dry_run:
+            claim = self.digests.claim(
+                sub.id, period_end, self.now, message_id(sub.id, period_end, host)
+            )
+            if claim is None:
+                self.report.waiting += 1
+                return
+        clock = time.perf_counter()
+        items = self.items(sub, period_end)
+        self.report.match_seconds += time.perf_counter() - clock
+        if not items:
+            if not self.dry_run:
+                self.digests.record_empty(sub.id, period_end, self.now)
+            self.report.empty += 1
+            return
+        clock = time.perf_counter()
+        msg = self.compose(subscriber, sub, period_end, items)
+        body = message_bytes(msg)
+        self.report.compose_seconds += time.perf_counter() - clock
+        if self.dry_run or claim is None:
+            self.report.would_send.append(
+                Preview(subscriber.email, sub.id, str(msg["Subject"]), len(items))
+            )
+            return
+        clock = time.perf_counter()
+        outcome = self._delivery().deliver(
+            claim, sub.id, subscriber.email, body, [i.paper.id for i in items], self.now
+        )
+        self.report.send_seconds += time.perf_counter() - clock
+        if outcome.state == "sent":
+            self.report.sent += 1
+        elif outcome.state == "failed":
+            self.report.failed += 1
+            self.report.errors.append(f"{subscriber.email}: {outcome.error}")
+        else:
+            self.report.retry += 1
+            self.report.errors.append(f"{subscriber.email}: {outcome.error} (will retry)")
+            self._server_down = outcome.server_down
+
+    # -- matching --------------------------------------------------------------------------
+    @property
+    def matcher(self) -> TopicMatcher:
+        if self._matcher is None:
+            self._matcher = TopicMatcher(
+                self.service.engine,
+                min_similarity=float(setting(self.settings, "topic_min_similarity")),
+            )
+        return self._matcher
+
+    def _window(self, after: date, through: date) -> _WindowData:
+        key = (after, through)
+        data = self._windows.get(key)
+        if data is None:
+            candidates = {c.id: c for c in self.digests.window_candidates(after, through)}
+            data = _WindowData(self.matcher.window(list(candidates)), candidates)
+            self._windows[key] = data
+            while len(self._windows) > WINDOWS_KEPT:
+                self._windows.popitem(last=False)
+        else:
+            self._windows.move_to_end(key)
+        return data
+
+    def matches(self, sub: Subscription, after: date, through: date) -> list[Match]:
+        if sub.kind == "collection":
+            owner, _, slug = sub.value.partition("/")
+            reason = f"added to the collection {quoted(sub.value)}"
+            return [
+                Match(pid, 0.0, reason)
+                for pid in self.digests.collection_additions(owner, slug, after, through)
+            ]
+        data = self._window(after, through)
+        if sub.kind == "trending":
+            if data.trending is None:
+                reference = datetime.combine(through + timedelta(days=1), dt_time.min, tzinfo=UTC)
+                data.trending = rank_trending(
+                    ((c.id, c.feed_day, c.votes) for c in data.candidates.values()),
+                    reference,
+                    self.settings.trending_gravity,
+                )
+            return data.trending
+        if sub.kind == "author":
+            return self.matcher.author(sub.value, data.window)
+        if sub.kind == "category":
+            return self.matcher.category(sub.value, data.window)
+        return self.matcher.topic(sub.value, data.window)
+
+    def items(
+        self, sub: Subscription, period_end: date, *, exclude_sent: bool = True
+    ) -> list[DigestItem]:
+        """The papers the subscription's digest for ``period_end`` carries, best first."""
+        after, through = periods.window(sub, period_end, self.grace)
+        found = self.matches(sub, after, through)
+        if not found:
+            return []
+        sent = self.digests.sent_ids(sub.id, [m.paper_id for m in found]) if exclude_sent else set()
+        chosen = [m for m in found if m.paper_id not in sent][: sub.top_n]
+        papers = self.service.store.get_papers([m.paper_id for m in chosen])
+        live = [m for m in chosen if m.paper_id in papers and not papers[m.paper_id].deleted]
+        votes = self._votes([papers[m.paper_id] for m in live], after, through)
+        return [DigestItem(papers[m.paper_id], votes[m.paper_id], m.reason) for m in live]
+
+    def _votes(self, chosen: list[Paper], after: date, through: date) -> dict[str, int]:
+        window = self._windows.get((after, through))
+        out: dict[str, int] = {}
+        missing = []
+        for paper in chosen:
+            candidate = window.candidates.get(paper.id) if window else None
+            if candidate is not None:
+                out[paper.id] = candidate.votes
+            else:
+                missing.append(paper)
+        if missing:
+            for card in self.service.cards(missing):
+                out[card.paper.id] = card.upvotes
+        return out
+
+    # -- compose and deliver ---------------------------------------------------------------
+    def compose(
+        self, subscriber: Subscriber, sub: Subscription, period_end: date, items: list[DigestItem]
+    ) -> Mail:
+        return compose_digest(
+            to=subscriber.email,
+            subscription=sub,
+            period=periods.period(sub, period_end, self.grace),
+            items=items,
+            links=self.service.digest_links(subscriber, sub),
+            mail_from=str(setting(self.settings, "mail_from")),
+            sent_at=self.now,
+        )
+
+    def _connection(self) -> SmtpConnection:
+        return self._delivery().connection
+
+    def _delivery(self) -> Deliverer:
+        if self._deliverer is None:
+            policy = RetryPolicy(
+                base_seconds=float(setting(self.settings, "digest_retry_seconds")),
+                max_failures=int(setting(self.settings, "digest_max_failures")),
+            )
+            self._deliverer = Deliverer(
+                self.digests,
+                SmtpConnection(smtp_config(self.settings)),
+                envelope_sender(self.settings),
+                policy,
+            )
+        return self._deliverer

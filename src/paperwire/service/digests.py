@@ -1,0 +1,522 @@
+"""Subscriptions and e-mail digests: subscribe (double opt-in), confirm, unsubscribe, change
+preferences, preview, private RSS, and the digest job.
+
+Visitors never log in for any of this: every action after the subscribe form carries a signed
+token from a mail (``digest.tokens``), which proves the person reads that address. The store
+checks that a token's subscriber owns the subscription it names (store/digests.py).
+
+Only a confirmation link is ever sent to an address before it is confirmed, and at most
+``digest_notices_per_hour`` mails on request reach one address in an hour, so the form cannot
+be used to mail someone else's address more than that.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from paperwire.accounts import AccountError
+from paperwire.digest import periods
+from paperwire.digest.compose import compose_notice
+from paperwire.digest.mime import Mail
+from paperwire.digest.model import (
+    ACTIVE,
+    FAILING,
+    UNSUBSCRIBED,
+    DigestItem,
+    Links,
+    Subscriber,
+    Subscription,
+)
+from paperwire.digest.smtp import SmtpConnection, SmtpProblem
+from paperwire.digest.tokens import TokenError, Tokens
+from paperwire.errors import ConfigError, NotFoundError, PaperwireError
+from paperwire.models import User
+from paperwire.service.digest_config import (
+    check_address,
+    check_follow,
+    check_schedule,
+    envelope_sender,
+    load_secret,
+    setting,
+    smtp_config,
+)
+from paperwire.service.digest_run import DigestReport, DigestRun
+from paperwire.store.digests import Digests, FailingAddress
+
+if TYPE_CHECKING:
+    from paperwire.search.engine import SearchEngine
+    from paperwire.search.indexer import IndexReport
+    from paperwire.service.views import PaperCard
+    from paperwire.settings import Settings
+    from paperwire.store import Store
+
+log = logging.getLogger(__name__)
+FEED_DAYS = {"daily": 7, "weekly": 28}
+FEED_ITEMS = 50
+
+
+class RateLimitedError(PaperwireError):
+    """Too many mails were asked for one address; try again later."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeResult:
+    email: str
+    about: str
+    mailed: bool  # the confirmation mail went out now (else it is queued for the job)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    """What a confirm or unsubscribe link found: ``state`` is pending, confirmed, already,
+    unsubscribed or missing."""
+
+    state: str
+    email: str
+    about: str
+    manage_token: str
+
+
+@dataclass
+class SubscriptionView:
+    subscription: Subscription
+    about: str
+    next_send: datetime | None
+    feed_token: str
+    unsubscribe_token: str
+
+
+@dataclass
+class Preferences:
+    subscriber: Subscriber
+    token: str
+    subscriptions: list[SubscriptionView] = field(default_factory=list)
+
+
+@dataclass
+class DigestStatus:
+    counts: dict[str, int]
+    states: dict[str, int]
+    failing: list[FailingAddress]
+
+
+class DigestsMixin:
+    store: Store
+    settings: Settings
+    now: Callable[[], datetime]
+    engine: SearchEngine
+    index: Callable[..., IndexReport]
+    cards: Callable[..., list[PaperCard]]
+    _digest_store: Digests | None = None
+    _tokens: Tokens | None = None
+
+    @property
+    def digest_store(self) -> Digests:
+        if self._digest_store is None:
+            self._digest_store = Digests(self.store)
+        return self._digest_store
+
+    @property
+    def tokens(self) -> Tokens:
+        if self._tokens is None:
+            secret = load_secret(self.settings.secret_key, self.settings.data_dir)
+            # A lambda, not the bound method: tests replace ``service.now`` after this.
+            self._tokens = Tokens(secret, lambda: self.now())
+        return self._tokens
+
+    def digest_links(self, subscriber: Subscriber, sub: Subscription) -> Links:
+        base = self.settings.base_url.rstrip("/")
+        t = self.tokens
+        unsubscribe = t.unsubscribe(subscriber.id, subscriber.email, sub.id)
+        manage = t.manage(subscriber.id, subscriber.email)
+        return Links(
+            base_url=base,
+            unsubscribe=f"{base}/digest/unsubscribe?token={unsubscribe}",
+            preferences=f"{base}/digest/preferences?token={manage}",
+            feed=f"{base}/digest/feed/{t.feed(subscriber.id, sub.id)}.xml",
+        )
+
+    # -- subscribing -----------------------------------------------------------------------
+    def subscribe(
+        self,
+        email: str,
+        kind: str,
+        value: str = "",
+        *,
+        frequency: str = "daily",
+        timezone: str = "UTC",
+        send_hour: int | None = None,
+        top_n: int | None = None,
+        user: User | None = None,
+    ) -> SubscribeResult:
+        """Record a pending subscription and mail its confirmation link. Subscribing again to
+        the same thing is harmless: an active one is left as it is (and nothing is mailed), a
+        pending one gets its link again."""
+        address, key = check_address(email)
+        value = check_follow(kind, value)
+        hour = int(setting(self.settings, "digest_hour")) if send_hour is None else send_hour
+        count = int(setting(self.settings, "digest_top_n")) if top_n is None else top_n
+        check_schedule(frequency, timezone, hour, count)
+        if kind == "collection":
+            self._check_collection(value)
+        now = self.now()
+        store = self.digest_store
+        subscriber = store.get_or_create_subscriber(
+            address, key, timezone, user.id if user else None, now
+        )
+        sub, _created = store.find_or_add_subscription(
+            subscriber.id,
+            kind=kind,
+            value=value,
+            frequency=frequency,
+            send_hour=hour,
+            top_n=count,
+            now=now,
+        )
+        about = sub.describe()
+        if sub.status == ACTIVE and subscriber.status == ACTIVE:
+            return SubscribeResult(subscriber.email, about, mailed=False)
+        if not self._count_notice(subscriber):
+            raise RateLimitedError(
+                "too many confirmation mails were sent to this address in the last hour; "
+                "check the inbox (and the spam folder) for the link, or try again later"
+            )
+        store.set_confirm_due(sub.id, True)
+        mailed = self._send_confirmation(subscriber, sub)
+        return SubscribeResult(subscriber.email, about, mailed)
+
+    def _check_collection(self, value: str) -> None:
+        owner, _, slug = value.partition("/")
+        if self.store.community.collection(owner, slug, None) is None:
+            raise AccountError(f"collection: there is no public collection {value}")
+
+    def _count_notice(self, subscriber: Subscriber) -> bool:
+        return self.digest_store.count_notice(
+            subscriber.id,
+            self.now(),
+            int(setting(self.settings, "digest_notices_per_hour")),
+            timedelta(hours=1),
+        )
+
+    def _notice(self, subscriber: Subscriber, kind: str, about: str, url: str, key: str) -> Mail:
+        return compose_notice(
+            to=subscriber.email,
+            kind=kind,
+            about=about,
+            url=url,
+            base_url=self.settings.base_url,
+            mail_from=str(setting(self.settings, "mail_from")),
+            sent_at=self.now(),
+            message_key=key,
+        )
+
+    def confirmation_mail(self, subscriber: Subscriber, sub: Subscription) -> Mail:
+        token = self.tokens.confirm(subscriber.id, subscriber.email, sub.id)
+        url = f"{self.settings.base_url.rstrip('/')}/digest/confirm?token={token}"
+        stamp = int(self.now().timestamp())
+        return self._notice(subscriber, "confirm", sub.describe(), url, f"{sub.id}-{stamp}")
+
+    def _send_now(self, subscriber: Subscriber, msg: Mail) -> bool:
+        """One mail outside the delivery log, at once; False when it could not go now."""
+        try:
+            connection = SmtpConnection(smtp_config(self.settings))
+            sender = envelope_sender(self.settings)
+        except ConfigError as exc:
+            log.warning("mail to %s not sent: %s", subscriber.email, exc)
+            return False
+        try:
+            connection.send(sender, subscriber.email, msg)
+        except SmtpProblem as exc:
+            log.warning("mail to %s not sent now: %s", subscriber.email, exc)
+            return False
+        finally:
+            connection.close()
+        return True
+
+    def _send_confirmation(self, subscriber: Subscriber, sub: Subscription) -> bool:
+        if not self._send_now(subscriber, self.confirmation_mail(subscriber, sub)):
+            return False  # still due: the digest job tries again
+        self.digest_store.set_confirm_due(sub.id, False)
+        return True
+
+    def send_due_confirmations(self, connection: Callable[[], SmtpConnection]) -> tuple[int, int]:
+        """Confirmation mails the web form could not send at once (the job calls this)."""
+        due = self.digest_store.confirmations_due()
+        if not due:
+            return 0, 0
+        smtp = connection()
+        sender = envelope_sender(self.settings)
+        sent = failed = 0
+        for subscriber, sub in due:
+            try:
+                smtp.send(sender, subscriber.email, self.confirmation_mail(subscriber, sub))
+            except SmtpProblem as exc:
+                failed += 1
+                log.warning("confirmation to %s not sent: %s", subscriber.email, exc)
+                continue
+            self.digest_store.set_confirm_due(sub.id, False)
+            sent += 1
+        return sent, failed
+
+    def request_manage_link(self, email: str) -> None:
+        """Mail the preferences link to an address, if it is subscribed. The caller shows the
+        same page either way: whether an address is subscribed is nobody else's business."""
+        _, key = check_address(email)
+        subscriber = self.digest_store.subscriber_by_key(key)
+        if subscriber is None or subscriber.status not in (ACTIVE, FAILING):
+            return
+        if not self._count_notice(subscriber):
+            return
+        token = self.tokens.manage(subscriber.id, subscriber.email)
+        url = f"{self.settings.base_url.rstrip('/')}/digest/preferences?token={token}"
+        stamp = int(self.now().timestamp())
+        self._send_now(
+            subscriber, self._notice(subscriber, "manage", "", url, f"{subscriber.id}-{stamp}")
+        )
+
+    # -- links from mails ----------------------------------------------------------------------
+    def _owner(self, subscriber_id: int, email: str) -> Subscriber:
+        subscriber = self.digest_store.subscriber(subscriber_id)
+        if subscriber is None or subscriber.email != email:
+            # Signed by us, but for a subscriber that no longer exists (or changed address).
+            raise TokenError("this link belongs to a subscription that no longer exists")
+        return subscriber
+
+    def confirm_state(self, token: str) -> LinkState:
+        """What the confirmation link would do (for the page with the button)."""
+        subscriber_id, email, sub_id = self.tokens.read_confirm(token)
+        return self._link_state(subscriber_id, email, sub_id, confirming=True)
+
+    def _link_state(
+        self, subscriber_id: int, email: str, sub_id: int, *, confirming: bool
+    ) -> LinkState:
+        subscriber = self.digest_store.subscriber(subscriber_id)
+        manage = self.tokens.manage(subscriber_id, email)
+        if subscriber is None or subscriber.email != email:
+            return LinkState("missing", email, "", manage)
+        sub = self.digest_store.subscription(subscriber_id, sub_id)
+        if sub is None:
+            return LinkState("missing", email, "", manage)
+        if confirming:
+            state = "already" if sub.status == ACTIVE and subscriber.status == ACTIVE else "pending"
+        else:
+            state = "subscribed"
+        return LinkState(state, email, sub.describe(), manage)
+
+    def confirm(self, token: str) -> LinkState:
+        """Activate the subscription; clicking twice is harmless (state ``already``)."""
+        subscriber_id, email, sub_id = self.tokens.read_confirm(token)
+        subscriber = self.digest_store.subscriber(subscriber_id)
+        sub = self.digest_store.subscription(subscriber_id, sub_id)
+        if subscriber is None or subscriber.email != email or sub is None:
+            return LinkState("missing", email, "", self.tokens.manage(subscriber_id, email))
+        # Covered through the latest period already due: the first digest comes at the next
+        # send time, not a minute after clicking.
+        covered = periods.due_period_end(
+            self.now(), subscriber.timezone, sub.frequency, sub.send_hour
+        )
+        outcome = self.digest_store.confirm(subscriber_id, sub_id, self.now(), covered)
+        state = {"confirmed": "confirmed", "already": "already"}.get(outcome, "missing")
+        return LinkState(state, email, sub.describe(), self.tokens.manage(subscriber_id, email))
+
+    def unsubscribe_state(self, token: str) -> LinkState:
+        subscriber_id, email, sub_id = self.tokens.read_unsubscribe(token)
+        state = self._link_state(subscriber_id, email, sub_id, confirming=False)
+        if state.state == "missing":
+            return LinkState("unsubscribed", email, "", state.manage_token)
+        return state
+
+    def unsubscribe(self, token: str) -> LinkState:
+        """One-click unsubscribe of one subscription (RFC 8058). Unknown or already removed:
+        state ``unsubscribed`` all the same, and nothing else changes."""
+        subscriber_id, email, sub_id = self.tokens.read_unsubscribe(token)
+        manage = self.tokens.manage(subscriber_id, email)
+        subscriber = self.digest_store.subscriber(subscriber_id)
+        if subscriber is None or subscriber.email != email:
+            return LinkState("unsubscribed", email, "", manage)
+        sub = self.digest_store.subscription(subscriber_id, sub_id)
+        about = sub.describe() if sub else ""
+        self.digest_store.delete_subscription(subscriber_id, sub_id)
+        if not any(s.status == ACTIVE for s in self.digest_store.subscriptions_of(subscriber_id)):
+            self.digest_store.unsubscribe_all(subscriber_id)
+        return LinkState("unsubscribed", email, about, manage)
+
+    # -- preferences (manage token) --------------------------------------------------------------
+    def preferences(self, token: str) -> Preferences:
+        subscriber_id, email = self.tokens.read_manage(token)
+        subscriber = self._owner(subscriber_id, email)
+        now = self.now()
+        prefs = Preferences(subscriber, token)
+        for sub in self.digest_store.subscriptions_of(subscriber.id):
+            live = sub.status == ACTIVE and not sub.paused and subscriber.status == ACTIVE
+            prefs.subscriptions.append(
+                SubscriptionView(
+                    subscription=sub,
+                    about=sub.describe(),
+                    next_send=periods.next_send(
+                        now, subscriber.timezone, sub.frequency, sub.send_hour
+                    )
+                    if live
+                    else None,
+                    feed_token=self.tokens.feed(subscriber.id, sub.id),
+                    unsubscribe_token=self.tokens.unsubscribe(
+                        subscriber.id, subscriber.email, sub.id
+                    ),
+                )
+            )
+        return prefs
+
+    def change_subscription(
+        self,
+        token: str,
+        subscription_id: int,
+        *,
+        frequency: str,
+        send_hour: int,
+        top_n: int,
+        paused: bool,
+    ) -> None:
+        subscriber_id, email = self.tokens.read_manage(token)
+        subscriber = self._owner(subscriber_id, email)
+        sub = self.digest_store.subscription(subscriber.id, subscription_id)
+        if sub is None:
+            raise NotFoundError("that subscription is not one of this address's")
+        check_schedule(frequency, subscriber.timezone, send_hour, top_n)
+        values: dict[str, Any] = {
+            "frequency": frequency,
+            "send_hour": send_hour,
+            "top_n": top_n,
+            "paused": paused,
+        }
+        if (sub.paused and not paused) or frequency != sub.frequency:
+            # Resuming (or changing the rhythm) starts from the latest period due, rather
+            # than mailing everything that happened while paused.
+            values["covered_through"] = periods.due_period_end(
+                self.now(), subscriber.timezone, frequency, send_hour
+            )
+        self.digest_store.update_subscription(subscriber.id, subscription_id, **values)
+
+    def delete_subscription(self, token: str, subscription_id: int) -> None:
+        subscriber_id, email = self.tokens.read_manage(token)
+        subscriber = self._owner(subscriber_id, email)
+        if not self.digest_store.delete_subscription(subscriber.id, subscription_id):
+            raise NotFoundError("that subscription is not one of this address's")
+
+    def add_subscription(
+        self,
+        token: str,
+        kind: str,
+        value: str,
+        *,
+        frequency: str,
+        send_hour: int,
+        top_n: int | None = None,
+    ) -> Subscription:
+        """From the preferences page: the token proves the address, so no confirmation."""
+        subscriber_id, email = self.tokens.read_manage(token)
+        subscriber = self._owner(subscriber_id, email)
+        value = check_follow(kind, value)
+        count = int(setting(self.settings, "digest_top_n")) if top_n is None else top_n
+        check_schedule(frequency, subscriber.timezone, send_hour, count)
+        if kind == "collection":
+            self._check_collection(value)
+        covered = periods.due_period_end(self.now(), subscriber.timezone, frequency, send_hour)
+        sub, _ = self.digest_store.find_or_add_subscription(
+            subscriber.id,
+            kind=kind,
+            value=value,
+            frequency=frequency,
+            send_hour=send_hour,
+            top_n=count,
+            now=self.now(),
+            active_from=covered,
+        )
+        return sub
+
+    def set_digest_timezone(self, token: str, timezone: str) -> None:
+        subscriber_id, email = self.tokens.read_manage(token)
+        subscriber = self._owner(subscriber_id, email)
+        if not periods.valid_zone(timezone):
+            raise AccountError("time zone: choose one from the list, such as Europe/Paris or UTC")
+        self.digest_store.set_timezone(subscriber.id, timezone)
+
+    def unsubscribe_everything(self, token: str) -> None:
+        subscriber_id, email = self.tokens.read_manage(token)
+        subscriber = self._owner(subscriber_id, email)
+        self.digest_store.unsubscribe_all(subscriber.id)
+
+    # -- reading a digest without mail -----------------------------------------------------------
+    def _run(self, now: datetime | None = None, dry_run: bool = True) -> DigestRun:
+        return DigestRun(self, now or self.now(), dry_run=dry_run, only=None, progress=None)
+
+    def preview(self, subscription_id: int, token: str | None = None) -> Mail:
+        """The digest the subscription would get for the latest complete period, now (with a
+        manage token for visitors; without one for the operator's command line)."""
+        if token is not None:
+            subscriber_id, email = self.tokens.read_manage(token)
+            subscriber = self._owner(subscriber_id, email)
+            sub = self.digest_store.subscription(subscriber.id, subscription_id)
+            if sub is None:
+                raise NotFoundError("that subscription is not one of this address's")
+        else:
+            found = self.digest_store.subscription_by_id(subscription_id)
+            if found is None:
+                raise NotFoundError(f"no subscription {subscription_id}")
+            subscriber, sub = found
+        run = self._run()
+        period_end = self._latest_day(subscriber, sub)
+        items = run.items(sub, period_end)
+        return run.compose(subscriber, sub, period_end, items)
+
+    def _latest_day(self, subscriber: Subscriber, sub: Subscription) -> date:
+        local = self.now().astimezone(periods.zone(subscriber.timezone)).date()
+        return local - timedelta(days=1)
+
+    def subscription_feed(self, token: str) -> tuple[Subscription, list[DigestItem]]:
+        """What a subscription matches over its recent days, for its private RSS feed (no
+        delivery log involved: a feed reader may poll as often as it likes)."""
+        subscriber_id, sub_id = self.tokens.read_feed(token)
+        subscriber = self.digest_store.subscriber(subscriber_id)
+        sub = self.digest_store.subscription(subscriber_id, sub_id) if subscriber else None
+        if subscriber is None or sub is None or subscriber.status == UNSUBSCRIBED:
+            raise NotFoundError("this feed no longer exists (the subscription was removed)")
+        end = self._latest_day(subscriber, sub)
+        days = FEED_DAYS.get(sub.frequency, 7)
+        recent = Subscription(
+            **{**_fields(sub), "covered_through": end - timedelta(days=days), "top_n": FEED_ITEMS}
+        )
+        run = self._run()
+        run.grace = 0
+        return sub, run.items(recent, end, exclude_sent=False)
+
+    # -- the job -----------------------------------------------------------------------------
+    def run_digests(
+        self,
+        now: datetime | None = None,
+        *,
+        dry_run: bool = False,
+        only: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        lock_wait: float = 0.0,
+    ) -> DigestReport:
+        """Send every digest due at ``now`` (default: the clock). Idempotent: run it as often
+        as you like; a period is mailed once."""
+        key = check_address(only)[1] if only else None
+        run = DigestRun(self, now or self.now(), dry_run=dry_run, only=key, progress=progress)
+        return run.run(lock_wait)
+
+    def digest_status(self, since_days: int = 14) -> DigestStatus:
+        store = self.digest_store
+        return DigestStatus(
+            counts=store.counts(),
+            states=store.state_counts(self.now().date() - timedelta(days=since_days)),
+            failing=store.failing_addresses(),
+        )
+
+
+def _fields(sub: Subscription) -> dict[str, Any]:
+    return {name: getattr(sub, name) for name in Subscription.__slots__}

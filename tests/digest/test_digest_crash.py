@@ -1,0 +1,111 @@
+"""Exactly once across crashes: a real sender process is killed with SIGKILL in the middle of
+a run with 500 due digests, twice (once between claim and the final dot, once right after the
+server took a message but before the sender recorded it), then rerun to completion. Every
+subscriber gets exactly one message for the period."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from digest_helpers import DigestService, SmtpSink, digest_settings, paper_from, put_papers, snapshot_records
+
+from paperwire.settings import Settings
+from paperwire.store import Store
+
+HERE = Path(__file__).parent
+SUBSCRIBERS = 500
+MON = date(2026, 3, 2)
+NOW = "2026-03-03T08:00:00+00:00"
+
+
+def _populate(service: DigestService, shared_data: Path) -> None:
+    records = snapshot_records(shared_data)
+    put_papers(service, [paper_from(r, MON, upvotes=1 + i % 7) for i, r in enumerate(records[:20])])
+    store = service.digest_store
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    for i in range(SUBSCRIBERS):
+        address = f"reader{i:03d}@example.org"
+        subscriber = store.get_or_create_subscriber(address, address, "UTC", None, now)
+        sub, _ = store.find_or_add_subscription(
+            subscriber.id, kind="trending", value="", frequency="daily", send_hour=7, top_n=5, now=now
+        )
+        store.confirm(subscriber.id, sub.id, now, date(2026, 3, 1))
+
+
+def _run_killed_at(sink: SmtpSink, config: str, hook: str, at: int) -> int:
+    """Start the sender; SIGKILL it from the server's ``hook`` once ``at`` messages arrived."""
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "digest_runner.py"), config, NOW],
+        cwd=HERE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    fired = threading.Event()
+
+    def kill(count: int) -> None:
+        if count >= at and not fired.is_set():
+            fired.set()
+            os.kill(proc.pid, signal.SIGKILL)
+
+    setattr(sink.handler, hook, kill)
+    try:
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        setattr(sink.handler, hook, None)
+    assert fired.is_set(), f"the run ended before it was killed:\n{output}"
+    assert proc.returncode == -signal.SIGKILL, output
+    return len(sink.received)
+
+
+def test_sigkill_mid_run_then_restart_delivers_exactly_once(
+    settings: Settings, sink: SmtpSink, shared_data: Path
+) -> None:
+    config = digest_settings(
+        settings, smtp_host="127.0.0.1", smtp_port=sink.port, digest_lock_ttl=1.5
+    )
+    service = DigestService(config, Store(config.effective_database_url))
+    service.init()
+    _populate(service, shared_data)
+    service.close()
+    values = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()}
+    as_json = json.dumps(values)
+
+    # 1: killed while sending message 121 (its row is "claimed"; the server drops it).
+    first = _run_killed_at(sink, as_json, "on_rcpt", 120)
+    # 2: killed after the server took a message, before the sender heard "250" (its row is
+    #    "sending"): the restart must count it as sent, not send it again.
+    second = _run_killed_at(sink, as_json, "on_data", first + 150)
+    assert 120 <= first < second < SUBSCRIBERS
+    done = subprocess.run(
+        [sys.executable, str(HERE / "digest_runner.py"), as_json, NOW],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "resolved" in done.stdout  # the "sending" row of the second kill
+
+    counts = sink.per_recipient()
+    assert len(counts) == SUBSCRIBERS
+    assert set(counts.values()) == {1}, {a: n for a, n in counts.items() if n != 1}
+    ids = [r.message["Message-ID"] for r in sink.received]
+    assert len(set(ids)) == SUBSCRIBERS
+    check = DigestService(config, Store(config.effective_database_url))
+    assert check.digest_store.state_counts(date(2026, 1, 1)) == {"sent": SUBSCRIBERS}
+    # And a fourth run finds nothing left to do.
+    assert check.run_digests(datetime.fromisoformat(NOW)).due == 0
+    check.close()
+
+
+pytestmark = pytest.mark.timeout(240)

@@ -1,0 +1,116 @@
+"""Double opt-in, a digest through a real SMTP server, what it contains, and no duplicates."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from digest_helpers import (
+    Clock,
+    DigestService,
+    SmtpSink,
+    confirm_link,
+    links,
+    paper_from,
+    put_papers,
+    snapshot_records,
+    subscribe_and_confirm,
+    token_of,
+)
+
+MON = date(2026, 3, 2)
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def test_double_opt_in_then_one_digest_with_parts_headers_and_links(
+    dservice: DigestService, sink: SmtpSink, clock: Clock, shared_data: Path
+) -> None:
+    records = snapshot_records(shared_data)
+    put_papers(dservice, [paper_from(r, MON, upvotes=10 - i) for i, r in enumerate(records[:6])])
+
+    result = dservice.subscribe(
+        "Reader@Example.ORG", "trending", frequency="daily", timezone="UTC", send_hour=7
+    )
+    assert result.email == "Reader@example.org" and result.mailed
+    assert len(sink.received) == 1
+    confirmation = sink.received[0].message
+    assert confirmation["Subject"].startswith("Confirm your paperwire subscription")
+    assert sink.received[0].recipients == ["Reader@example.org"]
+
+    # Nothing but the confirmation before it is clicked, however often the job runs.
+    for when in ("2026-03-03T08:00+00:00", "2026-03-04T08:00+00:00"):
+        report = dservice.run_digests(_at(when))
+        assert report.due == 0 and report.exit_code == 0
+    assert len(sink.received) == 1
+
+    token = token_of(confirm_link(confirmation))
+    assert dservice.confirm_state(token).state == "pending"
+    assert dservice.confirm(token).state == "confirmed"
+    assert dservice.confirm(token).state == "already"  # clicked twice: harmless
+
+    report = dservice.run_digests(_at("2026-03-03T08:00+00:00"))
+    assert (report.due, report.sent, report.exit_code) == (1, 1, 0), report.summary()
+    digest = sink.received[-1].message
+    assert digest.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in digest.iter_parts()] == ["text/plain", "text/html"]
+    assert digest["Message-ID"] == f"<digest-{_sub_id(dservice)}-20260302@papers.example.org>"
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = re.fullmatch(r"<(https://papers\.example\.org/digest/unsubscribe\?token=\S+)>", digest["List-Unsubscribe"])
+    assert unsubscribe is not None
+    assert digest["List-Id"].endswith(".digest.papers.example.org>")
+    assert "Trending papers: 6 papers" in digest["Subject"]
+    html = digest.get_body(("html",)).get_content()
+    text = digest.get_body(("plain",)).get_content()
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    assert 'style="' in html and "<style" not in html  # inline CSS only
+    for record in records[:6]:
+        assert f"https://papers.example.org/papers/{record['id']}" in text
+        assert f"https://arxiv.org/abs/{record['id']}" in html
+    assert "trending: 10 upvotes" in text
+    assert any("/digest/preferences?token=" in u for u in links(digest))
+
+    # The same run again, and later runs, send nothing more for that period.
+    assert dservice.run_digests(_at("2026-03-03T08:30+00:00")).due == 0
+    report = dservice.run_digests(_at("2026-03-04T08:00+00:00"))  # Tuesday's feed day: empty
+    assert (report.due, report.empty, report.sent) == (1, 1, 0)
+    assert sink.per_recipient() == {"Reader@example.org": 2}
+
+    # One-click unsubscribe with the header's link: no more digests.
+    assert dservice.unsubscribe(token_of(unsubscribe.group(1))).state == "unsubscribed"
+    put_papers(dservice, [paper_from(r, date(2026, 3, 4), upvotes=5) for r in records[6:8]])
+    assert dservice.run_digests(_at("2026-03-05T08:00+00:00")).due == 0
+    assert len(sink.received) == 2
+
+
+def _sub_id(service: DigestService) -> int:
+    subscriber = service.digest_store.subscriber_by_key("reader@example.org")
+    assert subscriber is not None
+    return service.digest_store.subscriptions_of(subscriber.id)[0].id
+
+
+def test_no_paper_is_sent_twice_and_late_papers_are_caught(
+    dservice: DigestService, sink: SmtpSink, clock: Clock, shared_data: Path
+) -> None:
+    records = snapshot_records(shared_data)
+    put_papers(dservice, [paper_from(r, MON, upvotes=3) for r in records[:3]])
+    subscribe_and_confirm(dservice, sink, "a@example.org", "trending", send_hour=7)
+    assert dservice.run_digests(_at("2026-03-03T08:00+00:00")).sent == 1
+    # A paper of Monday's feed day reaches the store late (after Tuesday's digest), and one
+    # paper already mailed is featured again with more votes: the first is caught by Wednesday's
+    # digest, the second is not repeated.
+    late = paper_from(records[3], MON, upvotes=7)
+    again = paper_from(records[0], MON, upvotes=50)
+    fresh = paper_from(records[4], date(2026, 3, 3), upvotes=1)
+    put_papers(dservice, [late, again, fresh])
+    assert dservice.run_digests(_at("2026-03-04T08:00+00:00")).sent == 1
+    second = dservice.store  # noqa: F841 - keeps the store open while parsing
+    ids_by_mail = [
+        set(re.findall(r"/papers/(\S+?)\s", m.message.get_body(("plain",)).get_content()))
+        for m in sink.to("a@example.org")[1:]
+    ]
+    assert ids_by_mail[0] == {records[i]["id"] for i in range(3)}
+    assert ids_by_mail[1] == {late.id, fresh.id}

