@@ -19,7 +19,7 @@ from paperwire.search import beir, lexical
 from paperwire.service import make_service
 from paperwire.settings import load_settings
 
-TITLE_BOOSTS = (1.0, 1.5, 2.0, 3.0)
+TITLE_BOOSTS = (0.25, 0.5, 1.0, 2.0)
 CANDIDATES = (50, 100, 200)
 
 

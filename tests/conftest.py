@@ -72,7 +72,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, import_batch_size=50)
+    # No test may reach the internet: sources point nowhere, submitting works offline.
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        import_batch_size=50,
+        arxiv_api_url="",
+        arxiv_oai_url="http://127.0.0.1:9/oai",
+        hf_api_url="http://127.0.0.1:9/api",
+        sync_arxiv_at="",
+        sync_hf_hours=0,
+    )
 
 
 @pytest.fixture

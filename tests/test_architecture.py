@@ -8,17 +8,23 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "paperwire"
 
 # layer -> paperwire layers it must never import
+_TOP = {"service", "cli", "web"}
 FORBIDDEN: dict[str, set[str]] = {
-    "models": {"store", "sources", "ingest", "service", "cli", "web", "search", "settings"},
-    "ids": {"store", "sources", "ingest", "service", "cli", "web", "search", "models"},
-    "errors": {"store", "sources", "ingest", "service", "cli", "web", "search", "models"},
-    "settings": {"store", "sources", "ingest", "service", "cli", "web", "search"},
-    "sources": {"store", "ingest", "service", "cli", "web", "search"},
-    "store": {"sources", "ingest", "service", "cli", "web", "search"},
-    "ingest": {"service", "cli", "web"},
-    "search": {"service", "cli", "web", "ingest"},
+    "models": _TOP | {"store", "sources", "ingest", "search", "settings", "sync", "digest"},
+    "ids": _TOP | {"store", "sources", "ingest", "search", "models", "sync", "digest"},
+    "errors": _TOP | {"store", "sources", "ingest", "search", "models", "sync", "digest"},
+    "settings": _TOP | {"store", "sources", "ingest", "search", "sync", "digest"},
+    "sources": _TOP | {"store", "ingest", "search", "sync", "digest"},
+    "store": _TOP | {"sources", "ingest", "search", "sync", "digest"},
+    "ingest": _TOP | {"sync", "digest", "search"},
+    "search": _TOP | {"ingest", "sync", "digest"},
+    "sync": _TOP | {"search", "digest"},
+    "digest": _TOP | {"sync", "ingest"},
+    "ranking": _TOP | {"store", "search", "sync", "digest"},
+    "accounts": _TOP | {"store", "search", "sync", "digest"},
+    "citations": _TOP | {"store", "search", "sync", "digest"},
     "service": {"cli", "web"},
-    "demo": {"service", "cli", "web", "store"},
+    "demo": _TOP | {"store"},
 }
 # Third-party frameworks that belong to one layer only.
 FRAMEWORKS = {

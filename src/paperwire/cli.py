@@ -444,6 +444,68 @@ def eval_beir(
 
 
 @app.command()
+def sync(
+    which: Annotated[
+        str, typer.Argument(metavar="[arxiv|hf|all]", help="Which job to run.")
+    ] = "all",
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Start from this date (YYYY-MM-DD), not the checkpoint."),
+    ] = None,
+    since_snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--since-snapshot",
+            help="Start arXiv from the newest update_date of this bulk snapshot file.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Fetch and count what would change; write nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Fetch new and changed papers from arXiv (OAI-PMH) and Hugging Face daily papers.
+
+    Exit code 0: something changed; 10: nothing changed; 5: a source failed. So
+    `paperwire sync && paperwire index` indexes only after a sync that changed something."""
+    from datetime import date
+
+    from paperwire.sync import JOBS
+
+    if which not in (*JOBS, "all"):
+        _fail(f"unknown job {which!r}; choose arxiv, hf or all", 2)
+    if since is not None and since_snapshot is not None:
+        _fail("give --since or --since-snapshot, not both", 2)
+    start = None
+    if since is not None:
+        try:
+            start = date.fromisoformat(since)
+        except ValueError:
+            _fail(f"--since: not a date (YYYY-MM-DD): {since!r}", 2)
+    service = _service(config)
+    with _Guard():
+        service.init()
+        if since_snapshot is not None:
+            start = service.snapshot_date(since_snapshot)
+            typer.echo(f"snapshot {since_snapshot}: newest update_date {start}", err=True)
+        report = service.sync(
+            which, since=start, dry_run=dry_run, progress=lambda line: typer.echo(line, err=True)
+        )
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        for job in report.jobs:
+            typer.echo(job.summary())  # names the failure that stopped the job, if one did
+            others = [m for m in job.errors if m != job.failed]
+            for message in others[:20]:
+                typer.echo(f"  {message}", err=True)
+            if len(others) > 20:
+                typer.echo(f"  ... and {len(others) - 20:,} more", err=True)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port to listen on.")] = None,

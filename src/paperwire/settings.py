@@ -79,6 +79,61 @@ class Settings:
         3, "A paper first seen within this many days of the newest listing carries a 'new' badge."
     )
 
+    # -- live sync (docs/sync.md) --
+    arxiv_oai_url: str = _setting(
+        "https://oaipmh.arxiv.org/oai", "arXiv OAI-PMH endpoint (a mirror, or a test server)."
+    )
+    arxiv_api_url: str = _setting(
+        "https://export.arxiv.org/api/query", "arXiv API endpoint for lookups by id and queries."
+    )
+    hf_api_url: str = _setting(
+        "https://huggingface.co/api", "Hugging Face API base (daily papers: <base>/daily_papers)."
+    )
+    contact_email: str = _setting(
+        "", "Contact address sent in the User-Agent of every request to arXiv and Hugging Face."
+    )
+    sync_sets: str = _setting(
+        "",
+        "OAI-PMH sets to harvest, separated by commas or spaces (cs, cs:cs:AI, physics:hep-th). "
+        "Empty: all of arXiv.",
+    )
+    sync_metadata_prefix: str = _setting(
+        "arXivRaw", "OAI-PMH metadata format: arXivRaw (every version with its date) or arXiv."
+    )
+    arxiv_delay_seconds: float = _setting(
+        3.0,
+        "Seconds between the end of one request to arXiv and the start of the next, across all "
+        "processes sharing the store (arXiv's rule: 3).",
+    )
+    hf_delay_seconds: float = _setting(1.0, "Seconds between requests to Hugging Face.")
+    http_timeout: float = _setting(60.0, "Seconds to wait for a source's answer before retrying.")
+    http_max_retries: int = _setting(
+        6, "Retries after a timeout, a dropped connection, 429 or 5xx, with backoff."
+    )
+    job_budget_seconds: float = _setting(
+        3600.0,
+        "Wall-clock budget of one sync job, waits and retries included; the job stops with a "
+        "message when the next wait would not fit (the next run resumes).",
+    )
+    arxiv_first_days: int = _setting(
+        3, "Without a checkpoint, the first arXiv harvest starts this many days back."
+    )
+    hf_refresh_days: int = _setting(
+        3, "Hugging Face days fetched again on every sync (upvotes keep changing)."
+    )
+    sync_lock_ttl_seconds: float = _setting(
+        300.0,
+        "A sync job's lock expires this long after its last heartbeat (taken over after a crash).",
+    )
+    sync_arxiv_at: str = _setting(
+        "01:30",
+        "`paperwire serve` runs the arXiv sync daily at this UTC time (after arXiv's 20:00 US "
+        "Eastern announcement). Empty: never.",
+    )
+    sync_hf_hours: float = _setting(
+        4.0, "`paperwire serve` runs the Hugging Face sync every this many hours. 0: never."
+    )
+
     @property
     def index_dir(self) -> Path:
         """Derived search indexes; safe to delete (rebuilt from the store)."""

@@ -27,7 +27,6 @@ from paperwire.models import Paper
 from paperwire.service import Service
 from paperwire.service.digests import DigestsMixin
 from paperwire.settings import Settings
-from paperwire.store import Store
 
 SNAPSHOT = "arxiv-snapshot/arxiv-metadata-oai-snapshot.head200.jsonl"
 
@@ -116,13 +115,17 @@ class Handler:
         self.on_rcpt: Callable[[int], None] | None = None  # called with the count so far
         self.on_data: Callable[[int], None] | None = None
 
-    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         if self.faults.mail_delays:
             await asyncio.sleep(self.faults.mail_delays.pop(0))
         envelope.mail_from = address
         return "250 OK"
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         if self.on_rcpt is not None:
             self.on_rcpt(len(self.received))
         if address in self.faults.rcpt_always:
@@ -138,7 +141,9 @@ class Handler:
             return self.faults.data_replies.pop(0)
         with self.lock:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
+                Received(
+                    envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)
+                )
             )
             count = len(self.received)
         if self.on_data is not None:
@@ -189,8 +194,12 @@ def snapshot_records(shared_data: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def paper_from(record: dict[str, Any], day: date, upvotes: int | None = None, new_id: str | None = None) -> Paper:
-    authors = [a.strip() for a in re.split(r",| and ", record["authors"].replace("\n", " ")) if a.strip()]
+def paper_from(
+    record: dict[str, Any], day: date, upvotes: int | None = None, new_id: str | None = None
+) -> Paper:
+    authors = [
+        a.strip() for a in re.split(r",| and ", record["authors"].replace("\n", " ")) if a.strip()
+    ]
     return Paper(
         id=new_id or record["id"],
         title=" ".join(record["title"].split()),

@@ -1,6 +1,6 @@
 """Runs one digest job in its own process (the crash test kills it with SIGKILL).
 
-    python digest_runner.py SETTINGS_JSON NOW
+python digest_runner.py SETTINGS_JSON NOW
 """
 
 from __future__ import annotations

@@ -16,7 +16,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from digest_helpers import DigestService, SmtpSink, digest_settings, paper_from, put_papers, snapshot_records
+from digest_helpers import (
+    DigestService,
+    SmtpSink,
+    digest_settings,
+    paper_from,
+    put_papers,
+    snapshot_records,
+)
 
 from paperwire.settings import Settings
 from paperwire.store import Store
@@ -36,7 +43,13 @@ def _populate(service: DigestService, shared_data: Path) -> None:
         address = f"reader{i:03d}@example.org"
         subscriber = store.get_or_create_subscriber(address, address, "UTC", None, now)
         sub, _ = store.find_or_add_subscription(
-            subscriber.id, kind="trending", value="", frequency="daily", send_hour=7, top_n=5, now=now
+            subscriber.id,
+            kind="trending",
+            value="",
+            frequency="daily",
+            send_hour=7,
+            top_n=5,
+            now=now,
         )
         store.confirm(subscriber.id, sub.id, now, date(2026, 3, 1))
 
@@ -77,7 +90,9 @@ def test_sigkill_mid_run_then_restart_delivers_exactly_once(
     service.init()
     _populate(service, shared_data)
     service.close()
-    values = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()}
+    values = {
+        k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()
+    }
     as_json = json.dumps(values)
 
     # 1: killed while sending message 121 (its row is "claimed"; the server drops it).

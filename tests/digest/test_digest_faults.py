@@ -95,7 +95,13 @@ def test_5xx_for_one_recipient_fails_it_and_stops_mailing_it_after_three(
     records = snapshot_records(shared_data)
     for day in range(4):
         now = TUE_8 + timedelta(days=day)
-        put_papers(dservice, [paper_from(r, now.date() - timedelta(days=1), upvotes=1) for r in records[3 + day : 4 + day]])
+        put_papers(
+            dservice,
+            [
+                paper_from(r, now.date() - timedelta(days=1), upvotes=1)
+                for r in records[3 + day : 4 + day]
+            ],
+        )
         report = dservice.run_digests(now)
         if day < 3:
             assert (report.sent, report.failed, report.exit_code) == (2, 1, 1), report.summary()

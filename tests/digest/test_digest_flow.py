@@ -59,7 +59,10 @@ def test_double_opt_in_then_one_digest_with_parts_headers_and_links(
     assert [p.get_content_type() for p in digest.iter_parts()] == ["text/plain", "text/html"]
     assert digest["Message-ID"] == f"<digest-{_sub_id(dservice)}-20260302@papers.example.org>"
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    unsubscribe = re.fullmatch(r"<(https://papers\.example\.org/digest/unsubscribe\?token=\S+)>", digest["List-Unsubscribe"])
+    unsubscribe = re.fullmatch(
+        r"<(https://papers\.example\.org/digest/unsubscribe\?token=\S+)>",
+        digest["List-Unsubscribe"],
+    )
     assert unsubscribe is not None
     assert digest["List-Id"].endswith(".digest.papers.example.org>")
     assert "Trending papers: 6 papers" in digest["Subject"]
@@ -107,10 +110,35 @@ def test_no_paper_is_sent_twice_and_late_papers_are_caught(
     fresh = paper_from(records[4], date(2026, 3, 3), upvotes=1)
     put_papers(dservice, [late, again, fresh])
     assert dservice.run_digests(_at("2026-03-04T08:00+00:00")).sent == 1
-    second = dservice.store  # noqa: F841 - keeps the store open while parsing
     ids_by_mail = [
         set(re.findall(r"/papers/(\S+?)\s", m.message.get_body(("plain",)).get_content()))
         for m in sink.to("a@example.org")[1:]
     ]
     assert ids_by_mail[0] == {records[i]["id"] for i in range(3)}
     assert ids_by_mail[1] == {late.id, fresh.id}
+
+
+def test_the_serve_scheduler_runs_the_job(
+    dservice: DigestService, sink: SmtpSink, clock: Clock, shared_data: Path
+) -> None:
+    import dataclasses
+    import threading
+    import time
+
+    from paperwire.service.digest_job import start_digest_scheduler
+
+    records = snapshot_records(shared_data)
+    put_papers(dservice, [paper_from(r, MON, upvotes=1) for r in records[:2]])
+    subscribe_and_confirm(dservice, sink, "sched@example.org", "trending", send_hour=7)
+    clock.set("2026-03-03T08:00+00:00")
+    stop = threading.Event()
+    off = dataclasses.replace(dservice.settings, smtp_host="")
+    assert start_digest_scheduler(DigestService(off, dservice.store), stop) is None
+    thread = start_digest_scheduler(dservice, stop, first_run=0.0)
+    assert thread is not None
+    deadline = time.monotonic() + 20
+    while len(sink.to("sched@example.org")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(10)
+    assert len(sink.to("sched@example.org")) == 2  # the confirmation, then one digest

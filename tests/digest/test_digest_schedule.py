@@ -82,7 +82,10 @@ def test_send_hour_is_local_time_in_each_subscribers_zone(
     records = snapshot_records(shared_data)
     put_papers(dservice, [paper_from(r, MON, upvotes=1) for r in records[:2]])
     clock.set("2026-03-02T09:00+00:00")
-    for address, zone in (("tokyo@example.org", "Asia/Tokyo"), ("ny@example.org", "America/New_York")):
+    for address, zone in (
+        ("tokyo@example.org", "Asia/Tokyo"),
+        ("ny@example.org", "America/New_York"),
+    ):
         subscribe_and_confirm(dservice, sink, address, "trending", timezone=zone, send_hour=8)
     # 23:30 UTC Monday is 08:30 Tuesday in Tokyo: its digest of Monday goes. In New York it is
     # 18:30 Monday: Sunday's period is due there, and Sunday had no papers.
@@ -102,9 +105,7 @@ def test_a_missed_week_of_runs_sends_one_digest_covering_it(
     days = [date(2026, 3, d) for d in (2, 3, 4)]
     put_papers(dservice, [paper_from(r, days[i % 3], upvotes=1) for i, r in enumerate(records[:6])])
     clock.set("2026-03-01T09:00+00:00")
-    subscribe_and_confirm(
-        dservice, sink, "late@example.org", "trending", send_hour=7, top_n=50
-    )
+    subscribe_and_confirm(dservice, sink, "late@example.org", "trending", send_hour=7, top_n=50)
     # The server was down from Monday to Thursday; Friday's run sends one digest with all.
     report = dservice.run_digests(_at("2026-03-06T08:00+00:00"))
     assert (report.due, report.sent) == (1, 1)

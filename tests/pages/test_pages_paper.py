@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from pages_helpers import HOSTILE_ID, REAL_ID, SNAPSHOT_ID, Site
 
 
@@ -49,11 +48,11 @@ def test_version_history_and_arxiv_metadata(site: Site) -> None:
     assert "37 pages, 15 figures; published version" in html
 
 
-@pytest.mark.parametrize("spelling", [f"{REAL_ID}v2", f"arXiv:{REAL_ID}"])
-def test_other_spellings_of_an_id_reach_the_paper(site: Site, spelling: str) -> None:
-    response = site.client.get(f"/papers/{spelling}")
-    assert response.status_code == 200
-    assert "dLLM: Simple Diffusion Language Modeling" in response.text
+def test_other_spellings_of_an_id_reach_the_paper(site: Site) -> None:
+    for spelling in (f"{REAL_ID}v2", f"arXiv:{REAL_ID}"):
+        response = site.client.get(f"/papers/{spelling}")
+        assert response.status_code == 200, spelling
+        assert "dLLM: Simple Diffusion Language Modeling" in response.text
 
 
 def test_bibtex_ris_and_markdown_exports(site: Site) -> None:
@@ -85,11 +84,11 @@ def test_unknown_paper_is_a_404_page(site: Site) -> None:
     assert as_json.json() == {"error": "no paper 2501.99999 in the store", "status": 404}
 
 
-@pytest.mark.parametrize("bad", ["not-an-id", "1234", "2501.1", "%20"])
-def test_malformed_paper_id_is_a_400(site: Site, bad: str) -> None:
-    response = site.client.get(f"/papers/{bad}")
-    assert response.status_code == 400
-    assert "Bad request" in response.text
+def test_malformed_paper_id_is_a_400(site: Site) -> None:
+    for bad in ("not-an-id", "1234", "2501.1", "%20"):
+        response = site.client.get(f"/papers/{bad}")
+        assert response.status_code == 400, bad
+        assert "Bad request" in response.text
 
 
 def test_unknown_path_is_a_404_page(site: Site) -> None:

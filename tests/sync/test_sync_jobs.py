@@ -32,7 +32,9 @@ def test_all_runs_both_jobs_and_reports_progress(
     assert [job.new for job in report.jobs] == [12, 14]
     assert report.exit_code == EXIT_CHANGED
     assert any(line.startswith("arxiv all: page 3") for line in lines)
-    assert lines[-1].startswith("hf: 3 pages, 14 records; new 14, updated 0, deleted 0, errors 0")
+    assert lines[-1] == "hf 2026-03-02: 14 papers"
+    summary = report.jobs[1].summary()
+    assert summary.startswith("hf: 3 pages, 14 records; new 14, updated 0, deleted 0, errors 0")
     assert report.to_dict()["jobs"][0]["pages"] == 3
 
 

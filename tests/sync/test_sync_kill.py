@@ -20,8 +20,8 @@ from paperwire.sync.oai import state_name
 
 TODAY = date(2026, 11, 27)
 LOCK_TTL = 1.0
-# The child harvests with a 1 s politeness delay, so it is killed while it waits to ask for
-# page 2, after page 1 and its checkpoint are committed.
+# The child harvests with arXiv's real 3 s politeness delay, so it is killed while it waits to
+# ask for page 2, after page 1 and its checkpoint are committed.
 CHILD = """
 import json, sys
 from datetime import date
@@ -29,7 +29,7 @@ from paperwire.store import Store
 from paperwire.sync import SyncConfig, run_sync
 
 url, oai_url, ttl = sys.argv[1], sys.argv[2], float(sys.argv[3])
-config = SyncConfig(arxiv_oai_url=oai_url, arxiv_delay=1.0, lock_ttl_seconds=ttl,
+config = SyncConfig(arxiv_oai_url=oai_url, lock_ttl_seconds=ttl,
                     contact_email="ops@example.org", batch_size=50)
 report = run_sync(Store(url), config, "arxiv", today=date(2026, 11, 27))
 print(json.dumps(report.to_dict()))

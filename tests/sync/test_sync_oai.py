@@ -172,3 +172,12 @@ def test_since_starts_a_new_window(
     put_state(store, state_name(None), {"next_from": "2026-11-20"})
     run_sync(store, make_config(), "arxiv", since=date(2024, 3, 1), today=TODAY)
     assert oai_requests(replay)[0]["from"] == "2024-03-01"
+
+
+def test_a_harvest_keeps_the_politeness_delay_between_pages(
+    store: Store, replay: ReplayServer, make_config: MakeConfig
+) -> None:
+    run_sync(store, make_config(arxiv_delay=0.25), "arxiv", today=TODAY)
+    gaps = replay.gaps("/oai")
+    assert len(gaps) == 2 and min(gaps) >= 0.25 - 0.02, gaps  # server-side arrival times
+    assert len({h.port for h in replay.hits_on("/oai")}) == 1  # over one connection

@@ -21,11 +21,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from email.utils import format_datetime, formataddr, parseaddr
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from paperwire.digest.mime import Mail, build
 from paperwire.digest.model import DigestItem, Links, Period, Subscription
@@ -94,21 +95,53 @@ def _sender(mail_from: str) -> str:
     return formataddr((name, address), charset="utf-8")
 
 
+@lru_cache(maxsize=4096)
+def _item(
+    base: str,
+    paper_id: str,
+    title: str,
+    authors: tuple[str, ...],
+    text: str,
+    upvotes: int,
+    reason: str,
+    arxiv: str | None,
+) -> tuple[str, Markup]:
+    """One paper as text and as HTML. Cached: on a given day thousands of digests show the
+    same papers (every trending digest has the same top ten), and rendering them is most of
+    what composing costs."""
+    view = {
+        "title": header_text(title, 500),
+        "authors": authors_line(list(authors)),
+        "excerpt": excerpt(text),
+        "upvotes": upvotes,
+        "page": f"{base}/papers/{quote(paper_id, safe='/')}",
+        "arxiv": arxiv,
+        "reason": reason,
+    }
+    env = _env()
+    return (
+        env.get_template("_item.txt").render(p=view).rstrip("\n") + "\n",
+        Markup(env.get_template("_item.html").render(p=view)),
+    )
+
+
 def _views(items: list[DigestItem], base_url: str) -> list[dict[str, object]]:
     base = base_url.rstrip("/")
-    return [
-        {
-            "title": header_text(item.paper.title, 500),
-            "authors": authors_line(item.paper.authors),
-            "excerpt": excerpt(item.paper.ai_summary or item.paper.abstract),
-            "upvotes": item.upvotes,
-            "page": f"{base}/papers/{quote(item.paper.id, safe='/')}",
-            "arxiv": item.paper.abs_url,
-            "reason": item.reason,
-            "id": item.paper.id,
-        }
-        for item in items
-    ]
+    out: list[dict[str, object]] = []
+    for item in items:
+        paper = item.paper
+        text, html = _item(
+            base,
+            paper.id,
+            paper.title,
+            tuple(paper.authors),
+            paper.ai_summary or paper.abstract,
+            item.upvotes,
+            item.reason,
+            paper.abs_url,
+        )
+        out.append({"text": text, "html": html})
+    return out
 
 
 def compose_digest(

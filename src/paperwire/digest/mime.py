@@ -13,27 +13,45 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass
-from email.header import Header
+from email.header import decode_header, make_header
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# 45 bytes of UTF-8 -> 60 base64 characters: "=?utf-8?b?" + 60 + "?=" is 72 <= 75 (RFC 2047).
+_WORD_BYTES = 45
 
 
 def encode_header(name: str, value: str) -> str:
-    """One header line's value: ASCII as it is, anything else as folded encoded words. Control
-    characters (CR, LF: header injection) never get through."""
+    """One header line's value: ASCII as it is, anything else as RFC 2047 encoded words
+    (base64, at most 75 characters each, folded). Control characters (CR, LF: header
+    injection) never get through."""
     if _CONTROL.search(value):
         raise ValueError(f"{name}: control characters in a header value")
     if value.isascii():
         return value
-    return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    words: list[str] = []
+    chunk: list[str] = []
+    size = 0
+    for ch in value:
+        width = len(ch.encode("utf-8"))
+        if size + width > _WORD_BYTES:  # whole characters per word, never half of one
+            words.append("".join(chunk))
+            chunk, size = [], 0
+        chunk.append(ch)
+        size += width
+    words.append("".join(chunk))
+    return "\r\n ".join(
+        "=?utf-8?b?" + binascii.b2a_base64(w.encode("utf-8"), newline=False).decode() + "?="
+        for w in words
+    )
 
 
 def _qp(text: str) -> bytes:
     body = binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8"), istext=True)
-    # A line of just "." would end DATA early if the SMTP layer forgot to dot-stuff; QP can
-    # encode it away, so it never reaches that layer in the first place.
-    body = re.sub(rb"(?m)^\.", b"=2E", body)
-    return body.replace(b"\n", b"\r\n")
+    # A line starting with "." is encoded as "=2E": no line of a part ever starts with a dot,
+    # so the SMTP layer's dot-stuffing has nothing to do (and a bare "." cannot end DATA).
+    if body.startswith(b"."):
+        body = b"=2E" + body[1:]
+    return body.replace(b"\n.", b"\n=2E").replace(b"\n", b"\r\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +65,13 @@ class Mail:
             if key.lower() == name.lower():
                 return value
         return None
+
+    def decoded(self, name: str) -> str:
+        """A header as text (encoded words decoded), for people: logs, the command line."""
+        value = self[name] or ""
+        return (
+            str(make_header(decode_header(value.replace("\r\n ", " ")))) if "=?" in value else value
+        )
 
     def as_bytes(self) -> bytes:
         text, html = _qp(self.text), _qp(self.html)

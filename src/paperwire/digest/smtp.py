@@ -17,7 +17,6 @@ Failures are sorted for the caller:
 
 from __future__ import annotations
 
-import re
 import smtplib
 import socket
 import ssl
@@ -64,11 +63,12 @@ class SmtpConfig:
 
 
 def message_bytes(msg: Mail) -> bytes:
-    """The message with CRLF line ends, dot-stuffed (RFC 5321 4.5.2), ending in CRLF, and
-    without the final ``.`` line."""
+    """The message dot-stuffed (RFC 5321 4.5.2), ending in CRLF, without the final ``.`` line.
+    ``Mail.as_bytes`` already ends every line in CRLF."""
     raw = msg.as_bytes()
-    raw = re.sub(rb"(?:\r\n|\n|\r(?!\n))", b"\r\n", raw)
-    raw = re.sub(rb"(?m)^\.", b"..", raw)
+    if raw.startswith(b"."):
+        raw = b"." + raw
+    raw = raw.replace(b"\r\n.", b"\r\n..")
     return raw if raw.endswith(b"\r\n") else raw + b"\r\n"
 
 

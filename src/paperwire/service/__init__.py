@@ -20,6 +20,7 @@ from paperwire.ingest import ImportReport, ProgressFn, import_paths
 from paperwire.models import Paper, User
 from paperwire.service.community import CommunityMixin
 from paperwire.service.feeds import MAX_PAGE, FeedsMixin
+from paperwire.service.syncing import SyncMixin
 from paperwire.service.views import Feed, PaperPage
 from paperwire.settings import Settings
 from paperwire.store import Store
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Service(FeedsMixin, CommunityMixin):
+class Service(FeedsMixin, CommunityMixin, SyncMixin):
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
@@ -309,4 +310,7 @@ def _write_all(papers: list[Paper]) -> Callable[[dict[str, Paper]], list[Paper]]
 
 
 def make_service(settings: Settings) -> Service:
-    return Service(settings, Store(settings.effective_database_url))
+    service = Service(settings, Store(settings.effective_database_url))
+    if settings.arxiv_api_url:  # empty: offline; only papers already stored can be submitted
+        service.fetch_arxiv_paper = service.fetch_from_arxiv
+    return service

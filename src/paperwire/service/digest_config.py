@@ -102,7 +102,7 @@ def check_address(raw: str) -> tuple[str, str]:
     """(address to mail, key for uniqueness). Uses the account rules (length, one @, no
     control characters: no CR/LF header injection, IDN domains to punycode), then asks for a
     plain ASCII local part."""
-    if len(raw) > 320:
+    if len(raw.strip()) > 254:
         raise AccountError("e-mail: that address is too long (at most 254 characters)")
     email = accounts.check_email(raw)
     local, _, _domain = email.rpartition("@")

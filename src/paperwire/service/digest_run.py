@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 PAGE = 500  # subscriptions read per query
 WINDOWS_KEPT = 8  # distinct windows cached per run (most subscriptions share one or two)
 LOCK_NAME = "digests"
+PAPERS_KEPT = 20_000  # papers cached per run (bounded: memory stays flat)
 
 
 @dataclass
@@ -132,6 +133,8 @@ class DigestRun:
         self._matcher: TopicMatcher | None = None
         self._deliverer: Deliverer | None = None
         self._server_down = False
+        self._paper_cache: dict[str, Paper] = {}
+        self._sent: dict[int, set[str]] = {}  # prefetched per page of subscriptions
 
     # -- the job -----------------------------------------------------------------------------
     def run(self, lock_wait: float = 0.0) -> DigestReport:
@@ -156,6 +159,7 @@ class DigestRun:
         return self.report
 
     def _locked_run(self, check: Callable[[], None]) -> None:
+        smtp_config(self.settings)  # no SMTP server set: a configuration error, before anything
         try:
             self.report.resolved = self.digests.resolve_sending(self.now)
             self.report.confirmations_sent, self.report.confirmations_failed = (
@@ -174,6 +178,7 @@ class DigestRun:
             page = self.digests.active_subscriptions(after, PAGE, key)
             if not page:
                 return
+            self._prefetch_sent(page)
             for subscriber, sub in page:
                 after = sub.id
                 if check is not None:
@@ -217,7 +222,7 @@ class DigestRun:
         self.report.compose_seconds += time.perf_counter() - clock
         if self.dry_run or claim is None:
             self.report.would_send.append(
-                Preview(subscriber.email, sub.id, str(msg["Subject"]), len(items))
+                Preview(subscriber.email, sub.id, msg.decoded("Subject"), len(items))
             )
             return
         clock = time.perf_counter()
@@ -290,12 +295,42 @@ class DigestRun:
         found = self.matches(sub, after, through)
         if not found:
             return []
-        sent = self.digests.sent_ids(sub.id, [m.paper_id for m in found]) if exclude_sent else set()
+        sent: set[str] = set()
+        if exclude_sent:
+            prefetched = self._sent.pop(sub.id, None)
+            if prefetched is not None:
+                sent = prefetched
+            else:
+                sent = self.digests.sent_since(sub.id, None if sub.kind == "collection" else after)
         chosen = [m for m in found if m.paper_id not in sent][: sub.top_n]
-        papers = self.service.store.get_papers([m.paper_id for m in chosen])
+        papers = self._papers([m.paper_id for m in chosen])
         live = [m for m in chosen if m.paper_id in papers and not papers[m.paper_id].deleted]
         votes = self._votes([papers[m.paper_id] for m in live], after, through)
         return [DigestItem(papers[m.paper_id], votes[m.paper_id], m.reason) for m in live]
+
+    def _prefetch_sent(self, page: list[tuple[Subscriber, Subscription]]) -> None:
+        """What each due subscription of the page already mailed, in one query rather than
+        one per subscription (a superset of each window is fine: only matches are looked up)."""
+        due = [
+            (sub, end)
+            for subscriber, sub in page
+            if sub.kind != "collection"
+            and (end := periods.due(sub, subscriber.timezone, self.now)) is not None
+        ]
+        if not due:
+            self._sent = {}
+            return
+        earliest = min(periods.window(sub, end, self.grace)[0] for sub, end in due)
+        self._sent = self.digests.sent_for([sub.id for sub, _ in due], earliest)
+
+    def _papers(self, ids: list[str]) -> dict[str, Paper]:
+        """Papers by id through a per-run cache: thousands of digests share a day's papers."""
+        missing = [i for i in ids if i not in self._paper_cache]
+        if missing:
+            if len(self._paper_cache) > PAPERS_KEPT:
+                self._paper_cache.clear()
+            self._paper_cache.update(self.service.store.get_papers(missing))
+        return {i: self._paper_cache[i] for i in ids if i in self._paper_cache}
 
     def _votes(self, chosen: list[Paper], after: date, through: date) -> dict[str, int]:
         window = self._windows.get((after, through))

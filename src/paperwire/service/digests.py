@@ -108,11 +108,15 @@ class DigestsMixin:
     store: Store
     settings: Settings
     now: Callable[[], datetime]
-    engine: SearchEngine
     index: Callable[..., IndexReport]
     cards: Callable[..., list[PaperCard]]
     _digest_store: Digests | None = None
     _tokens: Tokens | None = None
+
+    if TYPE_CHECKING:  # Service's property (declared so, as an attribute would clash with it)
+
+        @property
+        def engine(self) -> SearchEngine: ...
 
     @property
     def digest_store(self) -> Digests:

@@ -496,6 +496,50 @@ class Digests:
                 )
         return found
 
+    def sent_since(self, subscription_id: int, after: date | None) -> set[str]:
+        """Papers mailed by the subscription's digests for periods ending after ``after`` (all
+        of them when None). A paper of feed day D can only have gone out in a digest whose
+        period ends on D or later, so this is every paper of a window ``(after, ...]`` that was
+        mailed, in one small query of a fixed shape."""
+        from sqlalchemy import select
+
+        from paperwire.store.schema import deliveries as d
+        from paperwire.store.schema import digest_items as items
+
+        query = (
+            select(items.c.paper_id)
+            .select_from(d)
+            .join(items, items.c.delivery_id == d.c.id)
+            .where(d.c.subscription_id == subscription_id)
+        )
+        if after is not None:
+            query = query.where(d.c.period_end > after)
+        with self._store._connect() as conn:
+            return {r[0] for r in conn.execute(query)}
+
+    def sent_for(self, subscription_ids: Sequence[int], after: date) -> dict[int, set[str]]:
+        """``sent_since`` for a page of subscriptions in one query."""
+        from sqlalchemy import select
+
+        from paperwire.store.schema import deliveries as d
+        from paperwire.store.schema import digest_items as items
+
+        found: dict[int, set[str]] = {sid: set() for sid in subscription_ids}
+        with self._store._connect() as conn:
+            for start in range(0, len(subscription_ids), 900):
+                rows = conn.execute(
+                    select(d.c.subscription_id, items.c.paper_id)
+                    .select_from(d)
+                    .join(items, items.c.delivery_id == d.c.id)
+                    .where(
+                        d.c.subscription_id.in_(list(subscription_ids[start : start + 900])),
+                        d.c.period_end > after,
+                    )
+                )
+                for sid, pid in rows:
+                    found[int(sid)].add(pid)
+        return found
+
     # -- the delivery log ------------------------------------------------------------------
     def delivery_state(self, subscription_id: int, period_end: date) -> str | None:
         from sqlalchemy import select

@@ -134,6 +134,12 @@ class Response:
         return self.status == 304
 
 
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    reason: str
+    retry_after: float | None = None  # the server's Retry-After, in seconds
+
+
 _RETRY_STATUSES = frozenset({408, 429})
 # Worth another try: the network or the server may do better in a moment.
 _TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
@@ -199,42 +205,41 @@ class PoliteClient:
         attempt = 0
         while True:
             attempt += 1
-            reason, retry_after = self._try(full_url, headers, budget)
-            if isinstance(reason, Response):
-                return reason
-            why = f"{full_url}: {reason}"
+            outcome = self._try(full_url, headers, budget)
+            if isinstance(outcome, Response):
+                return outcome
+            why = f"{full_url}: {outcome.reason}"
             if attempt > self.max_retries:
                 raise SourceError(f"{why} (gave up after {attempt} tries)")
-            delay = retry_after if retry_after is not None else self._backoff(attempt)
+            delay = outcome.retry_after
+            if delay is None:
+                delay = self._backoff(attempt)
             log.info("%s; trying again in %.1f s (try %d)", why, delay, attempt + 1)
             budget.wait(delay, why, self._sleep)
 
-    def _try(
-        self, url: str, headers: dict[str, str], budget: Budget
-    ) -> tuple[Response | str, float | None]:
-        """One request: the Response, or why it failed and the server's Retry-After."""
+    def _try(self, url: str, headers: dict[str, str], budget: Budget) -> Response | _Failure:
+        """One request: the Response, or why it failed (worth another try)."""
         with self.pacer.turn(budget, url):
             left = budget.remaining()
             if left <= 0:
                 raise BudgetSpent(f"{url}: the job's time budget ({budget.seconds:g} s) is spent")
+            timeout = min(self.timeout, left)
             try:
-                resp = self._http.get(url, headers=headers, timeout=min(self.timeout, left))
+                resp = self._http.get(url, headers=headers, timeout=timeout)
             except _TRANSIENT as exc:
-                return _describe(exc, self.timeout), None
+                return _Failure(_describe(exc, timeout))
             except httpx.HTTPError as exc:
-                raise SourceError(f"{url}: {_describe(exc, self.timeout)}") from exc
+                raise SourceError(f"{url}: {_describe(exc, timeout)}") from exc
         if resp.status_code >= 500 or resp.status_code in _RETRY_STATUSES:
-            return f"HTTP {resp.status_code}", _retry_after(resp.headers.get("Retry-After"))
-        return (
-            Response(
-                url=url,
-                status=resp.status_code,
-                body=resp.content,
-                content_type=resp.headers.get("Content-Type", ""),
-                etag=resp.headers.get("ETag"),
-                last_modified=resp.headers.get("Last-Modified"),
-            ),
-            None,
+            retry_after = _retry_after(resp.headers.get("Retry-After"))
+            return _Failure(f"HTTP {resp.status_code}", retry_after)
+        return Response(
+            url=url,
+            status=resp.status_code,
+            body=resp.content,
+            content_type=resp.headers.get("Content-Type", ""),
+            etag=resp.headers.get("ETag"),
+            last_modified=resp.headers.get("Last-Modified"),
         )
 
     def _backoff(self, attempt: int) -> float:

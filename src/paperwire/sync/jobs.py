@@ -115,9 +115,7 @@ def run_sync(
     )
     report = SyncReport()
     for name in JOBS if which == "all" else (which,):
-        job = run_job(ctx, name)
-        progress(job.summary())
-        report.jobs.append(job)
+        report.jobs.append(run_job(ctx, name))
     return report
 
 

@@ -124,7 +124,7 @@ def harvest_set(
         checkpoint = checkpoint.begin(checkpoint.next_from or first)
     elif checkpoint.token:
         progress(f"{label}: resuming at page {checkpoint.pages + 1} of the window")
-    restarts = 0
+    restarts = pages = records = 0
     while True:
         guard()
         params = checkpoint.params(config.metadata_prefix, set_spec)
@@ -132,7 +132,7 @@ def harvest_set(
         if page.error_code == BAD_TOKEN and checkpoint.token:
             restarts += 1
             if restarts > MAX_RESTARTS:
-                raise SourceError(f"{url}: resumption token rejected {restarts} times in a row")
+                raise SourceError(f"{url}: resumption tokens rejected {restarts} times in this run")
             progress(f"{label}: resumption token expired; restarting the window")
             checkpoint = checkpoint.restart()
             continue
@@ -148,11 +148,13 @@ def harvest_set(
             batch_size=config.batch_size,
         )
         report.pages += 1
+        pages += 1
+        records += sum(not isinstance(item, Problem) for item in page.items)
         checkpoint = checkpoint.advance(page, today.isoformat())
         if not dry_run:
             put_state(store, name, checkpoint.to_json())
         of = f" of {page.complete_list_size:,}" if page.complete_list_size else ""
-        progress(f"{label}: page {report.pages}, {report.records:,}{of} records")
+        progress(f"{label}: page {pages}, {records:,}{of} records")
         if not checkpoint.in_progress:
             return
 

@@ -52,7 +52,10 @@ def _keep_index_fresh(service: Service, stop: threading.Event) -> None:
             log.warning("index catch-up failed: %s", exc)
 
 
-def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, service: Service | None = None, *, run_jobs: bool = False
+) -> FastAPI:
+    """The app; ``run_jobs`` starts the scheduled jobs (sync) as ``paperwire serve`` does."""
     settings = settings or (service.settings if service else load_settings())
 
     @asynccontextmanager
@@ -64,10 +67,17 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         stop = threading.Event()
         worker = threading.Thread(target=_keep_index_fresh, args=(svc, stop), daemon=True)
         worker.start()
+        # The sync timetable (docs/sync.md); a lock in the store keeps each job single
+        # across workers and machines.
+        scheduler = svc.sync_scheduler() if run_jobs else None
+        if scheduler is not None:
+            scheduler.start()
         try:
             yield
         finally:
             stop.set()
+            if scheduler is not None:
+                scheduler.stop(timeout=5)
             if service is None:
                 svc.close()
 
@@ -115,4 +125,4 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
 
 def app_factory() -> FastAPI:
     """For ``uvicorn --factory`` (several workers): settings from the environment."""
-    return create_app()
+    return create_app(run_jobs=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from paperwire.web import api, pages, syndication
+from paperwire.web import api, digest_pages, pages, syndication
 from paperwire.web.routing import Route
 
 HTML_ROUTES: list[Route] = [
@@ -42,7 +42,17 @@ HTML_ROUTES: list[Route] = [
     Route("/u/{username}", pages.profile, name="profile"),
     Route("/u/{username}/c/{slug}", pages.collection, name="collection"),
     Route("/u/{username}/c/{slug}/edit", pages.edit_collection, ("POST",)),
-    Route("/subscribe", pages.subscribe_page, name="subscribe"),
+    Route("/subscribe", digest_pages.subscribe_form, name="subscribe"),
+    Route("/subscribe", digest_pages.subscribe, ("POST",)),
+    Route("/digest/confirm", digest_pages.confirm_page),
+    Route("/digest/confirm", digest_pages.confirm, ("POST",)),
+    Route("/digest/unsubscribe", digest_pages.unsubscribe_page),
+    Route("/digest/unsubscribe", digest_pages.unsubscribe, ("POST",)),
+    Route("/digest/manage", digest_pages.manage_link, ("POST",)),
+    Route("/digest/preferences", digest_pages.preferences_page),
+    Route("/digest/preferences", digest_pages.preferences_update, ("POST",)),
+    Route("/digest/preview/{subscription_id:int}", digest_pages.preview),
+    Route("/digest/feed/{token}.xml", digest_pages.feed),
     Route("/healthz", pages.healthz),
 ]
 
