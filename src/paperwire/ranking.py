@@ -6,9 +6,9 @@ Trending score (the Hacker News form, as DESIGN.md asks):
 
 ``votes`` is the curated source's upvotes plus this site's own votes; ``age_hours`` counts from
 the start of the paper's feed day to the reference time. The reference time is now, or the end
-of the newest feed day with upvoted papers when the store's listings stop earlier (a demo corpus, a paused sync),
-so the trending page never goes empty just because nothing was published today. ``gravity``
-(default 1.8) and the window of days considered are settings.
+of the newest feed day with upvoted papers when the store's listings stop earlier (a demo
+corpus, a paused sync), so the trending page never goes empty just because nothing was
+published today. ``gravity`` (default 1.8) and the window of days considered are settings.
 """
 
 from __future__ import annotations
