@@ -51,6 +51,11 @@ class Settings:
     embed_batch_size: int = _setting(
         64, "Papers per batch in `paperwire embed` (each batch is stored in one transaction)."
     )
+    embed_in_background: bool = _setting(
+        True,
+        "`paperwire serve` embeds papers that lack vectors in a background thread (resumable), "
+        "so semantic search fills in while the site serves.",
+    )
     model_dir: str = _setting(
         "",
         "Folder with the embedding model (model.onnx or model-int8.onnx and tokenizer.json). "

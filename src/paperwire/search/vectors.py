@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,9 @@ class VectorIndex:
         self.seq = 0
         self._exact: np.ndarray | None = None  # float32 copy while the index is small
         self._hnsw: object | None = None
+        # A serving process searches from request threads while a background thread catches
+        # up; updates replace and grow arrays, so both sides take this lock.
+        self._lock = threading.RLock()
 
     # -- files ---------------------------------------------------------------------------
     @property
@@ -85,6 +89,10 @@ class VectorIndex:
     # -- updating ------------------------------------------------------------------------
     def catch_up(self, store: Store, batch: int = 20_000) -> int:
         """Apply every stored embedding change after ``self.seq``; returns how many."""
+        with self._lock:
+            return self._catch_up(store, batch)
+
+    def _catch_up(self, store: Store, batch: int) -> int:
         applied = 0
         while True:
             rows = store.embeddings_since(self.model, self.seq, batch)
@@ -130,11 +138,16 @@ class VectorIndex:
     def prepare(self) -> None:
         """Load or build the HNSW graph now (when the index is big enough to use one), so the
         first query of a serving process does not pay for it."""
-        if self.uses_hnsw and self._hnsw is None:
-            self._load_or_build_hnsw()
+        with self._lock:
+            if self.uses_hnsw and self._hnsw is None:
+                self._load_or_build_hnsw()
 
     # -- searching -----------------------------------------------------------------------
     def vector_of(self, paper_id: str) -> np.ndarray | None:
+        with self._lock:
+            return self._vector_of(paper_id)
+
+    def _vector_of(self, paper_id: str) -> np.ndarray | None:
         pos = self.positions.get(paper_id)
         if pos is None or not self.alive[pos]:
             return None
@@ -150,6 +163,12 @@ class VectorIndex:
         exclude: Collection[str] = (),
     ) -> list[Hit]:
         """The ``k`` nearest papers by cosine similarity (vectors are normalised)."""
+        with self._lock:
+            return self._search(query, k, allowed, exclude)
+
+    def _search(
+        self, query: np.ndarray, k: int, allowed: Collection[str] | None, exclude: Collection[str]
+    ) -> list[Hit]:
         if self.size == 0 or k <= 0:
             return []
         if allowed is not None:

@@ -32,6 +32,7 @@ from paperwire.web.security import (
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 INDEX_CATCH_UP_SECONDS = 30.0
+EMBED_BATCH = 256
 
 
 class CachedStatic(StaticFiles):
@@ -50,6 +51,19 @@ def _keep_index_fresh(service: Service, stop: threading.Event) -> None:
             service.index()
         except PaperwireError as exc:
             log.warning("index catch-up failed: %s", exc)
+
+
+def _embed_in_background(service: Service, stop: threading.Event) -> None:
+    """Embed papers that lack vectors, a batch at a time, so semantic search and related
+    papers fill in while the site serves (resumable: a restart continues where it stopped)."""
+    while not stop.is_set():
+        try:
+            report = service.embed(limit=EMBED_BATCH)
+        except PaperwireError as exc:
+            log.warning("background embedding stopped: %s", exc)
+            return
+        if report.seen == 0 and stop.wait(INDEX_CATCH_UP_SECONDS):
+            return
 
 
 def create_app(
@@ -72,6 +86,8 @@ def create_app(
         scheduler = svc.sync_scheduler() if run_jobs else None
         if scheduler is not None:
             scheduler.start()
+        if run_jobs and settings.embed_in_background and svc.embedder() is not None:
+            threading.Thread(target=_embed_in_background, args=(svc, stop), daemon=True).start()
         try:
             yield
         finally:
