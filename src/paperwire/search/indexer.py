@@ -10,10 +10,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,6 +87,21 @@ def embed_pending(
     return report
 
 
+@contextlib.contextmanager
+def _folder_lock(path: Path, *, wait: bool = False) -> Iterator[bool]:
+    """An advisory lock on a file (released when the process dies); yields whether we got it."""
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @dataclass
 class IndexReport:
     lexical_applied: int = 0
@@ -100,7 +118,9 @@ class SearchIndex:
     ) -> None:
         self.store = store
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
         self.messages: list[str] = []
+        self._thread_lock = threading.Lock()
         self.lexical = self._open_lexical()
         self.vectors = VectorIndex(folder, model, dim, hnsw_threshold)
         if not self.vectors.load() and self.vectors._stem.with_suffix(".json").exists():
@@ -136,6 +156,16 @@ class SearchIndex:
         tmp.replace(self._state_path)
 
     def catch_up(self, progress: ProgressFn | None = None, batch: int = 5000) -> IndexReport:
+        """Apply new changes. One writer per index folder: threads of this process wait for
+        each other; another process (a second web worker) holding the folder's lock is left
+        to write, and this one only refreshes its readers."""
+        with self._thread_lock, _folder_lock(self.folder / "writer.lock") as writer:
+            if not writer:
+                self.lexical.index.reload()
+                return IndexReport(vectors_applied=self.vectors.catch_up(self.store))
+            return self._catch_up(progress, batch)
+
+    def _catch_up(self, progress: ProgressFn | None, batch: int) -> IndexReport:
         report = IndexReport(messages=list(self.messages))
         self.messages.clear()
         seq = self.lexical_seq
@@ -159,11 +189,12 @@ class SearchIndex:
         return report
 
     def rebuild(self, progress: ProgressFn | None = None) -> IndexReport:
-        self.lexical.clear()
-        self.lexical.commit()
-        self._state_path.unlink(missing_ok=True)
-        self.vectors.clear()
-        report = self.catch_up(progress)
+        with self._thread_lock, _folder_lock(self.folder / "writer.lock", wait=True):
+            self.lexical.clear()
+            self.lexical.commit()
+            self._state_path.unlink(missing_ok=True)
+            self.vectors.clear()
+            report = self._catch_up(progress, 5000)
         self.vectors.save()
         report.rebuilt = True
         return report
