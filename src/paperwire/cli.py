@@ -573,5 +573,109 @@ def user_add(
     typer.echo(f"created {user.username}{' (admin)' if user.is_admin else ''}")
 
 
+digest_app = typer.Typer(help="E-mail digests: send, preview, inspect.", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+
+
+@digest_app.command("run")
+def digest_run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Match and compose only: send and record nothing.")
+    ] = False,
+    only: Annotated[
+        str | None, typer.Option("--only", help="Only the digests of this e-mail address.")
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            help="Act as if it were this time (ISO 8601, e.g. 2026-03-03T08:00+01:00; "
+            "no zone: UTC). Default: the clock.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Send every digest that is due, once (cron-friendly: run it as often as you like).
+    Exit code 1 when some digests failed or wait for a retry."""
+    import dataclasses
+    from datetime import UTC, datetime
+
+    when = None
+    if now is not None:
+        try:
+            when = datetime.fromisoformat(now)
+        except ValueError:
+            _fail(f"--now: expected a time such as 2026-03-03T08:00+00:00, got {now!r}", 2)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    service = _service(config)
+    with _Guard():
+        service.init()
+        report = service.run_digests(when, dry_run=dry_run, only=only)
+    if as_json:
+        data = dataclasses.asdict(report)
+        data["now"] = report.now.isoformat()
+        data["exit_code"] = report.exit_code
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(report.summary())
+        for preview in report.would_send:
+            typer.echo(f"  {preview.email}  #{preview.subscription_id}  {preview.subject}")
+    raise typer.Exit(report.exit_code)
+
+
+@digest_app.command("preview")
+def digest_preview(
+    subscription: Annotated[int, typer.Argument(help="Subscription id (see `digest status`).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write: .html the HTML part, .txt the text part, .eml the message.",
+        ),
+    ] = Path("digest-preview.html"),
+    config: ConfigOption = None,
+) -> None:
+    """Render the digest a subscription would get now (its latest complete day) to a file."""
+    service = _service(config)
+    with _Guard():
+        mail = service.preview(subscription)
+    if out.suffix == ".eml":
+        out.write_bytes(mail.as_bytes())
+    else:
+        out.write_text(mail.text if out.suffix == ".txt" else mail.html, encoding="utf-8")
+    typer.echo(f"wrote {out}: {mail.decoded('Subject')}")
+
+
+@digest_app.command("status")
+def digest_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Subscribers and subscriptions by state, digests of the last 14 days by state, and the
+    addresses that fail (mail to a "failing" address has stopped)."""
+    import dataclasses
+
+    service = _service(config)
+    with _Guard():
+        service.init()
+        status = service.digest_status()
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(status), indent=2, ensure_ascii=False))
+        return
+    for name, count in sorted(status.counts.items()):
+        typer.echo(f"{name:<28}{count:>8}")
+    typer.echo(
+        "digests, last 14 days: "
+        + (", ".join(f"{n} {state}" for state, n in sorted(status.states.items())) or "none")
+    )
+    if status.failing:
+        typer.echo("failing addresses:")
+        for f in status.failing:
+            typer.echo(f"  {f.email}  {f.failures} failures  {f.status}  {f.last_error or ''}")
+
+
 def main() -> None:
     app()

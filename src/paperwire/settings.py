@@ -139,6 +139,56 @@ class Settings:
         4.0, "`paperwire serve` runs the Hugging Face sync every this many hours. 0: never."
     )
 
+    # -- e-mail digests --
+    smtp_host: str = _setting(
+        "",
+        "SMTP server for digests and confirmation mails. Empty: no mail is sent and "
+        "`paperwire serve` runs no digest job.",
+    )
+    smtp_port: int = _setting(25, "SMTP port (587 for STARTTLS, 465 for TLS).")
+    smtp_security: str = _setting(
+        "none", "none, starttls (upgrade after connecting) or tls (TLS from the start)."
+    )
+    smtp_username: str = _setting("", "Log in to the SMTP server with this name (empty: no login).")
+    smtp_password: str = _setting("", "Password for smtp_username.", secret=True)
+    smtp_timeout: float = _setting(
+        30.0, "Seconds to wait for the SMTP server before a try counts as failed (and is retried)."
+    )
+    smtp_rate_per_second: float = _setting(
+        10.0, "Send at most this many messages a second (0: no limit)."
+    )
+    mail_from: str = _setting(
+        "paperwire <digest@localhost>", "From header and envelope sender of every mail."
+    )
+    digest_top_n: int = _setting(10, "Papers in a digest unless the subscriber chooses (1-50).")
+    digest_hour: int = _setting(7, "Default send hour, in the subscriber's time zone.")
+    digest_grace_days: int = _setting(
+        3,
+        "A digest also looks this many days back for papers that reached the store late "
+        "(never one already sent).",
+    )
+    topic_min_similarity: float = _setting(
+        0.35,
+        "Topic digests: a paper matches by meaning at this cosine similarity or more "
+        "(else it must contain every word).",
+    )
+    digest_retry_seconds: float = _setting(
+        1.0,
+        "First wait before retrying a deferred mail within a run (doubles; 3 tries, then a "
+        "later run).",
+    )
+    digest_max_failures: int = _setting(
+        3,
+        "Permanent SMTP refusals in a row before an address is marked failing and mailed no more.",
+    )
+    digest_lock_ttl: float = _setting(
+        120.0, "Seconds after which the lock of a crashed digest run expires."
+    )
+    digest_every_minutes: float = _setting(5.0, "`paperwire serve` runs the digest job this often.")
+    digest_notices_per_hour: int = _setting(
+        3, "Confirmation or preferences mails one address can be sent per hour."
+    )
+
     @property
     def index_dir(self) -> Path:
         """Derived search indexes; safe to delete (rebuilt from the store)."""

@@ -1,63 +1,42 @@
-"""Plain data of the digest feature, shared by the store, the composer and the service."""
+"""Plain data of the digest feature, shared by the composer, the service and the web pages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from paperwire.models import Paper
 
-KINDS = ("trending", "topic", "author", "category", "collection")
-FREQUENCIES = ("daily", "weekly")
-# Subscriber states. Only "active" subscribers are mailed digests; "pending" ones get nothing but
-# confirmation mails (double opt-in); "failing" ones bounced too often.
-PENDING, ACTIVE, UNSUBSCRIBED, FAILING = "pending", "active", "unsubscribed", "failing"
+# The records the store returns live with it (the store may not import this package);
+# they are part of this package's vocabulary all the same.
+from paperwire.store.digests import (
+    ACTIVE,
+    FAILING,
+    FREQUENCIES,
+    KINDS,
+    PENDING,
+    UNSUBSCRIBED,
+    Candidate,
+    Subscriber,
+    Subscription,
+    describe,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class Subscriber:
-    id: int
-    email: str
-    status: str
-    failures: int
-    last_error: str | None
-    timezone: str
-    user_id: int | None
-    created_at: datetime
-    confirmed_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    id: int
-    subscriber_id: int
-    kind: str
-    value: str
-    frequency: str
-    send_hour: int
-    top_n: int
-    status: str  # pending | active
-    paused: bool
-    covered_through: date | None
-    last_sent_through: date | None
-    created_at: datetime
-    confirmed_at: datetime | None = None
-
-    def describe(self) -> str:
-        """What it follows, in words (subjects, pages and feeds show it)."""
-        return describe(self.kind, self.value)
-
-
-def describe(kind: str, value: str) -> str:
-    if kind == "trending":
-        return "Trending papers"
-    if kind == "topic":
-        return f"Papers about “{value}”"
-    if kind == "author":
-        return f"Papers by {value}"
-    if kind == "category":
-        return f"New papers in {value}"
-    return f"Papers added to the collection {value}"
+__all__ = [
+    "ACTIVE",
+    "FAILING",
+    "FREQUENCIES",
+    "KINDS",
+    "PENDING",
+    "UNSUBSCRIBED",
+    "Candidate",
+    "DigestItem",
+    "Links",
+    "Period",
+    "Subscriber",
+    "Subscription",
+    "describe",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +64,3 @@ class Links:
     unsubscribe: str
     preferences: str
     feed: str
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A paper of a period's window, as light as matching needs it."""
-
-    id: str
-    feed_day: date
-    votes: int  # the source's upvotes plus this site's votes

@@ -19,6 +19,7 @@ from paperwire.ids import is_derived, normalize_id
 from paperwire.ingest import ImportReport, ProgressFn, import_paths
 from paperwire.models import Paper, User
 from paperwire.service.community import CommunityMixin
+from paperwire.service.digests import DigestsMixin
 from paperwire.service.feeds import MAX_PAGE, FeedsMixin
 from paperwire.service.syncing import SyncMixin
 from paperwire.service.views import Feed, PaperPage
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Service(FeedsMixin, CommunityMixin, SyncMixin):
+class Service(FeedsMixin, CommunityMixin, SyncMixin, DigestsMixin):
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store

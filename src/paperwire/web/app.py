@@ -17,6 +17,7 @@ from starlette.responses import Response
 from paperwire import __version__
 from paperwire.errors import PaperwireError
 from paperwire.service import Service, make_service
+from paperwire.service.digest_job import start_digest_scheduler
 from paperwire.settings import Settings, load_settings
 from paperwire.web import errors, routes
 from paperwire.web.rendering import templates
@@ -86,6 +87,8 @@ def create_app(
         scheduler = svc.sync_scheduler() if run_jobs else None
         if scheduler is not None:
             scheduler.start()
+        # Digests: every few minutes, single across workers by a lock row (None: no SMTP host).
+        digests = start_digest_scheduler(svc, stop) if run_jobs else None
         if run_jobs and settings.embed_in_background and svc.embedder() is not None:
             threading.Thread(target=_embed_in_background, args=(svc, stop), daemon=True).start()
         try:
@@ -94,6 +97,8 @@ def create_app(
             stop.set()
             if scheduler is not None:
                 scheduler.stop(timeout=5)
+            if digests is not None:
+                digests.join(5)
             if service is None:
                 svc.close()
 

@@ -4,6 +4,7 @@ service is synchronous); POST handlers read and check the form, call the service
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from fastapi import Request
@@ -14,7 +15,9 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from paperwire import citations
 from paperwire.accounts import AuthError
 from paperwire.errors import NotFoundError, PaperwireError
+from paperwire.models import User
 from paperwire.search.engine import MODES
+from paperwire.service.views import Feed
 from paperwire.web.errors import error_response, wants_json
 from paperwire.web.forms import (
     date_param,
@@ -26,8 +29,8 @@ from paperwire.web.forms import (
     service_of,
     user_sync,
 )
-from paperwire.web.rendering import render
-from paperwire.web.security import SESSION_COOKIE
+from paperwire.web.rendering import PageCache, render
+from paperwire.web.security import SESSION_COOKIE, csrf_token
 
 PAGE_SIZE = 30
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
@@ -39,30 +42,67 @@ def _page(request: Request) -> tuple[int, int]:
     return page, page * PAGE_SIZE
 
 
-def _feed_page(request: Request, feed, page: int, **extra: object) -> HTMLResponse:  # type: ignore[no-untyped-def]
-    pages = max(1, -(-feed.total // PAGE_SIZE))
-    return render(request, "feed.html", {"feed": feed, "page": page, "pages": pages, **extra})
+def page_cache(request: Request) -> PageCache:
+    """This app's cache of anonymous feed pages (made on first use)."""
+    state = request.app.state
+    cache: PageCache | None = getattr(state, "page_cache", None)
+    if cache is None:
+        cache = state.page_cache = PageCache()
+    return cache
+
+
+def changed(request: Request) -> None:
+    """Something feeds show (votes, comments, submissions) changed: drop kept pages."""
+    page_cache(request).clear()
+
+
+def _feed_page(
+    request: Request, build: Callable[[User | None], Feed], page: int, **extra: object
+) -> Response:
+    """A feed page; for anonymous visitors from the page cache when it has it."""
+    viewer = user_sync(request)
+    cache = page_cache(request) if viewer is None else None
+    key = f"{request.url.path}?{request.url.query}"
+    kept = cache.get(key) if cache is not None else None
+    if kept is None:
+        feed = build(viewer)
+        context = {"feed": feed, "page": page, "pages": max(1, -(-feed.total // PAGE_SIZE))}
+        if cache is None:
+            return render(request, "feed.html", {**context, **extra})
+        response = render(request, "feed.html", {**context, **extra}, csrf=PageCache.SLOT)
+        kept = (response.status_code, bytes(response.body).decode())
+        cache.put(key, *kept)
+    status, body = kept
+    token = csrf_token(request.app.state.secret, request.state.csrf_cookie)
+    return HTMLResponse(body.replace(PageCache.SLOT, token), status_code=status)
 
 
 # -- feeds ---------------------------------------------------------------------------------
-def home(request: Request) -> HTMLResponse:
+def home(request: Request) -> Response:
     page, offset = _page(request)
-    feed = service_of(request).daily(
-        None, viewer=user_sync(request), limit=PAGE_SIZE, offset=offset
+    return _feed_page(
+        request,
+        lambda viewer: service_of(request).daily(
+            None, viewer=viewer, limit=PAGE_SIZE, offset=offset
+        ),
+        page,
+        is_home=True,
     )
-    return _feed_page(request, feed, page, is_home=True)
 
 
-def day(request: Request, day: str) -> HTMLResponse:
+def day(request: Request, day: str) -> Response:
     shown = date_param(day, "date")
     page, offset = _page(request)
-    feed = service_of(request).daily(
-        shown, viewer=user_sync(request), limit=PAGE_SIZE, offset=offset
+    return _feed_page(
+        request,
+        lambda viewer: service_of(request).daily(
+            shown, viewer=viewer, limit=PAGE_SIZE, offset=offset
+        ),
+        page,
     )
-    return _feed_page(request, feed, page)
 
 
-def week(request: Request, week: str) -> HTMLResponse:
+def week(request: Request, week: str) -> Response:
     match = _WEEK_RE.match(week)
     try:
         monday = (
@@ -73,24 +113,28 @@ def week(request: Request, week: str) -> HTMLResponse:
     if monday is None:
         raise HTTPException(400, f"week: expected YYYY-Www such as 2026-W08, got {week[:20]!r}")
     page, offset = _page(request)
-    feed = service_of(request).weekly(
-        monday, viewer=user_sync(request), limit=PAGE_SIZE, offset=offset
+    return _feed_page(
+        request,
+        lambda viewer: service_of(request).weekly(
+            monday, viewer=viewer, limit=PAGE_SIZE, offset=offset
+        ),
+        page,
     )
-    return _feed_page(request, feed, page)
 
 
-def month(request: Request, month: str) -> HTMLResponse:
+def month(request: Request, month: str) -> Response:
     match = _MONTH_RE.match(month)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise HTTPException(400, f"month: expected YYYY-MM such as 2026-08, got {month[:20]!r}")
+    first = date(int(match.group(1)), int(match.group(2)), 1)
     page, offset = _page(request)
-    feed = service_of(request).monthly(
-        date(int(match.group(1)), int(match.group(2)), 1),
-        viewer=user_sync(request),
-        limit=PAGE_SIZE,
-        offset=offset,
+    return _feed_page(
+        request,
+        lambda viewer: service_of(request).monthly(
+            first, viewer=viewer, limit=PAGE_SIZE, offset=offset
+        ),
+        page,
     )
-    return _feed_page(request, feed, page)
 
 
 def latest_week(request: Request) -> Response:
@@ -104,26 +148,35 @@ def latest_month(request: Request) -> Response:
     return redirect(f"/papers/month/{newest:%Y-%m}")
 
 
-def trending(request: Request) -> HTMLResponse:
+def trending(request: Request) -> Response:
     page, offset = _page(request)
-    feed = service_of(request).trending(viewer=user_sync(request), limit=PAGE_SIZE, offset=offset)
-    return _feed_page(request, feed, page)
-
-
-def author(request: Request, name: str) -> HTMLResponse:
-    page, offset = _page(request)
-    feed = service_of(request).author_feed(
-        name, viewer=user_sync(request), limit=PAGE_SIZE, offset=offset
+    return _feed_page(
+        request,
+        lambda viewer: service_of(request).trending(viewer=viewer, limit=PAGE_SIZE, offset=offset),
+        page,
     )
-    return _feed_page(request, feed, page)
 
 
-def category(request: Request, category: str) -> HTMLResponse:
+def author(request: Request, name: str) -> Response:
     page, offset = _page(request)
-    feed = service_of(request).category_feed(
-        category, viewer=user_sync(request), limit=PAGE_SIZE, offset=offset
+    return _feed_page(
+        request,
+        lambda viewer: service_of(request).author_feed(
+            name, viewer=viewer, limit=PAGE_SIZE, offset=offset
+        ),
+        page,
     )
-    return _feed_page(request, feed, page)
+
+
+def category(request: Request, category: str) -> Response:
+    page, offset = _page(request)
+    return _feed_page(
+        request,
+        lambda viewer: service_of(request).category_feed(
+            category, viewer=viewer, limit=PAGE_SIZE, offset=offset
+        ),
+        page,
+    )
 
 
 # -- papers --------------------------------------------------------------------------------
@@ -157,6 +210,7 @@ async def vote(request: Request, paper_id: str) -> Response:
     form = await read_form(request)
     user = await require_user(request)
     card = await run_in_threadpool(service_of(request).toggle_vote, user, paper_id)
+    changed(request)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"id": card.paper.id, "upvotes": card.upvotes, "voted": card.voted})
     return redirect(safe_next(form.get("next"), f"/papers/{card.paper.id}"))
@@ -167,6 +221,7 @@ async def comment(request: Request, paper_id: str) -> Response:
     user = await require_user(request)
     service = service_of(request)
     comment_id = await run_in_threadpool(service.add_comment, user, paper_id, form.get("body", ""))
+    changed(request)
     found = await run_in_threadpool(service.get_paper, paper_id)
     return redirect(f"/papers/{found.id}#comment-{comment_id}")
 
@@ -186,6 +241,7 @@ async def comment_action(request: Request, comment_id: int, action: str) -> Resp
         await run_in_threadpool(service.hide_comment, user, comment_id, action == "hide")
     else:
         raise HTTPException(404, "unknown action")
+    changed(request)
     return redirect(f"/papers/{found.paper_id}#comments")
 
 
@@ -381,6 +437,7 @@ async def delete_account(request: Request) -> Response:
         return render(
             request, "account.html", {"error": str(exc), "collections": []}, status_code=400
         )
+    changed(request)  # their votes and comments are gone
     response = redirect("/")
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -407,6 +464,7 @@ async def submit(request: Request) -> Response:
             {"error": str(exc), "value": form.get("paper", "")},
             status_code=400 if "offline" not in str(exc) else 503,
         )
+    changed(request)
     return redirect(f"/papers/{found.id}")
 
 
@@ -414,6 +472,7 @@ async def remove_submission(request: Request, paper_id: str) -> Response:
     await read_form(request)
     user = await require_user(request)
     await run_in_threadpool(service_of(request).remove_submission, user, paper_id)
+    changed(request)
     return redirect(f"/papers/{paper_id}")
 
 
@@ -477,4 +536,7 @@ def subscribe_page(request: Request) -> HTMLResponse:
 
 
 def healthz(request: Request) -> JSONResponse:
-    return JSONResponse({"ok": True, "papers": service_of(request).stats()["papers"]})
+    # Cheap on purpose (load balancers call it every few seconds): one indexed query proves
+    # the store answers; stats() would count every paper.
+    newest = service_of(request).newest_day()
+    return JSONResponse({"ok": True, "newest_day": newest.isoformat() if newest else None})

@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -86,12 +90,19 @@ templates.env.globals.update(version=__version__)
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    *,
+    csrf: str | None = None,
 ) -> HTMLResponse:
+    """``csrf``: what to write where the visitor's CSRF token goes (PageCache.SLOT for a page
+    that is cached and later served to other visitors)."""
     app = request.app
     base = {
         "user": getattr(request.state, "user", None),
-        "csrf_token": csrf_token(app.state.secret, request.state.csrf_cookie),
+        "csrf_token": csrf or csrf_token(app.state.secret, request.state.csrf_cookie),
         "base_url": app.state.settings.base_url.rstrip("/"),
         "path": request.url.path,
         # Where "next" links come back to: the query too, so voting on page 2 of a search
@@ -99,3 +110,46 @@ def render(
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+class PageCache:
+    """Pages that every anonymous visitor sees alike (the feeds), kept for a few seconds.
+
+    The home page is the busiest URL and the same for everyone not logged in, yet building it
+    takes about ten queries. Kept pages carry ``SLOT`` where the CSRF token goes; each visitor
+    gets theirs substituted. Logged-in visitors never get a kept page (their votes show), and
+    every change made through this process's forms empties the cache at once; changes from
+    elsewhere (another worker, the API, an import) show after at most ``seconds``."""
+
+    SLOT = "csrf-" + secrets.token_hex(16)  # hex: Jinja's escaping leaves it as it is
+
+    def __init__(self, seconds: float = 2.0, capacity: int = 512) -> None:
+        self.seconds = seconds
+        self.capacity = capacity
+        self._pages: OrderedDict[str, tuple[float, int, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[int, str] | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None:
+                return None
+            expires, status, body = found
+            if expires < time.monotonic():
+                del self._pages[key]
+                return None
+            self._pages.move_to_end(key)
+            return status, body
+
+    def put(self, key: str, status: int, body: str) -> None:
+        if self.seconds <= 0:
+            return
+        with self._lock:
+            self._pages[key] = (time.monotonic() + self.seconds, status, body)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.capacity:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
