@@ -3,12 +3,14 @@ and the API's daily_papers, served by `paperwire serve` in a subprocess over the
 loaded from loopback by wrk for a fixed time at a fixed number of connections.
 
     python bench/web_bench.py [--data-dir DIR] [--duration 10] [--connections 4]
-                              [--skip-postgres] [--pg-workers 4] [--out bench/out/web.md]
+                              [--skip-postgres] [--pg-workers 4] [--pg-database NAME]
+                              [--label TEXT] [--out bench/out/web.md]
 
 1. SQLite, one worker: DIR holds (or gets: `paperwire import`, which also indexes) a store
    with the 200k corpus.
 2. PostgreSQL, --pg-workers workers: a fresh database on 127.0.0.1:5432 (created here, the
-   corpus imported into it, dropped at the end), its index in a temporary folder.
+   corpus imported into it, dropped at the end), its index in a temporary folder; or, with
+   --pg-database NAME, that database, kept for the next run.
 
 Each endpoint rotates over many URLs (2,000 paper ids; 200 varied queries, lexical and
 hybrid); a short warm-up precedes each measured run. wrk (Debian package `wrk`) is the load
@@ -107,6 +109,17 @@ def log(message: str) -> None:
     print(f"[web_bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def git_describe() -> str:
+    proc = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.stdout.strip() or "unknown"
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -151,6 +164,8 @@ def corpus_sample(n_ids: int, n_queries: int, seed: int = 11) -> tuple[list[str]
 def ensure_store(env: dict[str, str], what: str) -> None:
     """Import the 200k corpus into the store ``env`` points at, unless it holds it already
     (`paperwire import` brings the search index up to date too)."""
+    # `init` first: it brings an older store's schema up to date (idempotent).
+    subprocess.run([PAPERWIRE, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     stats = subprocess.run(
         [PAPERWIRE, "stats"], env=env, capture_output=True, text=True, check=False
     )
@@ -160,7 +175,6 @@ def ensure_store(env: dict[str, str], what: str) -> None:
         return
     log(f"{what}: importing {CORPUS.name} (about a minute, plus indexing)")
     start = time.perf_counter()
-    subprocess.run([PAPERWIRE, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(
         [PAPERWIRE, "import", str(CORPUS)], env=env, check=True, stdout=subprocess.DEVNULL
     )
@@ -168,20 +182,27 @@ def ensure_store(env: dict[str, str], what: str) -> None:
 
 
 @contextmanager
-def pg_database() -> Iterator[str]:
+def pg_database(keep: str | None) -> Iterator[str]:
+    """A fresh database, dropped at the end; or ``keep`` (made if missing, never dropped),
+    so several runs share one import."""
     from sqlalchemy import create_engine, text
 
-    name = f"paperwire_webbench_{uuid.uuid4().hex[:8]}"
+    name = keep or f"paperwire_webbench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         yield PG_URL.rsplit("/", 1)[0] + "/" + name
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep is None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            log(f"dropped database {name}")
         admin.dispose()
-        log(f"dropped database {name}")
 
 
 # -- serving and loading -------------------------------------------------------------------
@@ -288,10 +309,21 @@ def measure(
             continue
         if status != 200:
             raise SystemExit(f"{setup}: {paths[0]} answers {status}")
-        common = {"connections": args.connections, "threads": threads, "accept": accept}
-        wrk(base, paths, seconds=args.warmup, workdir=workdir, **common)  # type: ignore[arg-type]
+
+        def run(seconds: float, paths: list[str] = paths, accept: str = accept) -> dict[str, int]:
+            return wrk(
+                base,
+                paths,
+                seconds=seconds,
+                connections=args.connections,
+                threads=threads,
+                accept=accept,
+                workdir=workdir,
+            )
+
+        run(args.warmup)
         before = load_average()
-        data = wrk(base, paths, seconds=args.duration, workdir=workdir, **common)  # type: ignore[arg-type]
+        data = run(args.duration)
         errors = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
         result = Result(
             setup,
@@ -328,7 +360,8 @@ def table(results: list[Result], args: argparse.Namespace) -> str:
         f"### Web load (wrk, {args.connections} connections, {args.duration:.0f} s per row "
         f"after {args.warmup:.0f} s warm-up; {time.strftime('%Y-%m-%d')})",
         "",
-        f"Machine: {machine()}. Load generator and server share the machine (loopback).",
+        f"Machine: {machine()}. Load generator and server share the machine (loopback). "
+        f"Code: {git_describe()}.",
         "",
         "| setup | page | requests/s | p50 ms | p95 ms | p99 ms | errors | target met | "
         "load avg before |",
@@ -353,6 +386,10 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--only", help="comma-separated endpoint names to run")
     parser.add_argument("--out", type=Path, help="also write the Markdown table here")
+    parser.add_argument("--label", default="", help="prefix for the setup column")
+    parser.add_argument(
+        "--pg-database", help="use (and keep) this PostgreSQL database instead of a fresh one"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -366,6 +403,11 @@ def main() -> None:
         chosen = {k: v for k, v in chosen.items() if k in wanted}
     results: list[Result] = []
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    # Serving only: no scheduled sync (it would try the network), no background embedding.
+    clean.update(
+        PAPERWIRE_SYNC_ARXIV_AT="", PAPERWIRE_SYNC_HF_HOURS="0", PAPERWIRE_EMBED_IN_BACKGROUND="0"
+    )
+    label = f"{args.label}: " if args.label else ""
     with tempfile.TemporaryDirectory(prefix="paperwire-webbench-") as tmp:
         work = Path(tmp)
         if not args.skip_sqlite:
@@ -373,18 +415,24 @@ def main() -> None:
             env = {**clean, "PAPERWIRE_DATA_DIR": str(data_dir)}
             ensure_store(env, "SQLite")
             with server(env, 1) as (base, _):
-                results += measure("SQLite, 1 worker", base, chosen, args, work, threads=1)
+                setup = f"{label}SQLite, 1 worker"
+                results += measure(setup, base, chosen, args, work, threads=1)
         if not args.skip_postgres:
-            with pg_database() as url:
+            with pg_database(args.pg_database) as url:
                 env = {
                     **clean,
-                    "PAPERWIRE_DATA_DIR": str(work / "pg"),
+                    # The index lives beside a kept database, else in the temporary folder.
+                    "PAPERWIRE_DATA_DIR": str(
+                        Path(tempfile.gettempdir()) / args.pg_database
+                        if args.pg_database
+                        else work / "pg"
+                    ),
                     "PAPERWIRE_DATABASE_URL": url,
                     # Several workers must share one CSRF/session secret.
                     "PAPERWIRE_SECRET_KEY": uuid.uuid4().hex,
                 }
                 ensure_store(env, "PostgreSQL")
-                setup = f"PostgreSQL, {args.pg_workers} workers"
+                setup = f"{label}PostgreSQL, {args.pg_workers} workers"
                 with server(env, args.pg_workers) as (base, _):
                     results += measure(setup, base, chosen, args, work, threads=2)
     report = table(results, args)

@@ -121,6 +121,8 @@ def merge(current: Paper | None, incoming: Paper, today: date) -> Paper | None:
     offer("published", _earliest(current.published, incoming.published))
     offer("first_seen", _earliest(current.first_seen, incoming.first_seen))
     offer("submitted_on", _earliest(current.submitted_on, incoming.submitted_on))
+    if incoming.input_digests:
+        offer("input_digests", {**current.input_digests, **incoming.input_digests})
     added = [s for s in incoming.sources if s not in current.sources]
     if added:
         changes["sources"] = current.sources + added
@@ -147,7 +149,12 @@ def decide_batch(
             changed = merge(current, item, today)
         if changed is not None:
             working[item.id] = changed
-    return [p for p in working.values() if p != existing.get(p.id)]
+    return [p for p in working.values() if _differs(p, existing.get(p.id))]
+
+
+def _differs(paper: Paper, stored: Paper | None) -> bool:
+    # Fingerprints are not part of equality but must be stored when they change.
+    return stored is None or paper != stored or paper.input_digests != stored.input_digests
 
 
 @dataclass
@@ -219,6 +226,9 @@ def import_items(
     day = today or datetime.now(UTC).date()
     for batch in _batches(items, batch_size, report):
         _resolve_titles(store, batch, report)
+        read = len(batch)
+        batch = _drop_seen_records(store, batch)
+        report.unchanged += read - len(batch)
         ids = {item.id for item in batch}
         deletions = {item.id for item in batch if isinstance(item, Deleted)}
         result = store.update_papers(ids, functools.partial(decide_batch, items=batch, today=day))
@@ -228,8 +238,24 @@ def import_items(
         report.updated += len(changed - deletions)
         report.unchanged += len(ids) - len(result.new) - len(changed)
         if progress is not None:
-            progress(len(batch))
+            progress(read)
     return report
+
+
+def _drop_seen_records(store: Store, batch: list[Paper | Deleted]) -> list[Paper | Deleted]:
+    """Records whose raw fingerprint the store already holds for their source were merged
+    before, and merging is idempotent: skip them without reading or merging their papers.
+    This is what makes re-importing an unchanged file cheap."""
+    fingerprinted = [p for p in batch if isinstance(p, Paper) and p.input_digests]
+    if not fingerprinted:
+        return batch
+    stored = store.input_digests([p.id for p in fingerprinted])
+    seen: set[int] = set()
+    for paper in fingerprinted:
+        known = stored.get(paper.id, {})
+        if all(known.get(source) == digest for source, digest in paper.input_digests.items()):
+            seen.add(id(paper))
+    return [item for item in batch if id(item) not in seen]
 
 
 def _resolve_titles(store: Store, batch: list[Paper | Deleted], report: ImportReport) -> None:

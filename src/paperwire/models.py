@@ -62,6 +62,10 @@ class Paper:
     deleted: bool = False
     # Store bookkeeping, set by the store on read; parsers leave them alone.
     seq: int = 0
+    # Fingerprint of the raw source record per source ("corpus": "9f2c..."), set by the
+    # JSON-lines parsers: a re-import skips records whose fingerprint is already stored.
+    # Bookkeeping, not content: left out of equality.
+    input_digests: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def latest_version(self) -> int | None:
@@ -83,7 +87,7 @@ class Paper:
         """JSON-ready dict; the inverse of ``paper_from_dict``."""
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
-            if f.name == "seq":
+            if f.name in _BOOKKEEPING:
                 continue
             value = getattr(self, f.name)
             if f.name == "versions":
@@ -95,6 +99,9 @@ class Paper:
                 value = value.isoformat()
             out[f.name] = value
         return out
+
+
+_BOOKKEEPING = ("seq", "input_digests")
 
 
 def set_text(paper: Paper, *, title: str | None = None, abstract: str | None = None) -> None:
@@ -111,7 +118,8 @@ def set_text(paper: Paper, *, title: str | None = None, abstract: str | None = N
 def paper_from_dict(data: dict[str, Any]) -> Paper:
     """Build a Paper from ``Paper.to_dict()`` output (the export format)."""
     kwargs = dict(data)
-    kwargs.pop("seq", None)
+    for name in _BOOKKEEPING:
+        kwargs.pop(name, None)
     for key in ("published", "updated"):
         if kwargs.get(key):
             kwargs[key] = datetime.fromisoformat(kwargs[key])

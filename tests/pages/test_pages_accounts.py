@@ -6,15 +6,15 @@ from __future__ import annotations
 import dataclasses
 
 from fastapi.testclient import TestClient
-from pages_helpers import PASSWORD, REAL_ID, Site, csrf_of, post_form
+from pages_helpers import PASSWORD, REAL_ID, Response, Site, csrf_of, post_form
 
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
 from paperwire.web.security import CSRF_COOKIE, SESSION_COOKIE
 
 
-def set_cookie_header(response: object, name: str) -> str:
-    headers = response.headers.get_list("set-cookie")  # type: ignore[attr-defined]
+def set_cookie_header(response: Response, name: str) -> str:
+    headers: list[str] = response.headers.get_list("set-cookie")
     return next(h for h in headers if h.startswith(f"{name}="))
 
 

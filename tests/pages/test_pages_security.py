@@ -33,13 +33,13 @@ class Inertness(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        if tag == "script" and values.get("src", "").split("?")[0] != "/static/app.js":
+        if tag == "script" and (values.get("src") or "").split("?")[0] != "/static/app.js":
             self.problems.append(f"script element {values}")
         if tag in ("iframe", "object", "embed", "img", "svg", "base", "meta") and tag != "meta":
             self.problems.append(f"<{tag}> element")
         if tag == "meta" and values.get("http-equiv"):
             self.problems.append("meta http-equiv")
-        if tag == "link" and values.get("href", "").startswith(("http:", "https:", "//")):
+        if tag == "link" and (values.get("href") or "").startswith(("http:", "https:", "//")):
             self.problems.append(f"link to another host {values.get('href')}")
         for name, value in attrs:
             if name.startswith("on"):

@@ -8,6 +8,7 @@ bad record never stops a file and no builder needs its own try/except.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, TypeVar
 
@@ -89,11 +90,16 @@ def _check_length(field: str, length: int, limit: int) -> None:
         raise RecordError(f"{field} longer than {limit:,} characters ({length:,})", field)
 
 
+def _digest(line: bytes) -> str:
+    return hashlib.blake2b(line.rstrip(), digest_size=10).hexdigest()
+
+
 def iter_json_lines(
-    stream: BinaryIO, name: str, build: Callable[[dict[str, Any]], Item]
+    stream: BinaryIO, name: str, build: Callable[[dict[str, Any]], Item], fingerprint_as: str
 ) -> Iterator[Item]:
     """One item per non-blank line; a line that is not a JSON object is a Problem at
-    ``name:LINE`` (1-based), and the lines after it are read as usual."""
+    ``name:LINE`` (1-based), and the lines after it are read as usual. Each paper carries the
+    fingerprint of its raw line under ``fingerprint_as`` (the format), see ingest."""
     for lineno, line in enumerate(stream, 1):
         if line.isspace():
             continue
@@ -105,4 +111,7 @@ def iter_json_lines(
         if not isinstance(data, dict):
             yield Problem(f"{name}:{lineno}", "expected a JSON object")
             continue
-        yield guarded(f"{name}:{lineno}", build, data)
+        item = guarded(f"{name}:{lineno}", build, data)
+        if isinstance(item, Paper):
+            item.input_digests = {fingerprint_as: _digest(line)}
+        yield item

@@ -28,7 +28,7 @@ FORMAT = "corpus"
 
 def parse_corpus(stream: BinaryIO, name: str) -> Iterator[Item]:
     """The ``corpus`` Parser."""
-    return iter_json_lines(stream, name, _paper)
+    return iter_json_lines(stream, name, _paper, FORMAT)
 
 
 def _paper(data: dict[str, Any]) -> Paper:

@@ -19,7 +19,7 @@ FORMAT = "paperwire"
 
 def parse_export(stream: BinaryIO, name: str) -> Iterator[Item]:
     """The ``paperwire`` Parser."""
-    return iter_json_lines(stream, name, _paper)
+    return iter_json_lines(stream, name, _paper, FORMAT)
 
 
 def _paper(data: dict[str, Any]) -> Paper:

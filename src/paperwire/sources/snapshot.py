@@ -25,7 +25,7 @@ FORMAT = "arxiv-snapshot"
 
 def parse_snapshot(stream: BinaryIO, name: str) -> Iterator[Item]:
     """The ``arxiv-snapshot`` Parser."""
-    return iter_json_lines(stream, name, _paper)
+    return iter_json_lines(stream, name, _paper, FORMAT)
 
 
 def _paper(data: dict[str, Any]) -> Paper:

@@ -159,6 +159,26 @@ class Store:
                     found[title] = paper_id
         return found
 
+    def input_digests(self, ids: Collection[str]) -> dict[str, dict[str, str]]:
+        """``paper id -> {source: fingerprint}`` for the stored papers among ``ids``."""
+        import orjson
+        from sqlalchemy import select
+
+        from paperwire.store.schema import papers
+
+        found: dict[str, dict[str, str]] = {}
+        id_list = list(ids)
+        with self._connect() as conn:
+            for start in range(0, len(id_list), 900):
+                rows = conn.execute(
+                    select(papers.c.id, papers.c.input_digests).where(
+                        papers.c.id.in_(id_list[start : start + 900]),
+                        papers.c.input_digests.is_not(None),
+                    )
+                )
+                found.update((pid, orjson.loads(digests)) for pid, digests in rows)
+        return found
+
     def update_papers(self, ids: Collection[str], decide: Decide) -> WriteResult:
         """Read the stored papers for ``ids``, let ``decide`` (pure) say which papers to write,
         and write them with fresh change sequence numbers, all in one serialised transaction."""

@@ -55,6 +55,7 @@ def paper_to_row(paper: Paper) -> dict[str, Any]:
         "ai_summary": paper.ai_summary,
         "ai_keywords": _dumps(paper.ai_keywords),
         "sources": _dumps(paper.sources),
+        "input_digests": _dumps(paper.input_digests) if paper.input_digests else None,
     }
 
 
@@ -114,4 +115,5 @@ def row_to_paper(row: Mapping[str, Any]) -> Paper:
         ai_summary=row["ai_summary"],
         ai_keywords=orjson.loads(row["ai_keywords"]),
         sources=orjson.loads(row["sources"]),
+        input_digests=orjson.loads(row["input_digests"]) if row["input_digests"] else {},
     )

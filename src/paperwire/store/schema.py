@@ -57,6 +57,8 @@ papers = Table(
     Column("ai_summary", Text),
     Column("ai_keywords", Text, nullable=False),
     Column("sources", Text, nullable=False),
+    # JSON {source: fingerprint of its last raw record} (migration 0006; see ingest).
+    Column("input_digests", Text),
 )
 
 # Named monotonic counters; "paper_seq" numbers every paper change (the change feed).

@@ -79,6 +79,9 @@ def path_quote(value: str) -> str:
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
+# The templates ship with the package and never change under a running server: without
+# this, Jinja stats every template file (base, page, macros) on every render.
+templates.env.auto_reload = False
 templates.env.filters.update(
     linkify=linkify,
     highlight=highlight,
