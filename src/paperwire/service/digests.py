@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from paperwire.accounts import AccountError
 from paperwire.digest import periods
-from paperwire.digest.compose import compose_notice
 from paperwire.digest.mime import Mail
 from paperwire.digest.model import (
     ACTIVE,
@@ -44,12 +43,14 @@ from paperwire.service.digest_config import (
     setting,
     smtp_config,
 )
-from paperwire.service.digest_run import DigestReport, DigestRun
 from paperwire.store.digests import Digests, FailingAddress
 
 if TYPE_CHECKING:
+    # Matching and composing pull in numpy, the search indexes and Jinja2: imported where a
+    # digest is actually built, so one-shot commands such as `paperwire show` start fast.
     from paperwire.search.engine import SearchEngine
     from paperwire.search.indexer import IndexReport
+    from paperwire.service.digest_run import DigestReport, DigestRun
     from paperwire.service.views import PaperCard
     from paperwire.settings import Settings
     from paperwire.store import Store
@@ -207,6 +208,8 @@ class DigestsMixin:
         )
 
     def _notice(self, subscriber: Subscriber, kind: str, about: str, url: str, key: str) -> Mail:
+        from paperwire.digest.compose import compose_notice
+
         return compose_notice(
             to=subscriber.email,
             kind=kind,
@@ -455,6 +458,8 @@ class DigestsMixin:
 
     # -- reading a digest without mail -----------------------------------------------------------
     def _run(self, now: datetime | None = None, dry_run: bool = True) -> DigestRun:
+        from paperwire.service.digest_run import DigestRun
+
         return DigestRun(self, now or self.now(), dry_run=dry_run, only=None, progress=None)
 
     def preview(self, subscription_id: int, token: str | None = None) -> Mail:
@@ -510,6 +515,8 @@ class DigestsMixin:
         """Send every digest due at ``now`` (default: the clock). Idempotent: run it as often
         as you like; a period is mailed once."""
         key = check_address(only)[1] if only else None
+        from paperwire.service.digest_run import DigestRun
+
         run = DigestRun(self, now or self.now(), dry_run=dry_run, only=key, progress=progress)
         return run.run(lock_wait)
 
