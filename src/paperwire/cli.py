@@ -529,7 +529,11 @@ def serve(
         # Each worker builds its own service from the same settings (environment / file).
         if config is not None:
             os.environ["PAPERWIRE_CONFIG"] = str(config)
-        uvicorn.run(
+        import socket
+
+        from uvicorn.supervisors import Multiprocess
+
+        uv_config = uvicorn.Config(
             "paperwire.web.app:app_factory",
             factory=True,
             host=settings.host,
@@ -537,9 +541,19 @@ def serve(
             workers=settings.workers,
             log_level="warning",
         )
+        bound = uv_config.bind_socket()
+        # uvicorn binds with proto 0, so asyncio never sets TCP_NODELAY on the accepted
+        # connections and every keep-alive response waits ~40 ms for a delayed ACK
+        # (Kludex/uvicorn#3149): hand the workers a socket that says it is TCP.
+        sock = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+        sock.set_inheritable(True)
+        Multiprocess(uv_config, sockets=[sock]).run()
     else:
         uvicorn.run(
-            create_app(settings), host=settings.host, port=settings.port, log_level="warning"
+            create_app(settings, run_jobs=True),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
         )
 
 

@@ -118,6 +118,7 @@ class LexicalIndex:
     def build_query(self, query: ParsedQuery, *, text: bool = True) -> tantivy.Query:
         occur = tantivy.Occur
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        words: list[tantivy.Query] = []
         if text:
             for word in query.terms:
                 per_field = []
@@ -125,12 +126,7 @@ class LexicalIndex:
                     for token in self._terms(word, stem):
                         per_field.append(self._boosted(name, str(token)))
                 per_field.append(self._boosted("categories", word.lower()))
-                clauses.append(
-                    (
-                        occur.Should,
-                        tantivy.Query.boolean_query([(occur.Should, q) for q in per_field]),
-                    )
-                )
+                words.append(tantivy.Query.boolean_query([(occur.Should, q) for q in per_field]))
             for phrase in query.phrases:
                 options = []
                 for name in ("title", "abstract"):
@@ -146,7 +142,15 @@ class LexicalIndex:
                             tantivy.Query.boolean_query([(occur.Should, q) for q in options]),
                         )
                     )
-        clauses.extend((occur.Must, q) for q in self._filters(query))
+        filters = self._filters(query)
+        if words and (filters or any(o == occur.Must for o, _ in clauses)):
+            # Beside a MUST clause, SHOULD clauses only rank: at least one word has to match.
+            clauses.append(
+                (occur.Must, tantivy.Query.boolean_query([(occur.Should, w) for w in words]))
+            )
+        else:
+            clauses.extend((occur.Should, w) for w in words)
+        clauses.extend((occur.Must, q) for q in filters)
         if not any(o == occur.Should or o == occur.Must for o, _ in clauses):
             return tantivy.Query.all_query()
         if all(o == occur.Must for o, _ in clauses) and not (text and query.has_text):
@@ -191,15 +195,17 @@ class LexicalIndex:
         return filters
 
     def search(
-        self, query: ParsedQuery, limit: int, *, by_date: bool = False
+        self, query: ParsedQuery, limit: int, *, by_date: bool = False, count: bool = True
     ) -> tuple[list[Hit], int]:
-        """Top ``limit`` hits (best first, or newest first) and the number of matches."""
+        """Top ``limit`` hits (best first, or newest first) and the number of matches (with
+        ``count=False``, just the hits' number: counting visits every match, which rules out
+        tantivy's top-k pruning)."""
         searcher = self.index.searcher()
         tq = self.build_query(query)
         if by_date:
-            result = searcher.search(tq, limit, count=True, order_by_field="day")
+            result = searcher.search(tq, limit, count=count, order_by_field="day")
         else:
-            result = searcher.search(tq, limit, count=True)
+            result = searcher.search(tq, limit, count=count)
         hits = []
         for score, address in result.hits:
             doc = searcher.doc(address)

@@ -3,6 +3,7 @@ comments, submissions, collections). Every action takes the acting user explicit
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Callable
@@ -162,9 +163,13 @@ class CommunityMixin:
             paper = self.fetch_arxiv_paper(paper_id)
         today = self.now().date()
         if self.store.community.record_submission(user.id, paper.id, self.now()):
-            # Merged like any source: a paper already featured keeps its earlier feed day.
+            # Merged like any source: a paper already featured keeps its earlier feed day,
+            # and whoever featured it first (a Hugging Face curator) keeps the credit.
             update = Paper(
-                id=paper.id, submitted_by=user.username, submitted_on=today, sources=["community"]
+                id=paper.id,
+                submitted_by=None if paper.submitted_by else user.username,
+                submitted_on=today,
+                sources=["community"],
             )
             import_items(self.store, [("submission", update)], today=today)
         return self.get_paper(paper.id)
@@ -172,8 +177,28 @@ class CommunityMixin:
     def remove_submission(self, user: User, paper_id: str) -> None:
         if not user.is_admin:
             raise ForbiddenError("only an admin can remove a submission")
-        if not self.store.community.remove_submission(normalize_id(paper_id)):
+        paper = self.get_paper(paper_id)
+        if not self.store.community.remove_submission(paper.id):
             raise NotFoundError(f"{paper_id} was not submitted here")
+        credited = paper.submitted_by and self.store.people.by_username(paper.submitted_by)
+        if "community" in paper.sources and credited:
+            # The credit and the feed day came from this site's submission (a Hugging Face
+            # pick keeps its curator and day): take them back, the paper returns to the day
+            # it was first seen.
+            def unsubmit(found: dict[str, Paper]) -> list[Paper]:
+                current = found.get(paper.id)
+                if current is None:
+                    return []
+                return [
+                    dataclasses.replace(
+                        current,
+                        submitted_by=None,
+                        submitted_on=None,
+                        sources=[s for s in current.sources if s != "community"],
+                    )
+                ]
+
+            self.store.update_papers({paper.id}, unsubmit)
 
     # -- collections ---------------------------------------------------------------------
     def create_collection(

@@ -35,6 +35,8 @@ class FeedsMixin:
         return self.store.feed_day_near(None, "at_or_before")
 
     def cards(self, papers: Sequence[Paper], viewer: User | None = None) -> list[PaperCard]:
+        if not papers:  # an empty page needs no queries at all
+            return []
         ids = [p.id for p in papers]
         community = self.store.community
         votes = community.vote_counts(ids)

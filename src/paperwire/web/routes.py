@@ -26,8 +26,9 @@ HTML_ROUTES: list[Route] = [
     Route("/comments/{comment_id:int}/hide", pages.hide_comment, ("POST",)),
     Route("/comments/{comment_id:int}/show", pages.show_comment, ("POST",)),
     Route("/search", pages.search, name="search"),
-    Route("/authors/{name}", pages.author, name="author"),
-    Route("/categories/{category}", pages.category, name="category"),
+    # :path, because a name may hold a "/" (its %2F is decoded before routing).
+    Route("/authors/{name:path}", pages.author, name="author"),
+    Route("/categories/{category:path}", pages.category, name="category"),
     Route("/signup", pages.signup_form),
     Route("/signup", pages.signup, ("POST",)),
     Route("/login", pages.login_form),
