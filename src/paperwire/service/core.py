@@ -1,0 +1,81 @@
+"""The core of the service: papers in and out of the store. Small and cheap to import, so the
+one-shot commands that need nothing else (`paperwire show`, `stats`, `export`) start fast;
+``Service`` (facade.py) extends it with search, feeds, community, sync and digests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from paperwire.errors import NotFoundError
+from paperwire.ids import is_derived, normalize_id
+from paperwire.ingest import ImportReport, ProgressFn, import_paths
+from paperwire.models import Paper
+from paperwire.settings import Settings
+from paperwire.store import Store
+
+
+class CoreService:
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+
+    def close(self) -> None:
+        self.store.close()
+
+    def init(self) -> None:
+        """Create the data directory and bring the store's schema up to date (idempotent)."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store.migrate()
+
+    def import_files(
+        self,
+        paths: Iterable[Path],
+        *,
+        fmt: str | None = None,
+        progress: ProgressFn | None = None,
+        today: date | None = None,
+    ) -> ImportReport:
+        return import_paths(
+            self.store,
+            paths,
+            fmt=fmt,
+            batch_size=self.settings.import_batch_size,
+            progress=progress,
+            today=today,
+        )
+
+    def import_demo(self, progress: ProgressFn | None = None) -> ImportReport:
+        from paperwire.demo import demo_files
+
+        return self.import_files(demo_files(), progress=progress)
+
+    def get_paper(self, paper_id: str) -> Paper:
+        """A paper by any spelling of its arXiv id (or a derived id); NotFoundError otherwise."""
+        key = paper_id.strip() if is_derived(paper_id.strip()) else normalize_id(paper_id)
+        paper = self.store.get_paper(key)
+        if paper is None or paper.deleted:
+            raise NotFoundError(f"no paper {key} in the store")
+        return paper
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+    def export(self, out: IO[str]) -> int:
+        """Write every live paper as a JSON line (the ``paperwire`` import format)."""
+        count = 0
+        for paper in self.iter_papers():
+            out.write(json.dumps(paper.to_dict(), ensure_ascii=False) + "\n")
+            count += 1
+        return count
+
+    def iter_papers(self) -> Iterator[Paper]:
+        return (p for p in self.store.iter_papers() if not p.deleted)
+
+
+def make_core_service(settings: Settings) -> CoreService:
+    """The core alone, for commands that only read or write papers (see the module note)."""
+    return CoreService(settings, Store(settings.effective_database_url))
