@@ -37,8 +37,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "true")
 
 import numpy as np
-from _common import REPO, SHARED_DATA, machine, median
 
+from _common import REPO, SHARED_DATA, machine, median
 from paperwire.search.embedder import Embedder, default_model_dir
 from paperwire.search.metrics import ndcg_at_k
 
@@ -47,7 +47,9 @@ EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
 
 def load_export_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("export_onnx", REPO / "scripts" / "export_onnx.py")
+    spec = importlib.util.spec_from_file_location(
+        "export_onnx", REPO / "scripts" / "export_onnx.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -210,8 +212,10 @@ def main() -> int:
         "exact cosine."
     )
     print()
-    print("| model | model file | abstracts/s | × sentence-transformers | nDCG@10 | Δ nDCG@10 | "
-          "mean cosine to ST |")
+    print(
+        "| model | model file | abstracts/s | × sentence-transformers | nDCG@10 | Δ nDCG@10 | "
+        "mean cosine to ST |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|")
     for name in names:
         size = size_of[name]

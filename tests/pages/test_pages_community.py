@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import pytest
 from fastapi.testclient import TestClient
 from pages_helpers import (
     NEWEST_DAY,
@@ -397,12 +396,6 @@ def test_only_an_admin_removes_a_submission(site: Site) -> None:
     assert never.status_code == 404  # a Hugging Face pick, never submitted here
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="service.remove_submission only flags the submissions row; the paper keeps "
-    "submitted_by/submitted_on, so it stays on today's feed credited to the submitter "
-    "(fix in the report)",
-)
 def test_a_removed_submission_leaves_the_feed(site: Site) -> None:
     alice = site.logged_in("alice")
     post_form(alice, "/submit", {"paper": SNAPSHOT_ID}, page="/submit")

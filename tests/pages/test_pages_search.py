@@ -64,11 +64,6 @@ def test_filter_fields_become_query_filters(site: Site) -> None:
     assert result_ids(outside.text) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="search/lexical.py: with a filter present the words' SHOULD clauses become "
-    "optional, so `diffusion cat:cs.CL` lists every cs.CL paper (fix in the report)",
-)
 def test_words_still_have_to_match_when_a_filter_is_given(site: Site) -> None:
     html = site.client.get(
         "/search", params={"q": "diffusion", "cat": "cs.CL", "mode": "lexical"}

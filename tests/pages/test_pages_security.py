@@ -126,11 +126,6 @@ def test_hostile_paper_fields_are_text_everywhere(site: Site) -> None:
     assert f'id="paper-{HOSTILE_ID}"' in author
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="routes.py: /authors/{name} does not take a '/', and %2F is decoded before "
-    "routing, so an author name with a slash ('</b>') has no page (fix in the report)",
-)
 def test_author_with_a_slash_in_the_name_has_a_page(site: Site) -> None:
     response = site.client.get(f"/authors/{quote('Eve <b>Bold</b>', safe='')}")
     assert response.status_code == 200

@@ -35,6 +35,14 @@ MAX_TOKENS = 256
 META_NAME = "paperwire.model_name"
 META_DIM = "paperwire.dim"
 META_MAX_TOKENS = "paperwire.max_tokens"
+# "per-tensor" when activations are quantised at run time with one scale per tensor
+# (onnxruntime dynamic int8): a text's vector then depends on whatever shares its batch.
+META_ACTIVATIONS = "paperwire.activation_quantization"
+# Padded tokens per batch on CPU. Long batches are slower per text on a CPU, not faster: at 32 x
+# 256 tokens the attention scores alone are ~100 MB and fall out of cache. Measured on SciFact
+# abstracts (~240 tokens), 1 thread: fp32 14.1 texts/CPU-s at 1-2 per batch vs 10.9 at 32;
+# queries (~20 tokens) still gain ~40% from batches of 8-32. 512 tokens serves both.
+CPU_BATCH_TOKENS = 512
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -67,6 +75,12 @@ class Embedder:
 
     ``name`` identifies the vectors (model and precision); store it next to every vector and
     re-embed when it changes.
+
+    Texts are sorted by token length and batched with their neighbours, each batch padded only
+    to its own longest text. A batch holds at most ``batch_size`` texts and, on CPU, at most
+    ``max_batch_tokens`` padded tokens (default ``CPU_BATCH_TOKENS``; unlimited on GPU). With a
+    dynamically quantised (int8) model every text runs alone, so its vector never depends on
+    the other texts of the call.
     """
 
     def __init__(
@@ -75,6 +89,7 @@ class Embedder:
         *,
         threads: int | None = None,
         providers: list[str] | None = None,
+        max_batch_tokens: int | None = None,
     ) -> None:
         model_dir = default_model_dir() if model_dir is None else Path(model_dir)
         model_path = model_dir / MODEL_FILE
@@ -107,6 +122,12 @@ class Embedder:
             sess_options=options,
             providers=providers if providers is not None else _default_providers(),
         )
+        on_gpu = self._session.get_providers()[0] != "CPUExecutionProvider"
+        if max_batch_tokens is not None and max_batch_tokens < 1:
+            raise ValueError(f"max_batch_tokens must be >= 1, got {max_batch_tokens}")
+        self._batch_tokens: int | None = max_batch_tokens
+        if max_batch_tokens is None and not on_gpu:
+            self._batch_tokens = CPU_BATCH_TOKENS
         self._input_names = {i.name for i in self._session.get_inputs()}
         self._output_name = self._session.get_outputs()[0].name
 
@@ -117,6 +138,10 @@ class Embedder:
                 "scripts/export_onnx.py so the vectors are labelled with what made them"
             )
         self._name = str(meta[META_NAME])
+        # One scale per activation tensor mixes the texts of a batch (measured: cosine between
+        # a text's vector alone and in a batch of 32 down to 0.966), so run texts one at a time.
+        # On CPU this costs nothing for abstracts (faster, in fact) and ~30% for short queries.
+        self._rows_per_batch: int | None = 1 if meta.get(META_ACTIVATIONS) == "per-tensor" else None
         exported = (int(meta.get(META_DIM, DIM)), int(meta.get(META_MAX_TOKENS, MAX_TOKENS)))
         if exported != (DIM, MAX_TOKENS):
             raise ValueError(
@@ -158,13 +183,30 @@ class Embedder:
         if not texts:
             return out
         encodings = self._tokenizer.encode_batch(list(texts))
-        # Batch by length: neighbours in length order share a batch, so padding (wasted
-        # attention and matmul work) is small; a stable sort keeps the result deterministic.
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
+        for rows in self._batches([len(e.ids) for e in encodings], batch_size):
             out[rows] = self._embed_batch([encodings[i] for i in rows])
         return out
+
+    def _batches(self, lengths: list[int], batch_size: int) -> list[list[int]]:
+        """Indices of the texts, in batches of similar length (batch by length)."""
+        limit = batch_size if self._rows_per_batch is None else self._rows_per_batch
+        # Shortest first; neighbours in length order share a batch, so padding (wasted work)
+        # stays small. A stable sort keeps the batches, hence the floats, deterministic.
+        order = sorted(range(len(lengths)), key=lengths.__getitem__)
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for index in order:
+            # Ascending order: the newcomer is the longest, so it sets the padded width.
+            padded = (len(current) + 1) * lengths[index]
+            too_many = len(current) >= limit
+            too_long = self._batch_tokens is not None and padded > self._batch_tokens
+            if current and (too_many or too_long):
+                batches.append(current)
+                current = []
+            current.append(index)
+        if current:
+            batches.append(current)
+        return batches
 
     def embed_query(self, text: str) -> FloatArray:
         """Embed one text; shape ``(dim,)``."""
