@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     service = make_service(load_settings(data_dir=args.data_dir))
+    service.init()  # bring an older bench store's schema up to date
     started = time.perf_counter()
     service.index()
     engine = service.engine
