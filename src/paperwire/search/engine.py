@@ -34,6 +34,8 @@ STOP_WORDS = frozenset(
 )
 SORTS = ("relevance", "date")
 RRF_K = 60
+SELECTIVE_FILTER = 2000  # papers; below this a filtered semantic search scans them exactly
+OVERSAMPLE = 10  # neighbours taken per wanted result when a broad filter is applied after
 MAX_LIMIT = 1000
 _SNIPPET_CHARS = 240
 
@@ -148,10 +150,17 @@ class SearchEngine:
         vector = self._embed_query(query.text)
         if vector is None:
             return []
-        allowed = None
-        if query.has_filters:
-            allowed = self.index.lexical.filter_ids(query, self.index.lexical.num_docs() or 1)
-        return self.index.vectors.search(vector, wanted, allowed=allowed)
+        vectors, lexical = self.index.vectors, self.index.lexical
+        if not query.has_filters:
+            return vectors.search(vector, wanted)
+        # A selective filter (an author): scan exactly the few papers that pass it. A broad
+        # one (a big category, a date range): take many nearest neighbours and keep those that
+        # pass, in one index query, instead of listing every passing paper.
+        if lexical.count_filtered(query) <= SELECTIVE_FILTER:
+            return vectors.search(vector, wanted, allowed=lexical.filter_ids(query))
+        hits = vectors.search(vector, wanted * OVERSAMPLE)
+        passing = lexical.filter_ids(query, among=[h.id for h in hits])
+        return [h for h in hits if h.id in passing][:wanted]
 
     def _materialise(
         self,
