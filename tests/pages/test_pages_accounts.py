@@ -208,7 +208,7 @@ def test_delete_account_removes_the_user_and_their_data(site: Site) -> None:
 
     store = site.service.store
     assert store.people.by_username("alice") is None
-    assert store.community.vote_counts([REAL_ID]) == {REAL_ID: 1}  # bob's vote stays
+    assert store.community.card_counts([REAL_ID]).votes == {REAL_ID: 1}  # bob's vote stays
     assert [c.body for c in store.community.comments_for(REAL_ID)] == ["bob was here"]
     page = site.client.get(f"/papers/{REAL_ID}").text
     assert "alice was here" not in page and "bob was here" in page
@@ -250,4 +250,4 @@ def test_posts_without_a_valid_csrf_token_are_refused(site: Site) -> None:
     # Nothing happened: alice is still logged in with her password, nothing was created.
     assert is_logged_in(alice, "alice")
     assert site.service.store.community.comments_for(REAL_ID) == []
-    assert site.service.store.community.vote_counts([REAL_ID]) == {}
+    assert site.service.store.community.card_counts([REAL_ID]).votes == {}

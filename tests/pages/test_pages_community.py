@@ -77,7 +77,7 @@ def test_nobody_can_vote_as_someone_else(site: Site) -> None:
     post_form(bob, f"/papers/{REAL_ID}/vote", forged, page="/")
     assert vote_count(alice, REAL_ID) == (37, False)
     assert vote_count(bob, REAL_ID) == (37, True)
-    assert site.service.store.community.voted(alice_id, [REAL_ID]) == set()
+    assert site.service.store.community.card_counts([REAL_ID], alice_id).voted == set()
 
 
 def test_anonymous_vote_asks_to_log_in(site: Site) -> None:

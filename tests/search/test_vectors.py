@@ -68,3 +68,31 @@ def test_cache_round_trip_and_corruption(store: Store, tmp_path: Path) -> None:
     broken = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
     assert not broken.load()
     assert broken.catch_up(store) == 2 and broken.size == 2
+
+
+def test_hnsw_is_patched_and_saved_with_the_vectors(store: Store, tmp_path: Path) -> None:
+    """Catching up patches a built graph (no rebuild of every vector), and a restart loads
+    the graph saved with the vector cache, then patches it with what changed since."""
+    ids = [f"p{i}" for i in range(300)]
+    vectors = unit(300, 5)
+    put(store, ids, vectors)
+    index = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    index.catch_up(store)
+    index.prepare()
+    graph = index._hnsw
+    assert graph is not None and len(graph) == 300
+    moved = unit(1, 6)[0]
+    put(store, ["p7", "new"], np.stack([moved, -moved]), removed=["p8"])
+    assert index.catch_up(store) == 3
+    assert index._hnsw is graph and len(graph) == 300  # +new, -p8, p7 replaced in place
+    assert [h.id for h in index.search(moved, 1)] == ["p7"]
+    assert [h.id for h in index.search(-moved, 1)] == ["new"]
+    assert "p8" not in {h.id for h in index.search(vectors[8], 20)}
+    index.save()
+
+    put(store, ["p9"], -vectors[9:10])
+    again = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    assert again.load() and again._hnsw is not None and len(again._hnsw) == 300
+    assert again.catch_up(store) == 1
+    assert [h.id for h in again.search(-vectors[9], 1)] == ["p9"]
+    assert [h.id for h in again.search(moved, 1)] == ["p7"]

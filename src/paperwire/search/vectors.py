@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,8 +37,9 @@ class VectorIndex:
         self.alive = np.zeros(0, dtype=bool)
         self.matrix = np.zeros((0, dim), dtype=np.float16)
         self.seq = 0
-        self._exact: np.ndarray | None = None  # float32 copy while the index is small
-        self._hnsw: object | None = None
+        self._exact: np.ndarray | None = None  # float32 copy of the live rows while small
+        self._alive_rows = np.zeros(0, dtype=np.int64)
+        self._hnsw: Any = None  # usearch.index.Index, imported only when needed
         # A serving process searches from request threads while a background thread catches
         # up; updates replace and grow arrays, so both sides take this lock.
         self._lock = threading.RLock()
@@ -46,6 +48,11 @@ class VectorIndex:
     @property
     def _stem(self) -> Path:
         return self.folder / f"vectors-{self.model}"
+
+    @property
+    def _tmp(self) -> str:
+        # Several serving workers may save at once: each writes its own temporary files.
+        return f".tmp{os.getpid()}"
 
     def load(self) -> bool:
         """Read the cache files; False (and an empty index) when absent or unreadable."""
@@ -67,16 +74,20 @@ class VectorIndex:
         self.positions = {pid: i for i, pid in enumerate(self.ids)}
         self.matrix, self.alive, self.seq = matrix, alive, int(meta["seq"])
         self._invalidate()
+        if self.uses_hnsw:
+            self._load_hnsw()
         return True
 
     def save(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         # Write beside, then rename: a crash mid-save leaves the old cache intact.
         for suffix, array in ((".npy", self.matrix), (".alive.npy", self.alive)):
-            tmp = self._stem.with_suffix(".tmp" + suffix)
+            tmp = self._stem.with_suffix(self._tmp + suffix)
             np.save(tmp, array)
             tmp.replace(self._stem.with_suffix(suffix))
-        meta_tmp = self._stem.with_suffix(".tmp.json")
+        if self._hnsw is not None:
+            self._save_hnsw(self._hnsw)
+        meta_tmp = self._stem.with_suffix(self._tmp + ".json")
         meta_tmp.write_text(json.dumps({"seq": self.seq, "ids": self.ids, "model": self.model}))
         meta_tmp.replace(self._stem.with_suffix(".json"))
 
@@ -94,6 +105,7 @@ class VectorIndex:
 
     def _catch_up(self, store: Store, batch: int) -> int:
         applied = 0
+        changed: set[int] = set()  # matrix rows whose vector changed or went away
         while True:
             rows = store.embeddings_since(self.model, self.seq, batch)
             if not rows:
@@ -115,10 +127,15 @@ class VectorIndex:
                     self.alive[pos] = True
                 else:
                     self.alive[pos] = False
+                changed.add(pos)
                 self.seq = seq
             applied += len(rows)
         if applied:
-            self._invalidate()
+            self._exact = None
+            if self._hnsw is not None:
+                # Patch the graph rather than drop it: rebuilding 200k vectors takes minutes,
+                # and a serving process catches up every few seconds while papers are embedded.
+                self._update_hnsw(np.fromiter(changed, dtype=np.uint64, count=len(changed)))
             if applied >= _SAVE_AFTER_CHANGES:
                 self.save()
         return applied
@@ -126,6 +143,12 @@ class VectorIndex:
     def _invalidate(self) -> None:
         self._exact = None
         self._hnsw = None
+
+    def _update_hnsw(self, rows: np.ndarray) -> None:
+        self._hnsw.remove(rows)  # keys it does not hold are skipped
+        alive = rows[self.alive[rows.astype(np.int64)]]
+        if alive.size:
+            self._hnsw.add(alive, self.matrix[alive.astype(np.int64)])
 
     @property
     def size(self) -> int:
@@ -199,10 +222,11 @@ class VectorIndex:
 
     def _exact_all(self, query: np.ndarray, k: int, exclude: Collection[str]) -> list[Hit]:
         if self._exact is None:
-            self._exact = self.matrix.astype(np.float32)
-            self._exact[~self.alive] = 0.0
+            # The live rows only, as float32, once: copying them per query cost more than the
+            # product itself.
             self._alive_rows = np.flatnonzero(self.alive)
-        scores = self._exact[self._alive_rows] @ query.astype(np.float32)
+            self._exact = self.matrix[self._alive_rows].astype(np.float32)
+        scores = self._exact @ query.astype(np.float32)
         return self._rank(scores, self._alive_rows, k, exclude)
 
     def _exact_rows(
@@ -214,12 +238,7 @@ class VectorIndex:
         return self._rank(scores, rows, k, exclude)
 
     def _hnsw_search(self, query: np.ndarray, k: int, exclude: Collection[str]) -> list[Hit]:
-        from usearch.index import Index
-
-        index = self._hnsw
-        if index is None:
-            index = self._load_or_build_hnsw()
-        assert isinstance(index, Index)
+        index = self._load_or_build_hnsw()
         matches = index.search(query.astype(np.float32), k + len(exclude))
         hits = [
             Hit(self.ids[int(key)], 1.0 - float(dist))
@@ -227,14 +246,10 @@ class VectorIndex:
         ]
         return [h for h in hits if h.id not in exclude][:k]
 
-    def _load_or_build_hnsw(self) -> object:
-        """The HNSW graph for the current vectors: from its cache file when that was saved
-        at the same sequence number, else built (minutes for 200k on 2 cores) and saved."""
+    def _new_hnsw(self) -> Any:
         from usearch.index import Index
 
-        path = self._stem.with_suffix(".usearch")
-        seq_path = self._stem.with_suffix(".usearch.seq")
-        index = Index(
+        return Index(
             ndim=self.dim,
             metric="cos",
             dtype="f16",
@@ -242,25 +257,41 @@ class VectorIndex:
             expansion_add=128,
             expansion_search=64,
         )
-        if path.exists() and seq_path.exists() and seq_path.read_text().strip() == str(self.seq):
-            try:
-                index.load(str(path))
-                self._hnsw = index
-                return index
-            except (RuntimeError, ValueError) as exc:
-                log.warning("HNSW cache %s unreadable (%s); rebuilding", path, exc)
-                index = Index(
-                    ndim=self.dim,
-                    metric="cos",
-                    dtype="f16",
-                    connectivity=16,
-                    expansion_add=128,
-                    expansion_search=64,
-                )
-        rows = np.flatnonzero(self.alive)
-        index.add(rows.astype(np.uint64), self.matrix[rows])
-        self.folder.mkdir(parents=True, exist_ok=True)
-        index.save(str(path))
-        seq_path.write_text(str(self.seq))
+
+    @property
+    def _hnsw_paths(self) -> tuple[Path, Path]:
+        return self._stem.with_suffix(".usearch"), self._stem.with_suffix(".usearch.seq")
+
+    def _load_hnsw(self) -> None:
+        """The saved graph, when it was saved at the vectors' sequence number (``load``)."""
+        path, seq_path = self._hnsw_paths
+        if not (path.exists() and seq_path.exists()):
+            return
+        if seq_path.read_text().strip() != str(self.seq):
+            return
+        index = self._new_hnsw()
+        try:
+            index.load(str(path))
+        except (RuntimeError, ValueError) as exc:
+            log.warning("HNSW cache %s unreadable (%s); it will be rebuilt", path, exc)
+            return
         self._hnsw = index
-        return index
+
+    def _save_hnsw(self, index: Any) -> None:
+        path, seq_path = self._hnsw_paths
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(self._tmp + ".usearch")
+        index.save(str(tmp))
+        tmp.replace(path)
+        seq_path.write_text(str(self.seq))
+
+    def _load_or_build_hnsw(self) -> Any:
+        """The HNSW graph for the current vectors: built (minutes for 200k on 2 cores) and
+        saved unless ``load`` found one saved at the same sequence number."""
+        if self._hnsw is None:
+            index = self._new_hnsw()
+            rows = np.flatnonzero(self.alive)
+            index.add(rows.astype(np.uint64), self.matrix[rows])
+            self._save_hnsw(index)
+            self._hnsw = index
+        return self._hnsw

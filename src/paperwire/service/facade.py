@@ -196,13 +196,16 @@ class Service(CoreService, FeedsMixin, CommunityMixin, SyncMixin, DigestsMixin):
             for c in community.comments_for(paper.id)
             if not c.hidden or (viewer is not None and viewer.is_admin)
         ]
-        related = self.cards([r.paper for r in self.engine.related(paper, 6)], viewer)
+        # One round of card queries for the paper and its related papers together.
+        card, *related = self.cards(
+            [paper, *(r.paper for r in self.engine.related(paper, 6))], viewer
+        )
         mine: list[tuple[Any, bool]] = []
         if viewer is not None:
             containing = community.collections_containing(viewer.id, paper.id)
             mine = [(c, c.id in containing) for c in community.collections_of(viewer.id, viewer.id)]
         return PaperPage(
-            card=self.cards([paper], viewer)[0],
+            card=card,
             comments=comments,
             related=related,
             collections=mine,

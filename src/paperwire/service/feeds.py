@@ -32,25 +32,27 @@ class FeedsMixin:
         return datetime.now(UTC)
 
     def newest_day(self) -> date | None:
-        return self.store.feed_day_near(None, "at_or_before")
+        return self.store.latest_feed_day()
 
-    def cards(self, papers: Sequence[Paper], viewer: User | None = None) -> list[PaperCard]:
+    def cards(
+        self, papers: Sequence[Paper], viewer: User | None = None, *, newest: date | None = None
+    ) -> list[PaperCard]:
+        """``newest``: the latest feed day (the "new" badge counts from it), when the caller
+        has it already."""
         if not papers:  # an empty page needs no queries at all
             return []
-        ids = [p.id for p in papers]
-        community = self.store.community
-        votes = community.vote_counts(ids)
-        comments = community.comment_counts(ids)
-        voted = community.voted(viewer.id, ids) if viewer else set()
-        newest = self.newest_day()
+        counts = self.store.community.card_counts(
+            [p.id for p in papers], viewer.id if viewer else None
+        )
+        newest = newest or self.newest_day()
         window = self.settings.new_window_days
         return [
             PaperCard(
                 paper=p,
-                upvotes=(p.upvotes or 0) + votes.get(p.id, 0),
-                comments=comments.get(p.id, 0),
+                upvotes=(p.upvotes or 0) + counts.votes.get(p.id, 0),
+                comments=counts.comments.get(p.id, 0),
                 is_new=is_new(p.first_seen, newest, window),
-                voted=p.id in voted,
+                voted=p.id in counts.voted,
             )
             for p in papers
         ]
@@ -67,15 +69,16 @@ class FeedsMixin:
     ) -> Feed:
         limit = max(1, min(limit, MAX_PAGE))
         papers, total = self.store.papers_in_days(start, end, limit=limit, offset=max(0, offset))
+        newest, previous, following = self.store.feed_days_around(start, end)
         return Feed(
             title=title,
             kind=kind,
-            cards=self.cards(papers, viewer),
+            cards=self.cards(papers, viewer, newest=newest),
             total=total,
             start=start,
             end=end,
-            previous=self.store.feed_day_near(start, "before"),
-            next=self.store.feed_day_near(end, "after"),
+            previous=previous,
+            next=following,
         )
 
     def daily(
@@ -119,7 +122,7 @@ class FeedsMixin:
 
     def trending(self, *, viewer: User | None = None, limit: int = 50, offset: int = 0) -> Feed:
         """Papers of the last ``trending_window_days`` ranked by the time-decayed score."""
-        newest = self.store.feed_day_near(None, "at_or_before", min_upvotes=1)
+        newest = self.store.latest_feed_day(min_upvotes=1)
         reference = reference_time(self.now(), newest)
         start = reference.date() - timedelta(days=self.settings.trending_window_days)
         candidates, _ = self.store.papers_in_days(

@@ -116,7 +116,9 @@ class Store:
 
     # -- papers --------------------------------------------------------------------------
     def get_paper(self, paper_id: str) -> Paper | None:
-        if self.sqlite_path is not None:
+        # A one-off lookup (`paperwire show`) skips SQLAlchemy; a process that already has
+        # the engine (the web server) reuses its pooled connections instead of opening one.
+        if self.sqlite_path is not None and self._engine is None:
             return self._get_paper_sqlite(self.sqlite_path, paper_id)
         return self.get_papers([paper_id]).get(paper_id)
 
@@ -224,31 +226,33 @@ class Store:
             return _query_papers(conn, "seq > {p} ORDER BY seq LIMIT {p}", (seq, limit))
 
     # -- feeds ---------------------------------------------------------------------------
-    def feed_day_near(
-        self, day: date | None, direction: str, *, min_upvotes: int = 0
-    ) -> date | None:
-        """The feed day with papers: ``"at_or_before"`` / ``"before"`` / ``"after"`` ``day``
-        (no day: the latest)."""
+    def latest_feed_day(self, *, min_upvotes: int = 0) -> date | None:
+        """The latest feed day with live papers (with at least ``min_upvotes``)."""
         from sqlalchemy import func, select
 
         from paperwire.store.schema import papers
 
-        column = papers.c.feed_day
-        agg = func.min(column) if direction == "after" else func.max(column)
-        query = select(agg).where(papers.c.deleted.is_(False))
+        query = select(func.max(papers.c.feed_day)).where(papers.c.deleted.is_(False))
         if min_upvotes:
             query = query.where(func.coalesce(papers.c.upvotes, 0) >= min_upvotes)
-        if day is not None:
-            query = query.where(
-                column > day
-                if direction == "after"
-                else column < day
-                if direction == "before"
-                else column <= day
-            )
         with self._connect() as conn:
-            value = conn.execute(query).scalar_one_or_none()
-        return as_date(value)
+            return as_date(conn.execute(query).scalar_one_or_none())
+
+    def feed_days_around(self, start: date, end: date) -> tuple[date | None, ...]:
+        """In one query: the latest feed day, the nearest one before ``start`` and the nearest
+        one after ``end`` (None where there is none); what a feed page links to."""
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import papers
+
+        day, live = papers.c.feed_day, papers.c.deleted.is_(False)
+        query = select(
+            select(func.max(day)).where(live).scalar_subquery(),
+            select(func.max(day)).where(live, day < start).scalar_subquery(),
+            select(func.min(day)).where(live, day > end).scalar_subquery(),
+        )
+        with self._connect() as conn:
+            return tuple(as_date(value) for value in conn.execute(query).one())
 
     def papers_in_days(
         self, start: date, end: date, *, limit: int, offset: int = 0, min_upvotes: int = 0

@@ -5,6 +5,7 @@ code path can touch another user's data by forgetting a check."""
 from __future__ import annotations
 
 from collections.abc import Collection as Ids
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,13 @@ from paperwire.store.rows import as_datetime, utc
 
 if TYPE_CHECKING:
     from paperwire.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class CardCounts:
+    votes: dict[str, int]  # paper id -> votes cast here (papers without votes are absent)
+    comments: dict[str, int]  # paper id -> visible comments
+    voted: set[str]  # the papers the viewer voted for
 
 
 def _comment(row: Any) -> Comment:
@@ -64,35 +72,39 @@ class Community:
             conn.execute(insert(votes).values(user_id=user_id, paper_id=paper_id, created_at=now))
             return True
 
-    def vote_counts(self, paper_ids: Ids[str]) -> dict[str, int]:
+    def card_counts(self, paper_ids: Ids[str], viewer_id: int | None = None) -> CardCounts:
+        """Votes, visible comments and the viewer's own votes for a page of papers, read on
+        one connection (a feed or paper page asks for all three each time)."""
         from sqlalchemy import func, select
 
-        from paperwire.store.schema import votes
+        from paperwire.store.schema import comments, votes
 
+        counts = CardCounts({}, {}, set())
         if not paper_ids:
-            return {}
+            return counts
+        ids = list(paper_ids)
         with self._store._connect() as conn:
             rows = conn.execute(
                 select(votes.c.paper_id, func.count())
-                .where(votes.c.paper_id.in_(list(paper_ids)))
+                .where(votes.c.paper_id.in_(ids))
                 .group_by(votes.c.paper_id)
             )
-            return {pid: int(n) for pid, n in rows}
-
-    def voted(self, user_id: int, paper_ids: Ids[str]) -> set[str]:
-        from sqlalchemy import select
-
-        from paperwire.store.schema import votes
-
-        if not paper_ids:
-            return set()
-        with self._store._connect() as conn:
+            counts.votes.update((pid, int(n)) for pid, n in rows)
             rows = conn.execute(
-                select(votes.c.paper_id).where(
-                    votes.c.user_id == user_id, votes.c.paper_id.in_(list(paper_ids))
-                )
+                select(comments.c.paper_id, func.count())
+                .where(comments.c.paper_id.in_(ids), comments.c.hidden.is_(False))
+                .group_by(comments.c.paper_id)
             )
-            return {r[0] for r in rows}
+            counts.comments.update((pid, int(n)) for pid, n in rows)
+            if viewer_id is not None and counts.votes:
+                # Only papers with votes can carry the viewer's.
+                rows = conn.execute(
+                    select(votes.c.paper_id).where(
+                        votes.c.user_id == viewer_id, votes.c.paper_id.in_(list(counts.votes))
+                    )
+                )
+                counts.voted.update(r[0] for r in rows)
+        return counts
 
     # -- comments ------------------------------------------------------------------------
     def add_comment(self, user_id: int, paper_id: str, body: str, now: datetime) -> int:
@@ -182,21 +194,6 @@ class Community:
                 .where(comments.c.id == comment_id)
             ).first()
         return _comment(row) if row is not None else None
-
-    def comment_counts(self, paper_ids: Ids[str]) -> dict[str, int]:
-        from sqlalchemy import func, select
-
-        from paperwire.store.schema import comments
-
-        if not paper_ids:
-            return {}
-        with self._store._connect() as conn:
-            rows = conn.execute(
-                select(comments.c.paper_id, func.count())
-                .where(comments.c.paper_id.in_(list(paper_ids)), comments.c.hidden.is_(False))
-                .group_by(comments.c.paper_id)
-            )
-            return {pid: int(n) for pid, n in rows}
 
     # -- collections ---------------------------------------------------------------------
     def create_collection(

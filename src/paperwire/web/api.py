@@ -15,10 +15,11 @@ import hashlib
 import re
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse as StarletteJSONResponse
 
 from paperwire.accounts import AuthError
 from paperwire.models import Paper, User
@@ -35,6 +36,14 @@ Limit = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"How many papers to return (1–{MAX_LIMIT}).")
 ]
 Page = Annotated[int, Query(ge=0, le=10_000, description="Page number, counted from 0.")]
+
+
+class JSONResponse(StarletteJSONResponse):
+    """Rendered by orjson: a listing of 50 papers encodes several times faster than with
+    ``json.dumps``, the same bytes otherwise (UTF-8, no NaN)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 # -- shapes ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,14 +21,7 @@ from paperwire.service.digest_job import start_digest_scheduler
 from paperwire.settings import Settings, load_settings
 from paperwire.web import errors, routes
 from paperwire.web.rendering import templates
-from paperwire.web.security import (
-    CSRF_COOKIE,
-    DEFAULT_LIMITS,
-    SECURITY_HEADERS,
-    RateLimiter,
-    load_secret,
-    new_csrf_cookie,
-)
+from paperwire.web.security import DEFAULT_LIMITS, Defences, RateLimiter, load_secret
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -117,24 +110,7 @@ def create_app(
     app.state.templates = templates
     app.state.secure_cookies = settings.base_url.startswith("https://")
 
-    @app.middleware("http")
-    async def defences(request: Request, call_next):  # type: ignore[no-untyped-def]
-        cookie = request.cookies.get(CSRF_COOKIE)
-        request.state.csrf_cookie = cookie or new_csrf_cookie()
-        response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if cookie is None:
-            response.set_cookie(
-                CSRF_COOKIE,
-                request.state.csrf_cookie,
-                httponly=True,
-                samesite="strict",
-                secure=app.state.secure_cookies,
-                max_age=60 * 60 * 24 * 365,
-            )
-        return response
-
+    app.add_middleware(Defences, secure_cookies=app.state.secure_cookies)
     app.add_exception_handler(PaperwireError, errors.domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]

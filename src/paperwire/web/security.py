@@ -15,6 +15,10 @@ import time
 from collections import deque
 from pathlib import Path
 
+from starlette.datastructures import MutableHeaders
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 SESSION_COOKIE = "pw_session"
 CSRF_COOKIE = "pw_csrf"
 CSRF_FIELD = "csrf_token"
@@ -48,6 +52,45 @@ def load_secret(configured: str, data_dir: Path) -> bytes:
 
 def new_csrf_cookie() -> str:
     return secrets.token_urlsafe(24)
+
+
+class Defences:
+    """ASGI middleware: the security headers on every response, and a CSRF cookie for every
+    visitor (kept in ``request.state.csrf_cookie`` for the forms). Plain ASGI rather than
+    ``@app.middleware``: Starlette's BaseHTTPMiddleware adds a task and a stream per request."""
+
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+        self.app = app
+        self.cookie_attributes = (
+            f"; HttpOnly; Max-Age={60 * 60 * 24 * 365}; Path=/; SameSite=strict"
+        )
+        if secure_cookies:
+            self.cookie_attributes += "; Secure"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookie = None
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                cookie = cookie_parser(value.decode("latin-1")).get(CSRF_COOKIE) or cookie
+        state = scope.setdefault("state", {})
+        state["csrf_cookie"] = cookie or new_csrf_cookie()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if cookie is None:
+                    headers.append(
+                        "set-cookie",
+                        f"{CSRF_COOKIE}={state['csrf_cookie']}{self.cookie_attributes}",
+                    )
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def csrf_token(secret: bytes, cookie: str) -> str:
