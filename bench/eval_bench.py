@@ -43,13 +43,16 @@ def main() -> None:
         _, boost, candidates, _ = best
         lexical.FIELD_BOOSTS["title"] = boost
         scratch.engine.candidates = candidates
-        results = {mode: scratch.score_benchmark(test, mode)
-                   for mode in ("lexical", "semantic", "hybrid")}
+        results = {
+            mode: scratch.score_benchmark(test, mode) for mode in ("lexical", "semantic", "hybrid")
+        }
         model = scratch.embedder()
         model_name = model.name if model else "none"
 
-    print(f"SciFact · {machine()} · {date.today()} · model {model_name} · "
-          f"embedding the corpus took {embed_s:.0f} s\n")
+    print(
+        f"SciFact · {machine()} · {date.today()} · model {model_name} · "
+        f"embedding the corpus took {embed_s:.0f} s\n"
+    )
     print("Tuning on train (hybrid nDCG@10):\n")
     print("| title boost | candidates | hybrid nDCG@10 (train) | lexical nDCG@10 (train) |")
     print("|---|---|---|---|")

@@ -137,11 +137,15 @@ def main() -> None:
     rss, peak = serving_memory(args.data_dir, queries, sample_ids)
 
     print(f"Search latency · {machine()} · {date.today()} · {len(queries)} queries, warm\n")
-    print(f"store: {service.stats()['papers']:,} papers; embedded: {embedded:,} "
-          f"({'HNSW' if vectors.uses_hnsw else 'exact'} vector search); "
-          f"index open + catch-up {load_s:.1f} s\n")
-    print(f"`paperwire serve` (1 worker) after {len(queries)} hybrid searches and "
-          f"{len(sample_ids)} paper pages: RSS {rss:.0f} MB, peak {peak:.0f} MB (target < 1,500)\n")
+    print(
+        f"store: {service.stats()['papers']:,} papers; embedded: {embedded:,} "
+        f"({'HNSW' if vectors.uses_hnsw else 'exact'} vector search); "
+        f"index open + catch-up {load_s:.1f} s\n"
+    )
+    print(
+        f"`paperwire serve` (1 worker) after {len(queries)} hybrid searches and "
+        f"{len(sample_ids)} paper pages: RSS {rss:.0f} MB, peak {peak:.0f} MB (target < 1,500)\n"
+    )
     print("| mode | p50 | p95 |\n|---|---|---|")
     for mode, p50, p95 in rows:
         print(f"| {mode} | {p50:.1f} ms | {p95:.1f} ms |")
@@ -150,8 +154,10 @@ def main() -> None:
     print(f"| baseline: full scan of {len(titles):,} abstracts (Python) | {scan50:.0f} ms | |")
     if brute:
         brute50, brute95 = percentiles(brute)
-        print(f"| baseline: numpy dot over all {embedded:,} vectors, query embedding included "
-              f"| {brute50:.1f} ms | {brute95:.1f} ms |")
+        print(
+            f"| baseline: numpy dot over all {embedded:,} vectors, query embedding included "
+            f"| {brute50:.1f} ms | {brute95:.1f} ms |"
+        )
         sem50 = next(p50 for mode, p50, _ in rows if mode == "semantic")
         print(f"\nsemantic p50 vs brute force: {brute50 / sem50:.1f}x faster")
     print(f"lexical p50 vs full scan: {scan50 / lex50:.0f}x faster")

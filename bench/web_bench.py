@@ -181,6 +181,34 @@ def ensure_store(env: dict[str, str], what: str) -> None:
     log(f"{what}: imported and indexed in {time.perf_counter() - start:.0f} s")
 
 
+def copy_embeddings(sqlite_dir: Path, pg_url: str) -> None:
+    """Give the PostgreSQL store the SQLite store's vectors (same corpus, same model), so both
+    setups serve the same related papers and semantic search: embedding 200k papers again
+    would take hours. Stored through the Store API, as `paperwire embed` stores them."""
+    import sqlite3
+
+    from paperwire.store import Store
+
+    target = Store(pg_url)
+    source = sqlite3.connect(f"file:{sqlite_dir / 'paperwire.db'}?mode=ro", uri=True)
+    try:
+        models = source.execute("SELECT model, dim, count(*) FROM embeddings GROUP BY model, dim")
+        for model, dim, count in list(models):
+            if target.count_embeddings(model) >= count:
+                continue
+            log(f"copying {count:,} {model} vectors into PostgreSQL")
+            rows = source.execute(
+                "SELECT paper_id, text_hash, vector FROM embeddings "
+                "WHERE model = ? AND length(vector) > 0 ORDER BY seq",
+                (model,),
+            )
+            while batch := rows.fetchmany(5000):
+                target.put_embeddings(model, dim, batch)
+    finally:
+        source.close()
+        target.close()
+
+
 @contextmanager
 def pg_database(keep: str | None) -> Iterator[str]:
     """A fresh database, dropped at the end; or ``keep`` (made if missing, never dropped),
@@ -432,6 +460,11 @@ def main() -> None:
                     "PAPERWIRE_SECRET_KEY": uuid.uuid4().hex,
                 }
                 ensure_store(env, "PostgreSQL")
+                if not args.skip_sqlite:
+                    copy_embeddings(data_dir, url)
+                    # Build the vector index and its HNSW graph once, before the workers
+                    # start (each would otherwise build its own).
+                    subprocess.run([PAPERWIRE, "index"], env=env, check=True)
                 setup = f"{label}PostgreSQL, {args.pg_workers} workers"
                 with server(env, args.pg_workers) as (base, _):
                     results += measure(setup, base, chosen, args, work, threads=2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import pytest
@@ -108,6 +109,26 @@ def test_corrupt_index_is_rebuilt_with_a_message(snapshot_service: Service) -> N
     fresh = make_service(settings)
     report = fresh.index()
     assert any("rebuilding" in m for m in report.messages)
+    assert ids(fresh, "diphoton", mode="lexical")[0] == "0704.0001"
+    fresh.close()
+
+
+def test_index_of_an_older_schema_is_rebuilt_with_a_message(snapshot_service: Service) -> None:
+    """An index written by an earlier version (its title and abstract stored) is replaced."""
+    import tantivy
+
+    settings = snapshot_service.settings
+    snapshot_service.close()
+    path = settings.index_dir / "lexical"
+    shutil.rmtree(path)
+    path.mkdir()
+    builder = tantivy.SchemaBuilder()
+    for name in ("id", "title", "abstract"):
+        builder.add_text_field(name, stored=True)
+    tantivy.Index(builder.build(), path=str(path))
+    fresh = make_service(settings)
+    report = fresh.index()
+    assert any("schema does not match" in m and "rebuilding" in m for m in report.messages)
     assert ids(fresh, "diphoton", mode="lexical")[0] == "0704.0001"
     fresh.close()
 

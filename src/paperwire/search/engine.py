@@ -183,7 +183,7 @@ class SearchEngine:
         return results
 
     def _add_snippets(self, query: ParsedQuery, page: list[SearchResult]) -> None:
-        marked = self.index.lexical.snippets(query, [r.paper.id for r in page])
+        marked = self.index.lexical.snippets(query, [r.paper for r in page])
         for result in page:
             result.snippet = marked.get(result.paper.id) or lead_snippet(result.paper)
 

@@ -51,9 +51,12 @@ class LexicalIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         builder = tantivy.SchemaBuilder()
+        # Only the id is stored: each hit reads its stored fields, and with the abstracts
+        # in the doc store that read cost as much as the search. Snippets are made from the
+        # store's text of the page's papers instead.
         builder.add_text_field("id", stored=True, tokenizer_name="raw")
-        builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
-        builder.add_text_field("abstract", stored=True, tokenizer_name="en_stem")
+        builder.add_text_field("title", tokenizer_name="en_stem")
+        builder.add_text_field("abstract", tokenizer_name="en_stem")
         builder.add_text_field("authors", tokenizer_name="default")
         builder.add_text_field("categories", tokenizer_name="raw")
         builder.add_integer_field("day", indexed=True, fast=True)
@@ -242,22 +245,20 @@ class LexicalIndex:
         result = searcher.search(tq, limit, count=False)
         return {str(searcher.doc(a)["id"][0]) for _, a in result.hits}
 
-    def snippets(self, query: ParsedQuery, ids: Sequence[str]) -> dict[str, Snippet]:
+    def snippets(self, query: ParsedQuery, papers: Sequence[Paper]) -> dict[str, Snippet]:
         """Highlighted abstract fragments for the given papers (those that match the words)."""
-        if not query.has_text or not ids:
+        if not query.has_text or not papers:
             return {}
         searcher = self.index.searcher()
         tq = self.build_query(ParsedQuery(terms=query.terms, phrases=query.phrases))
         generator = tantivy.SnippetGenerator.create(searcher, tq, self.schema, "abstract")
         generator.set_max_num_chars(_SNIPPET_CHARS)
         out: dict[str, Snippet] = {}
-        id_query = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "id", i)) for i in ids]
-        )
-        for _, address in searcher.search(id_query, len(ids), count=False).hits:
-            doc = searcher.doc(address)
+        for paper in papers:
+            doc = tantivy.Document()
+            doc.add_text("abstract", paper.abstract)
             snippet = generator.snippet_from_doc(doc)
             ranges = tuple((r.start, r.end) for r in snippet.highlighted())
             if ranges:
-                out[str(doc["id"][0])] = Snippet(snippet.fragment(), ranges)
+                out[paper.id] = Snippet(snippet.fragment(), ranges)
         return out
