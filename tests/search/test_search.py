@@ -37,24 +37,45 @@ def test_filters(snapshot_service: Service) -> None:
 
 def test_date_filters_and_sort(service: Service) -> None:
     papers = [
-        Paper(id=f"2401.0000{i}", title=f"Graph networks part {i}", abstract="graphs",
-              first_seen=date(2024, 1, i + 1))
+        Paper(
+            id=f"2401.0000{i}",
+            title=f"Graph networks part {i}",
+            abstract="graphs",
+            first_seen=date(2024, 1, i + 1),
+        )
         for i in range(1, 6)
     ]
     import_items(service.store, [("t", p) for p in papers])
     service.index()
     assert ids(service, "graph since:2024-01-04", mode="lexical", sort="date") == [
-        "2401.00005", "2401.00004", "2401.00003"
+        "2401.00005",
+        "2401.00004",
+        "2401.00003",
     ]
     assert sorted(ids(service, "graph until:2024-01-03", mode="lexical")) == [
-        "2401.00001", "2401.00002"
+        "2401.00001",
+        "2401.00002",
     ]
 
 
 @pytest.mark.parametrize(
     "query",
-    ["NEAR(", "*", "OR OR", "'; DROP TABLE papers; --", "x" * 10_000, "\x00\x01", "深度学习",
-     '"unbalanced', "author:", "a:b:c", "AND NOT", "title:(", "((((", "\\"],
+    [
+        "NEAR(",
+        "*",
+        "OR OR",
+        "'; DROP TABLE papers; --",
+        "x" * 10_000,
+        "\x00\x01",
+        "深度学习",
+        '"unbalanced',
+        "author:",
+        "a:b:c",
+        "AND NOT",
+        "title:(",
+        "((((",
+        "\\",
+    ],
 )
 def test_hostile_queries_never_crash(snapshot_service: Service, query: str) -> None:
     try:
