@@ -440,13 +440,20 @@ def eval_beir(
         _fail(f"unknown mode {unknown[0]!r}; use one of {', '.join(MODES)}", 2)
     service = _service(config)
     with _Guard():
-        scores = _counting_progress(
+        evaluation = _counting_progress(
             "embedding benchmark",
             None,
             lambda tick: service.evaluate_beir(path, split=split, modes=modes, progress=tick),
         )
+    scores = evaluation.scores
+    problems = [str(p) for p in evaluation.problems]
+    if problems:
+        shown = "\n  ".join(problems[:10])
+        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+        typer.echo(f"skipped {len(problems)} bad lines:\n  {shown}{more}", err=True)
     if as_json:
-        typer.echo(json.dumps({"benchmark": str(path), "split": split, "scores": scores}, indent=2))
+        report = {"benchmark": str(path), "split": split, "scores": scores, "skipped": problems}
+        typer.echo(json.dumps(report, indent=2))
         return
     typer.echo(f"{path} · split {split} · {int(next(iter(scores.values()))['queries'])} queries")
     typer.echo(f"{'mode':<10}{'nDCG@10':>10}{'recall@100':>12}{'MRR@10':>10}")

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from paperwire.errors import SourceError
-from paperwire.models import Paper
+from paperwire.models import Paper, Problem
 from paperwire.search.metrics import mrr_at_k, ndcg_at_k, recall_at_k
 from paperwire.search.query import ParsedQuery, words
 
@@ -24,46 +24,71 @@ class Benchmark:
     docs: list[Paper]
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]
-    skipped: int = 0
+    problems: list[Problem] = field(default_factory=list)  # lines skipped, and why
 
 
-def _read_jsonl(path: Path) -> tuple[list[dict[str, object]], int]:
+@dataclass
+class Evaluation:
+    scores: dict[str, dict[str, float]]  # mode -> metric -> value
+    problems: list[Problem]  # the benchmark's lines that were skipped
+
+
+def _read_jsonl(path: Path, problems: list[Problem]) -> list[dict[str, object]]:
     if not path.is_file():
         raise SourceError(
             f"{path}: no such file (expected BEIR layout: corpus.jsonl, "
             "queries.jsonl, qrels/<split>.tsv)"
         )
-    rows, bad = [], 0
+    rows = []
     with path.open("rb") as stream:
-        for line in stream:
+        for lineno, line in enumerate(stream, 1):
             if not line.strip():
                 continue
+            where = f"{path.name}:{lineno}"
             try:
                 row = json.loads(line)
-            except ValueError:
-                bad += 1
+            except ValueError as exc:
+                problems.append(Problem(where, f"not JSON ({exc})"))
                 continue
-            if isinstance(row, dict) and "_id" in row:
-                rows.append(row)
+            if not isinstance(row, dict):
+                problems.append(Problem(where, "not a JSON object"))
+            elif not isinstance(row.get("_id"), str | int) or str(row["_id"]) == "":
+                problems.append(Problem(where, "missing or empty", "_id"))
             else:
-                bad += 1
-    return rows, bad
+                rows.append(row)
+    return rows
 
 
-def load(path: Path, split: str = "test") -> Benchmark:
-    qrels_path = path / "qrels" / f"{split}.tsv"
-    if not qrels_path.is_file():
-        raise SourceError(f"{qrels_path}: no such file (is {split!r} a split of this benchmark?)")
+def _read_qrels(path: Path, problems: list[Problem]) -> dict[str, dict[str, int]]:
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file (is {path.stem!r} a split of this benchmark?)")
     qrels: dict[str, dict[str, int]] = {}
-    for lineno, line in enumerate(qrels_path.read_text(encoding="utf-8").splitlines(), 1):
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for lineno, line in enumerate(text.splitlines(), 1):
         parts = line.split("\t")
         if lineno == 1 and not parts[-1].strip().lstrip("-").isdigit():
             continue  # header
+        if not line.strip():
+            continue
+        where = f"qrels/{path.name}:{lineno}"
         if len(parts) != 3:
-            raise SourceError(f"{qrels_path}:{lineno}: expected 3 tab-separated columns")
-        qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-    corpus, bad_docs = _read_jsonl(path / "corpus.jsonl")
-    query_rows, bad_queries = _read_jsonl(path / "queries.jsonl")
+            problems.append(Problem(where, f"expected 3 tab-separated columns, got {len(parts)}"))
+            continue
+        try:
+            relevance = int(parts[2])
+        except ValueError:
+            problems.append(Problem(where, f"not an integer: {parts[2][:40]!r}", "score"))
+            continue
+        qrels.setdefault(parts[0], {})[parts[1]] = relevance
+    return qrels
+
+
+def load(path: Path, split: str = "test") -> Benchmark:
+    """The benchmark in ``path``; bad lines are skipped and listed in ``problems``."""
+    problems: list[Problem] = []
+    qrels = _read_qrels(path / "qrels" / f"{split}.tsv", problems)
+    corpus = _read_jsonl(path / "corpus.jsonl", problems)
+    query_rows = _read_jsonl(path / "queries.jsonl", problems)
     docs = [
         Paper(
             id=str(r["_id"]),
@@ -76,7 +101,7 @@ def load(path: Path, split: str = "test") -> Benchmark:
     queries = {
         str(r["_id"]): str(r.get("text") or "") for r in query_rows if str(r["_id"]) in qrels
     }
-    return Benchmark(docs, queries, qrels, bad_docs + bad_queries)
+    return Benchmark(docs, queries, qrels, problems)
 
 
 def as_query(text: str) -> ParsedQuery:

@@ -87,7 +87,10 @@ class SearchEngine:
         limit: int = 20,
         offset: int = 0,
         sort: str = "relevance",
+        snippets: bool = True,
     ) -> SearchResponse:
+        """``snippets=False``: leave results without highlighted fragments (an evaluation
+        ranks 100 results per query and reads none of them)."""
         started = time.perf_counter()
         if mode not in MODES:
             raise InvalidQueryError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -134,7 +137,8 @@ class SearchEngine:
         else:
             results = self._materialise(query, fused, lexical, semantic, sort)
             page = results[offset : offset + limit]
-        self._add_snippets(query, page)
+        if snippets:
+            self._add_snippets(query, page)
         coverage = self.index.vectors.size / max(1, self.index.lexical.num_docs())
         return SearchResponse(
             query=raw,

@@ -24,7 +24,7 @@ from paperwire.settings import Settings
 from paperwire.store import Store
 
 if TYPE_CHECKING:
-    from paperwire.search.beir import Benchmark
+    from paperwire.search.beir import Benchmark, Evaluation
     from paperwire.search.embedder import Embedder
     from paperwire.search.engine import SearchEngine
     from paperwire.search.indexer import EmbedReport, IndexReport
@@ -164,15 +164,18 @@ class Service(CoreService, FeedsMixin, CommunityMixin, SyncMixin, DigestsMixin):
         split: str = "test",
         modes: Iterable[str] = ("lexical", "semantic", "hybrid"),
         progress: ProgressFn | None = None,
-    ) -> dict[str, dict[str, float]]:
+    ) -> Evaluation:
         """Score each search mode on a BEIR benchmark (nDCG@10, recall@100, MRR@10)."""
+        from paperwire.search.beir import Evaluation
+
         modes = list(modes)
         embed = any(m != "lexical" for m in modes)
         with self.beir_workspace(path, split=split, embed=embed, progress=progress) as (
             scratch,
             benchmark,
         ):
-            return {mode: scratch.score_benchmark(benchmark, mode) for mode in modes}
+            scores = {mode: scratch.score_benchmark(benchmark, mode) for mode in modes}
+        return Evaluation(scores, benchmark.problems)
 
     def score_benchmark(self, benchmark: Benchmark, mode: str) -> dict[str, float]:
         from paperwire.search import beir
@@ -180,7 +183,8 @@ class Service(CoreService, FeedsMixin, CommunityMixin, SyncMixin, DigestsMixin):
         engine = self.engine
 
         def run(query: ParsedQuery) -> list[str]:
-            return [r.paper.id for r in engine.search(query, mode=mode, limit=100).results]
+            response = engine.search(query, mode=mode, limit=100, snippets=False)
+            return [r.paper.id for r in response.results]
 
         return beir.score(benchmark, run)
 
