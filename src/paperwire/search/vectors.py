@@ -286,12 +286,14 @@ class VectorIndex:
         seq_path.write_text(str(self.seq))
 
     def _load_or_build_hnsw(self) -> Any:
-        """The HNSW graph for the current vectors: built (minutes for 200k on 2 cores) and
-        saved unless ``load`` found one saved at the same sequence number."""
+        """The HNSW graph for the current vectors: built (a minute or two for 200k on 2 cores)
+        and saved unless ``load`` found one saved at the same sequence number."""
         if self._hnsw is None:
             index = self._new_hnsw()
             rows = np.flatnonzero(self.alive)
             index.add(rows.astype(np.uint64), self.matrix[rows])
-            self._save_hnsw(index)
             self._hnsw = index
+            # Saved with the vectors, at one sequence number: a graph saved beside an older
+            # vector cache would not match it at the next start and be built again.
+            self.save()
         return self._hnsw
