@@ -39,6 +39,7 @@ class VectorIndex:
         self.seq = 0
         self._exact: np.ndarray | None = None  # float32 copy of the live rows while small
         self._alive_rows = np.zeros(0, dtype=np.int64)
+        self._size = 0  # live vectors, counted when they change (every search asks)
         self._hnsw: Any = None  # usearch.index.Index, imported only when needed
         # A serving process searches from request threads while a background thread catches
         # up; updates replace and grow arrays, so both sides take this lock.
@@ -132,6 +133,7 @@ class VectorIndex:
             applied += len(rows)
         if applied:
             self._exact = None
+            self._size = int(self.alive.sum())
             if self._hnsw is not None:
                 # Patch the graph rather than drop it: rebuilding 200k vectors takes minutes,
                 # and a serving process catches up every few seconds while papers are embedded.
@@ -143,6 +145,7 @@ class VectorIndex:
     def _invalidate(self) -> None:
         self._exact = None
         self._hnsw = None
+        self._size = int(self.alive.sum())
 
     def _update_hnsw(self, rows: np.ndarray) -> None:
         self._hnsw.remove(rows)  # keys it does not hold are skipped
@@ -152,7 +155,7 @@ class VectorIndex:
 
     @property
     def size(self) -> int:
-        return int(self.alive.sum())
+        return self._size
 
     @property
     def uses_hnsw(self) -> bool:

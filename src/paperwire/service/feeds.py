@@ -34,24 +34,19 @@ class FeedsMixin:
     def newest_day(self) -> date | None:
         return self.store.latest_feed_day()
 
-    def cards(
-        self, papers: Sequence[Paper], viewer: User | None = None, *, newest: date | None = None
-    ) -> list[PaperCard]:
-        """``newest``: the latest feed day (the "new" badge counts from it), when the caller
-        has it already."""
+    def cards(self, papers: Sequence[Paper], viewer: User | None = None) -> list[PaperCard]:
         if not papers:  # an empty page needs no queries at all
             return []
         counts = self.store.community.card_counts(
             [p.id for p in papers], viewer.id if viewer else None
         )
-        newest = newest or self.newest_day()
         window = self.settings.new_window_days
         return [
             PaperCard(
                 paper=p,
                 upvotes=(p.upvotes or 0) + counts.votes.get(p.id, 0),
                 comments=counts.comments.get(p.id, 0),
-                is_new=is_new(p.first_seen, newest, window),
+                is_new=is_new(p.first_seen, counts.newest_day, window),
                 voted=p.id in counts.voted,
             )
             for p in papers
@@ -69,11 +64,11 @@ class FeedsMixin:
     ) -> Feed:
         limit = max(1, min(limit, MAX_PAGE))
         papers, total = self.store.papers_in_days(start, end, limit=limit, offset=max(0, offset))
-        newest, previous, following = self.store.feed_days_around(start, end)
+        previous, following = self.store.feed_days_around(start, end)
         return Feed(
             title=title,
             kind=kind,
-            cards=self.cards(papers, viewer, newest=newest),
+            cards=self.cards(papers, viewer),
             total=total,
             start=start,
             end=end,

@@ -70,15 +70,18 @@ class Store:
     def _connect(self, *, write: bool = False) -> Iterator[Connection]:
         from sqlalchemy.exc import SQLAlchemyError
 
+        engine = self.engine
+        # Errors from the driver's own cursors (``_query_papers``) arrive unwrapped.
+        driver_error = engine.dialect.loaded_dbapi.Error
         try:
-            with self.engine.connect() as conn:
+            with engine.connect() as conn:
                 if write:
                     conn = conn.execution_options(paperwire_write=True)
                 with conn.begin():
                     if write and not self.is_sqlite:
                         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_PAPER_LOCK})")
                     yield conn
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, driver_error) as exc:
             raise StorageError(f"database error on {self.display_url}: {_short(exc)}") from exc
 
     @property
@@ -238,21 +241,21 @@ class Store:
         with self._connect() as conn:
             return as_date(conn.execute(query).scalar_one_or_none())
 
-    def feed_days_around(self, start: date, end: date) -> tuple[date | None, ...]:
-        """In one query: the latest feed day, the nearest one before ``start`` and the nearest
-        one after ``end`` (None where there is none); what a feed page links to."""
+    def feed_days_around(self, start: date, end: date) -> tuple[date | None, date | None]:
+        """In one query: the nearest feed day before ``start`` and the nearest one after
+        ``end`` (None where there is none); what a feed page links to."""
         from sqlalchemy import func, select
 
         from paperwire.store.schema import papers
 
         day, live = papers.c.feed_day, papers.c.deleted.is_(False)
         query = select(
-            select(func.max(day)).where(live).scalar_subquery(),
             select(func.max(day)).where(live, day < start).scalar_subquery(),
             select(func.min(day)).where(live, day > end).scalar_subquery(),
         )
         with self._connect() as conn:
-            return tuple(as_date(value) for value in conn.execute(query).one())
+            previous, following = conn.execute(query).one()
+        return as_date(previous), as_date(following)
 
     def papers_in_days(
         self, start: date, end: date, *, limit: int, offset: int = 0, min_upvotes: int = 0
@@ -487,12 +490,28 @@ def _query_papers(conn: Connection, condition: str, params: tuple[Any, ...]) -> 
     from paperwire.store.schema import papers
 
     columns = list(papers.c.keys())
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"SELECT {', '.join(columns)} FROM papers WHERE " + condition.format(p=marker)
+    sql = f"SELECT {', '.join(columns)} FROM papers WHERE {condition}"
     return [
         row_to_paper(dict(zip(columns, values, strict=True)))
-        for values in conn.exec_driver_sql(sql, params)
+        for values in driver_rows(conn, sql, params)
     ]
+
+
+def driver_rows(
+    conn: Connection, sql: str, params: Sequence[Any] = (), ids: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
+    """Run ``sql`` on the driver's own cursor, inside ``conn``'s transaction: ``{p}`` marks
+    each of ``params``, ``{ids}`` a list of all ``ids`` (after every ``{p}``). For the hot
+    read paths (paper pages, feeds, re-imports): building SQLAlchemy expressions and result
+    objects cost more than the queries. Values come back as the driver gives them."""
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = sql.format(p=marker, ids=", ".join([marker] * len(ids)))
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, (*params, *ids))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _fetch_papers(conn: Connection, ids: Collection[str]) -> dict[str, Paper]:

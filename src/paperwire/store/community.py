@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection as Ids
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from paperwire.models import Collection, Comment
@@ -17,11 +17,12 @@ if TYPE_CHECKING:
     from paperwire.store import Store
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CardCounts:
     votes: dict[str, int]  # paper id -> votes cast here (papers without votes are absent)
     comments: dict[str, int]  # paper id -> visible comments
     voted: set[str]  # the papers the viewer voted for
+    newest_day: date | None = None  # the latest feed day: "new" badges count from it
 
 
 def _comment(row: Any) -> Comment:
@@ -73,37 +74,40 @@ class Community:
             return True
 
     def card_counts(self, paper_ids: Ids[str], viewer_id: int | None = None) -> CardCounts:
-        """Votes, visible comments and the viewer's own votes for a page of papers, read on
-        one connection (a feed or paper page asks for all three each time)."""
-        from sqlalchemy import func, select
-
-        from paperwire.store.schema import comments, votes
+        """Votes, visible comments and the viewer's own votes for a page of papers, and the
+        latest feed day, read on one connection (every feed and paper page needs them all)."""
+        from paperwire.store import driver_rows
+        from paperwire.store.rows import as_date
 
         counts = CardCounts({}, {}, set())
         if not paper_ids:
             return counts
         ids = list(paper_ids)
         with self._store._connect() as conn:
-            rows = conn.execute(
-                select(votes.c.paper_id, func.count())
-                .where(votes.c.paper_id.in_(ids))
-                .group_by(votes.c.paper_id)
+            rows = driver_rows(
+                conn,
+                "SELECT paper_id, count(*) FROM votes WHERE paper_id IN ({ids}) GROUP BY paper_id",
+                ids=ids,
             )
             counts.votes.update((pid, int(n)) for pid, n in rows)
-            rows = conn.execute(
-                select(comments.c.paper_id, func.count())
-                .where(comments.c.paper_id.in_(ids), comments.c.hidden.is_(False))
-                .group_by(comments.c.paper_id)
+            rows = driver_rows(
+                conn,
+                "SELECT paper_id, count(*) FROM comments WHERE paper_id IN ({ids}) "
+                "AND NOT hidden GROUP BY paper_id",
+                ids=ids,
             )
             counts.comments.update((pid, int(n)) for pid, n in rows)
             if viewer_id is not None and counts.votes:
                 # Only papers with votes can carry the viewer's.
-                rows = conn.execute(
-                    select(votes.c.paper_id).where(
-                        votes.c.user_id == viewer_id, votes.c.paper_id.in_(list(counts.votes))
-                    )
+                rows = driver_rows(
+                    conn,
+                    "SELECT paper_id FROM votes WHERE user_id = {p} AND paper_id IN ({ids})",
+                    (viewer_id,),
+                    ids=list(counts.votes),
                 )
                 counts.voted.update(r[0] for r in rows)
+            latest = driver_rows(conn, "SELECT max(feed_day) FROM papers WHERE NOT deleted")
+            counts.newest_day = as_date(latest[0][0])
         return counts
 
     # -- comments ------------------------------------------------------------------------
