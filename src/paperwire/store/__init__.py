@@ -565,7 +565,11 @@ def _create_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
             write = conn.get_execution_options().get("paperwire_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            # On the driver's connection: through SQLAlchemy, a BEGIN built a result object
+            # per transaction, a measurable share of a paper page.
+            driver = conn.connection.driver_connection
+            assert driver is not None  # a checked-out connection always has one
+            driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
     elif engine.dialect.name != "postgresql":
         raise StorageError(
