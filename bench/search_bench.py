@@ -115,8 +115,8 @@ def main() -> None:
     vectors = engine.index.vectors
     brute, overlap = [], []
     if embedded:
-        rows = np.flatnonzero(vectors.alive)
-        matrix = vectors.matrix[rows].astype(np.float32)
+        live = np.flatnonzero(vectors.alive)
+        matrix = vectors.matrix[live].astype(np.float32)
         embedder = service.embedder()
         assert embedder is not None
         for q in text_queries:
@@ -126,7 +126,7 @@ def main() -> None:
             top = np.argpartition(-scores, 10)[:10]
             brute.append(time.perf_counter() - t)
             # How many of the exact 10 nearest the index (HNSW above its threshold) finds.
-            exact_ids = {vectors.ids[int(rows[i])] for i in top}
+            exact_ids = {vectors.ids[int(live[i])] for i in top}
             found = {h.id for h in vectors.search(query_vector, 10)}
             overlap.append(len(exact_ids & found) / 10)
     haystack = [f"{p.title} {p.abstract}".lower() for p in papers]
