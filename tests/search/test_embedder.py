@@ -183,3 +183,17 @@ def test_matches_sentence_transformers(
     ours = embedder.embed(texts)
     cosines = np.sum(ours * reference, axis=1)
     assert cosines.min() >= 0.99, cosines
+
+
+def test_batches_run_in_parallel_with_the_same_vectors(embedder: Embedder) -> None:
+    """On CPU, batches run at once on a pool of one-thread calls: the vectors are those of
+    a single thread, row for row, whatever the order the batches finish in."""
+    texts = [
+        f"{word} models for {topic}"
+        for word in ("sparse", "dense", "graph")
+        for topic in ("retrieval", "vision", "speech", "proteins")
+    ]
+    one = Embedder(threads=1)
+    four = Embedder(threads=4)
+    assert four.threads == 4 and four._pool is not None and one._pool is None
+    np.testing.assert_allclose(four.embed(texts, batch_size=1), one.embed(texts), atol=1e-6)
