@@ -183,7 +183,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=1000, help="documents per throughput run")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="Embedder threads (model calls at once on CPU)"
+    )
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument(
         "--no-ablation", action="store_true", help="skip the fp32 row with plain batches of 32"
@@ -274,10 +276,11 @@ def main() -> int:
     print()
     print(
         f"torch {torch.__version__} ({torch.get_num_threads()} threads), onnxruntime "
-        f"{onnxruntime.__version__} ({fp32.threads} intra-op threads), CPU. Throughput: the "
-        f"first {len(sample)} SciFact abstracts (title + text, mean {tokens:.0f} tokens after "
-        f"truncation to 256), median of {args.runs} interleaved runs; 'other load' is the "
-        "largest share of the cores that other processes used during one of them. nDCG@10: "
+        f"{onnxruntime.__version__} ({fp32.threads} one-thread model calls at once), CPU. "
+        f"Throughput: the first {len(sample)} SciFact abstracts (title + text, mean "
+        f"{tokens:.0f} tokens after truncation to 256), median of {args.runs} interleaved "
+        "runs; 'other load' is the largest share of the cores that other processes used "
+        "during one of them. nDCG@10: "
         "SciFact test (300 queries, "
         f"5,183 documents), exact cosine search. ST = sentence-transformers; {shipped_note}."
     )
