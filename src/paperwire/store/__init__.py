@@ -231,15 +231,8 @@ class Store:
     # -- feeds ---------------------------------------------------------------------------
     def latest_feed_day(self, *, min_upvotes: int = 0) -> date | None:
         """The latest feed day with live papers (with at least ``min_upvotes``)."""
-        from sqlalchemy import func, select
-
-        from paperwire.store.schema import papers
-
-        query = select(func.max(papers.c.feed_day)).where(papers.c.deleted.is_(False))
-        if min_upvotes:
-            query = query.where(func.coalesce(papers.c.upvotes, 0) >= min_upvotes)
         with self._connect() as conn:
-            return as_date(conn.execute(query).scalar_one_or_none())
+            return latest_feed_day_on(conn, min_upvotes)
 
     def feed_days_around(self, start: date, end: date) -> tuple[date | None, date | None]:
         """In one query: the nearest feed day before ``start`` and the nearest one after
@@ -482,18 +475,29 @@ class Store:
         }
 
 
-def _query_papers(conn: Connection, condition: str, params: tuple[Any, ...]) -> list[Paper]:
-    """Papers matching ``condition`` (SQL with ``{p}`` for each parameter), read through the
-    DBAPI cursor: on a re-import this runs for every record, and SQLAlchemy's per-row result
-    processing cost as much as the merge itself. ``row_to_paper`` accepts the raw driver
-    values of both databases."""
+def latest_feed_day_on(conn: Connection, min_upvotes: int = 0) -> date | None:
+    """``Store.latest_feed_day`` inside an open connection (a page's card queries share one)."""
+    sql = "SELECT max(feed_day) FROM papers WHERE NOT deleted"
+    if min_upvotes:
+        sql += " AND coalesce(upvotes, 0) >= {p}"
+    rows = driver_rows(conn, sql, (min_upvotes,) if min_upvotes else ())
+    return as_date(rows[0][0])
+
+
+def _query_papers(
+    conn: Connection, condition: str, params: Sequence[Any] = (), ids: Sequence[str] = ()
+) -> list[Paper]:
+    """Papers matching ``condition`` (``{p}`` and ``{ids}`` as in ``driver_rows``), read
+    through the DBAPI cursor: on a re-import this runs for every record, and SQLAlchemy's
+    per-row result processing cost as much as the merge itself. ``row_to_paper`` accepts the
+    raw driver values of both databases."""
     from paperwire.store.schema import papers
 
     columns = list(papers.c.keys())
     sql = f"SELECT {', '.join(columns)} FROM papers WHERE {condition}"
     return [
         row_to_paper(dict(zip(columns, values, strict=True)))
-        for values in driver_rows(conn, sql, params)
+        for values in driver_rows(conn, sql, params, ids)
     ]
 
 
@@ -519,8 +523,7 @@ def _fetch_papers(conn: Connection, ids: Collection[str]) -> dict[str, Paper]:
     id_list = list(ids)
     for start in range(0, len(id_list), 900):  # stay under bind-parameter limits
         chunk = id_list[start : start + 900]
-        condition = "id IN (" + ", ".join(["{p}"] * len(chunk)) + ")"
-        found.update((p.id, p) for p in _query_papers(conn, condition, tuple(chunk)))
+        found.update((p.id, p) for p in _query_papers(conn, "id IN ({ids})", ids=chunk))
     return found
 
 

@@ -76,8 +76,7 @@ class Community:
     def card_counts(self, paper_ids: Ids[str], viewer_id: int | None = None) -> CardCounts:
         """Votes, visible comments and the viewer's own votes for a page of papers, and the
         latest feed day, read on one connection (every feed and paper page needs them all)."""
-        from paperwire.store import driver_rows
-        from paperwire.store.rows import as_date
+        from paperwire.store import driver_rows, latest_feed_day_on
 
         counts = CardCounts({}, {}, set())
         if not paper_ids:
@@ -106,8 +105,7 @@ class Community:
                     ids=list(counts.votes),
                 )
                 counts.voted.update(r[0] for r in rows)
-            latest = driver_rows(conn, "SELECT max(feed_day) FROM papers WHERE NOT deleted")
-            counts.newest_day = as_date(latest[0][0])
+            counts.newest_day = latest_feed_day_on(conn)
         return counts
 
     # -- comments ------------------------------------------------------------------------

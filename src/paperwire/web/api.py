@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -24,13 +23,11 @@ from starlette.responses import JSONResponse as StarletteJSONResponse
 from paperwire.accounts import AuthError
 from paperwire.models import Paper, User
 from paperwire.service.views import Feed, PaperCard
-from paperwire.web.forms import client_key, date_param, service_of
+from paperwire.web.forms import client_key, date_param, month_param, service_of, week_param
 from paperwire.web.routing import Route
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50  # Hugging Face's default page size
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 Limit = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"How many papers to return (1–{MAX_LIMIT}).")
@@ -136,24 +133,6 @@ def _listing(cards: list[PaperCard], total: int | None = None) -> JSONResponse:
 
 
 # -- parameters ------------------------------------------------------------------------------
-def week_param(value: str) -> dt.date:
-    """The Monday of an ISO week ``YYYY-Www``."""
-    match = _WEEK_RE.match(value)
-    try:
-        if match:
-            return dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError:
-        pass
-    raise HTTPException(400, f"week: expected YYYY-Www such as 2025-W09, got {value[:20]!r}")
-
-
-def month_param(value: str) -> dt.date:
-    match = _MONTH_RE.match(value)
-    if match and 1 <= int(match.group(2)) <= 12:
-        return dt.date(int(match.group(1)), int(match.group(2)), 1)
-    raise HTTPException(400, f"month: expected YYYY-MM such as 2025-02, got {value[:20]!r}")
-
-
 def bearer_user(request: Request) -> User | None:
     """The user whose session token came in ``Authorization: Bearer``; None without the
     header. A token that is sent but not valid is refused even where none is needed, so a

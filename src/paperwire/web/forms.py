@@ -3,6 +3,7 @@ redirects, and query parameters that must be dates or numbers."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from fastapi import Request
@@ -13,6 +14,9 @@ from starlette.responses import RedirectResponse
 from paperwire.models import User
 from paperwire.service import Service
 from paperwire.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_valid
+
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def service_of(request: Request) -> Service:
@@ -84,6 +88,25 @@ def date_param(value: str | None, name: str) -> date | None:
         raise HTTPException(
             400, f"{name}: expected a date as YYYY-MM-DD, got {value[:40]!r}"
         ) from None
+
+
+def week_param(value: str) -> date:
+    """The Monday of an ISO week ``YYYY-Www``."""
+    match = _WEEK_RE.match(value)
+    try:
+        if match:
+            return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        pass
+    raise HTTPException(400, f"week: expected YYYY-Www such as 2025-W09, got {value[:20]!r}")
+
+
+def month_param(value: str) -> date:
+    """The first day of a month ``YYYY-MM``."""
+    match = _MONTH_RE.match(value)
+    if match and 1 <= int(match.group(2)) <= 12:
+        return date(int(match.group(1)), int(match.group(2)), 1)
+    raise HTTPException(400, f"month: expected YYYY-MM such as 2025-02, got {value[:20]!r}")
 
 
 def int_param(value: str | None, name: str, default: int, low: int, high: int) -> int:

@@ -3,7 +3,6 @@ service is synchronous); POST handlers read and check the form, call the service
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -22,19 +21,19 @@ from paperwire.web.errors import error_response, wants_json
 from paperwire.web.forms import (
     date_param,
     int_param,
+    month_param,
     read_form,
     redirect,
     require_user,
     safe_next,
     service_of,
     user_sync,
+    week_param,
 )
 from paperwire.web.rendering import PageCache, render
 from paperwire.web.security import SESSION_COOKIE, csrf_token
 
 PAGE_SIZE = 30
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def _page(request: Request) -> tuple[int, int]:
@@ -103,15 +102,7 @@ def day(request: Request, day: str) -> Response:
 
 
 def week(request: Request, week: str) -> Response:
-    match = _WEEK_RE.match(week)
-    try:
-        monday = (
-            date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1) if match else None
-        )
-    except ValueError:
-        monday = None
-    if monday is None:
-        raise HTTPException(400, f"week: expected YYYY-Www such as 2026-W08, got {week[:20]!r}")
+    monday = week_param(week)
     page, offset = _page(request)
     return _feed_page(
         request,
@@ -123,10 +114,7 @@ def week(request: Request, week: str) -> Response:
 
 
 def month(request: Request, month: str) -> Response:
-    match = _MONTH_RE.match(month)
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise HTTPException(400, f"month: expected YYYY-MM such as 2026-08, got {month[:20]!r}")
-    first = date(int(match.group(1)), int(match.group(2)), 1)
+    first = month_param(month)
     page, offset = _page(request)
     return _feed_page(
         request,
