@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import pkgutil
 from pathlib import Path
+
+import paperwire
+from paperwire.errors import PaperwireError
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "paperwire"
 
@@ -13,6 +18,8 @@ FORBIDDEN: dict[str, set[str]] = {
     "models": _TOP | {"store", "sources", "ingest", "search", "settings", "sync", "digest"},
     "ids": _TOP | {"store", "sources", "ingest", "search", "models", "sync", "digest"},
     "errors": _TOP | {"store", "sources", "ingest", "search", "models", "sync", "digest"},
+    # The signing key is read by the web and the service alike: it sits below both.
+    "secret_key": _TOP | {"store", "sources", "ingest", "search", "models", "sync", "digest"},
     "settings": _TOP | {"store", "sources", "ingest", "search", "sync", "digest"},
     "sources": _TOP | {"store", "ingest", "search", "sync", "digest"},
     "store": _TOP | {"sources", "ingest", "search", "sync", "digest"},
@@ -24,6 +31,8 @@ FORBIDDEN: dict[str, set[str]] = {
     "accounts": _TOP | {"store", "search", "sync", "digest"},
     "citations": _TOP | {"store", "search", "sync", "digest"},
     "service": {"cli", "web"},
+    # The web reaches data through the service only; errors come from paperwire.errors.
+    "web": {"cli", "store"},
     "demo": _TOP | {"store"},
 }
 # Third-party frameworks that belong to one layer only.
@@ -65,3 +74,30 @@ def test_layers_point_one_way() -> None:
             elif parts[0] in FRAMEWORKS and layer not in FRAMEWORKS[parts[0]]:
                 violations.append(f"{path.relative_to(PACKAGE)} imports {name}")
     assert violations == []
+
+
+def test_web_errors_know_only_the_error_tree() -> None:
+    """Statuses come from the errors themselves, so the renderer needs no domain module."""
+    imported = _imports(PACKAGE / "web" / "errors.py")
+    assert not {n for n in imported if n.startswith(("paperwire.store", "paperwire.service"))}
+
+
+def _all_subclasses(cls: type[BaseException]) -> list[type[BaseException]]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_all_subclasses(sub)]
+    return found
+
+
+def test_every_error_says_its_exit_code_and_http_status() -> None:
+    """One tree in one module, and no class inherits a status by accident."""
+    for module in pkgutil.walk_packages(paperwire.__path__, "paperwire."):
+        # __main__ runs the CLI; migrations run Alembic when imported.
+        if module.name != "paperwire.__main__" and ".migrations" not in module.name:
+            importlib.import_module(module.name)
+    errors = [c for c in _all_subclasses(PaperwireError) if c.__module__.startswith("paperwire")]
+    assert len(errors) > 10
+    for cls in [PaperwireError, *errors]:
+        assert cls.__module__ == "paperwire.errors", f"{cls.__qualname__} is not in errors.py"
+        assert "exit_code" in vars(cls) and "http_status" in vars(cls), cls.__qualname__
+        assert isinstance(cls.exit_code, int) and 100 <= cls.http_status <= 599

@@ -11,7 +11,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from paperwire.errors import PaperwireError
+from paperwire.errors import AccountError
+from paperwire.errors import AuthError as AuthError  # re-exported until callers move
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,38}[A-Za-z0-9]$")
 # Deliberately simple: one @, a dot in the domain, no spaces or control characters (CR/LF
@@ -29,16 +30,6 @@ def _dummy_hash() -> str:
     """Verified against when the username does not exist, so a login takes the same time
     either way (no user enumeration by timing)."""
     return _hasher.hash("not a real password, only here to spend the time")
-
-
-class AccountError(PaperwireError):
-    """A form value breaks an account rule; the message says which and how to fix it."""
-
-    exit_code = 2
-
-
-class AuthError(PaperwireError):
-    """Wrong username or password (deliberately not saying which)."""
 
 
 def check_username(username: str) -> str:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperwire.search.query import MAX_QUERY_CHARS, InvalidQueryError, parse_query
+from paperwire.errors import InvalidQueryError
+from paperwire.search.query import MAX_QUERY_CHARS, parse_query
 
 
 def test_full_language() -> None:

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from paperwire.errors import InvalidQueryError
 from paperwire.ingest import import_items
 from paperwire.models import Deleted, Paper
-from paperwire.search.query import InvalidQueryError
 from paperwire.service import Service, make_service
 
 

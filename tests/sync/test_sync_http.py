@@ -11,9 +11,9 @@ from email.utils import format_datetime
 import pytest
 from sync_replay import ReplayServer
 
-from paperwire.errors import SourceError
+from paperwire.errors import BudgetSpent, SourceError
 from paperwire.store import Store
-from paperwire.sync.http import Budget, BudgetSpent, Pacer, PoliteClient, _retry_after
+from paperwire.sync.http import Budget, Pacer, PoliteClient, _retry_after
 
 # The server's clock and the client's agree to well under this; it only absorbs scheduling.
 SLACK = 0.02

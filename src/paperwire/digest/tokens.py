@@ -20,19 +20,9 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from paperwire.errors import PaperwireError
+from paperwire.errors import ExpiredTokenError, TokenError
 
 CONFIRM_DAYS = 7
-
-
-class TokenError(PaperwireError):
-    """A link's token is not one we signed (mangled, truncated, tampered with)."""
-
-    exit_code = 2
-
-
-class ExpiredTokenError(TokenError):
-    """A signed link that was valid once and has expired."""
 
 
 class Tokens:

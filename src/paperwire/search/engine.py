@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from paperwire.errors import InvalidQueryError
 from paperwire.models import Paper
 from paperwire.search.indexer import SearchIndex, embedding_text
-from paperwire.search.query import InvalidQueryError, ParsedQuery, parse_query
+from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.search.types import Hit, SearchResponse, SearchResult, Snippet
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from paperwire.errors import PaperwireError
+from paperwire.errors import InvalidQueryError
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
@@ -33,12 +33,6 @@ _TOKEN_RE = re.compile(
     r'(?P<key>\w+):(?:"(?P<qval>[^"]*)"?|(?P<val>\S*))|"(?P<phrase>[^"]*)"?|(?P<word>\S+)'
 )
 _WORD_RE = re.compile(r"\w+(?:[.\-']\w+)*")
-
-
-class InvalidQueryError(PaperwireError):
-    """The query cannot be run as written; the message says what to change."""
-
-    exit_code = 2
 
 
 @dataclass

@@ -11,7 +11,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from paperwire import accounts
-from paperwire.errors import NotFoundError, PaperwireError
+from paperwire.errors import (
+    AccountError,
+    AuthError,
+    ForbiddenError,
+    NotFoundError,
+    OfflineError,
+)
 from paperwire.ids import normalize_id
 from paperwire.models import Collection, Paper, User
 from paperwire.service.views import CollectionPage, PaperCard
@@ -23,14 +29,6 @@ if TYPE_CHECKING:
 MAX_COMMENT = 5000
 MAX_COLLECTION_NAME = 120
 MAX_DESCRIPTION = 2000
-
-
-class ForbiddenError(PaperwireError):
-    """The user may not do this (not the owner, not an admin)."""
-
-
-class OfflineError(PaperwireError):
-    """The paper is not in the store and arXiv cannot be reached from here."""
 
 
 def slugify(name: str) -> str:
@@ -46,9 +44,9 @@ def clean_body(text: str, limit: int, what: str) -> str:
         if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")
     ).strip()
     if not cleaned:
-        raise accounts.AccountError(f"{what}: write something first")
+        raise AccountError(f"{what}: write something first")
     if len(cleaned) > limit:
-        raise accounts.AccountError(f"{what}: at most {limit:,} characters ({len(cleaned):,})")
+        raise AccountError(f"{what}: at most {limit:,} characters ({len(cleaned):,})")
     return cleaned
 
 
@@ -82,7 +80,7 @@ class CommunityMixin:
         user = self.store.people.by_username(username.strip())
         stored = self.store.people.password_hash(user.id) if user else None
         if not accounts.verify_password(stored, password) or user is None:
-            raise accounts.AuthError("wrong username or password")
+            raise AuthError("wrong username or password")
         return user, self._new_session(user)
 
     def _new_session(self, user: User) -> str:
@@ -107,7 +105,7 @@ class CommunityMixin:
     def change_password(self, user: User, old: str, new: str, token: str | None) -> None:
         """Every other session of the user ends (a stolen cookie stops working)."""
         if not accounts.verify_password(self.store.people.password_hash(user.id), old):
-            raise accounts.AuthError("the current password is not right")
+            raise AuthError("the current password is not right")
         accounts.check_password(new)
         self.store.people.set_password_hash(user.id, accounts.hash_password(new))
         keep = accounts.token_hash(token) if token else None
@@ -115,7 +113,7 @@ class CommunityMixin:
 
     def delete_account(self, user: User, password: str) -> None:
         if not accounts.verify_password(self.store.people.password_hash(user.id), password):
-            raise accounts.AuthError("the password is not right")
+            raise AuthError("the password is not right")
         self.store.people.delete_user(user.id)
 
     # -- votes and comments --------------------------------------------------------------

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from paperwire import accounts
-from paperwire.accounts import AccountError
 from paperwire.digest.model import FREQUENCIES, KINDS
 from paperwire.digest.periods import valid_zone
 from paperwire.digest.smtp import SECURITY, SmtpConfig
-from paperwire.errors import ConfigError
-from paperwire.search.query import InvalidQueryError, parse_query
+from paperwire.errors import AccountError, ConfigError, InvalidQueryError
+from paperwire.search.query import parse_query
 from paperwire.settings import Settings
 
 DEFAULTS: dict[str, Any] = {

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from paperwire.accounts import AccountError
 from paperwire.digest import periods
 from paperwire.digest.mime import Mail
 from paperwire.digest.model import (
@@ -31,8 +30,14 @@ from paperwire.digest.model import (
     Subscription,
 )
 from paperwire.digest.smtp import SmtpConnection, SmtpProblem
-from paperwire.digest.tokens import TokenError, Tokens
-from paperwire.errors import ConfigError, NotFoundError, PaperwireError
+from paperwire.digest.tokens import Tokens
+from paperwire.errors import (
+    AccountError,
+    ConfigError,
+    NotFoundError,
+    RateLimitedError,
+    TokenError,
+)
 from paperwire.models import User
 from paperwire.service.digest_config import (
     check_address,
@@ -58,10 +63,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 FEED_DAYS = {"daily": 7, "weekly": 28}
 FEED_ITEMS = 50
-
-
-class RateLimitedError(PaperwireError):
-    """Too many mails were asked for one address; try again later."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from paperwire.errors import StorageError
+from paperwire.errors import DuplicateError as DuplicateError  # re-exported for store.community
 from paperwire.models import User
 from paperwire.store.rows import utc
 
@@ -15,10 +15,6 @@ if TYPE_CHECKING:
 
 def _user(row: Any) -> User:
     return User(row.id, row.username, row.email, bool(row.is_admin), utc(row.created_at))
-
-
-class DuplicateError(StorageError):
-    """A unique value (username, e-mail, collection name) is taken."""
 
 
 class People:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 import httpx
 
 from paperwire import __version__
-from paperwire.errors import SourceError
+from paperwire.errors import BudgetSpent, SourceError
 from paperwire.store import Store
 from paperwire.store.sync import claim_slot, release_slot
 
@@ -40,10 +40,6 @@ Sleep = Callable[[float], None]
 def user_agent(contact_email: str) -> str:
     contact = f"mailto:{contact_email}" if contact_email else "no contact address configured"
     return f"paperwire/{__version__} (self-hosted paper discovery; {contact})"
-
-
-class BudgetSpent(SourceError):
-    """The job's time budget would run out before the next try."""
 
 
 class Budget:

@@ -15,7 +15,7 @@ import threading
 import uuid
 from types import TracebackType
 
-from paperwire.errors import PaperwireError, SourceError
+from paperwire.errors import LockLost, PaperwireError
 from paperwire.store import Store
 from paperwire.store.sync import (
     LockInfo,
@@ -27,10 +27,6 @@ from paperwire.store.sync import (
 )
 
 log = logging.getLogger(__name__)
-
-
-class LockLost(SourceError):
-    """Another process took over this job's lock; this run must stop."""
 
 
 def make_owner() -> str:

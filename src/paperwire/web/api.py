@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse as StarletteJSONResponse
 
-from paperwire.accounts import AuthError
+from paperwire.errors import AuthError
 from paperwire.models import Paper, User
 from paperwire.service.views import Feed, PaperCard
 from paperwire.web.forms import client_key, date_param, month_param, service_of, week_param

@@ -24,9 +24,14 @@ from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from paperwire.digest.model import FREQUENCIES, KINDS
-from paperwire.digest.tokens import ExpiredTokenError, TokenError
-from paperwire.errors import NotFoundError, PaperwireError
-from paperwire.service.digests import DigestsMixin, RateLimitedError
+from paperwire.errors import (
+    ExpiredTokenError,
+    NotFoundError,
+    PaperwireError,
+    RateLimitedError,
+    TokenError,
+)
+from paperwire.service.digests import DigestsMixin
 from paperwire.web.forms import int_param, read_form, redirect, user_sync
 from paperwire.web.rendering import render
 from paperwire.web.syndication import RSS_TYPE, Channel, rss

@@ -11,25 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
-from paperwire.accounts import AccountError, AuthError
-from paperwire.errors import InvalidIdError, NotFoundError, PaperwireError
-from paperwire.search.query import InvalidQueryError
-from paperwire.service.community import ForbiddenError, OfflineError
-from paperwire.store.people import DuplicateError
+from paperwire.errors import PaperwireError
 from paperwire.web.security import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
-_STATUS: list[tuple[type[Exception], int]] = [
-    (NotFoundError, 404),
-    (InvalidIdError, 400),
-    (InvalidQueryError, 400),
-    (AccountError, 400),
-    (DuplicateError, 409),
-    (AuthError, 403),
-    (ForbiddenError, 403),
-    (OfflineError, 503),
-]
 _TITLES = {
     400: "Bad request",
     401: "Log in first",
@@ -37,6 +23,7 @@ _TITLES = {
     404: "Not found",
     405: "Not allowed",
     409: "Already taken",
+    410: "This link has expired",
     429: "Slow down",
     500: "Something went wrong",
     503: "Unavailable",
@@ -84,7 +71,7 @@ def _local_referer(request: Request) -> str:
 
 
 async def domain_error(request: Request, exc: PaperwireError) -> Response:
-    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
+    status = exc.http_status
     if status == 500:
         log.error("unhandled domain error on %s: %r", request.url.path, exc, exc_info=exc)
         return error_response(request, 500, "the server could not do that; it has been logged")
