@@ -7,10 +7,8 @@ Settings are read with defaults (``setting``) so this feature works before its f
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from email.utils import parseaddr
-from pathlib import Path
 from typing import Any
 
 from paperwire import accounts
@@ -19,6 +17,7 @@ from paperwire.digest.periods import valid_zone
 from paperwire.digest.smtp import SECURITY, SmtpConfig
 from paperwire.errors import AccountError, ConfigError, InvalidQueryError
 from paperwire.search.query import parse_query
+from paperwire.secret_key import load_secret as load_secret  # the one loader, for digests
 from paperwire.settings import Settings
 
 DEFAULTS: dict[str, Any] = {
@@ -80,20 +79,6 @@ def envelope_sender(settings: Settings) -> str:
     if "@" not in address:
         raise ConfigError("mail_from: needs an address, e.g. paperwire <digest@example.org>")
     return address
-
-
-def load_secret(configured: str, data_dir: Path) -> bytes:
-    """The site's secret: the setting, else the random one kept in the data folder. The same
-    rule as ``web.security.load_secret`` (which the service may not import), so links signed
-    by a digest run validate in the web app."""
-    if configured:
-        return configured.encode()
-    path = data_dir / "secret_key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
-    return path.read_text().strip().encode()
 
 
 # -- what visitors send -------------------------------------------------------------------------

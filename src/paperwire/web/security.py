@@ -13,11 +13,12 @@ import secrets
 import threading
 import time
 from collections import deque
-from pathlib import Path
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperwire.secret_key import load_secret as load_secret  # the one loader, for the app
 
 SESSION_COOKIE = "pw_session"
 CSRF_COOKIE = "pw_csrf"
@@ -36,18 +37,6 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-
-
-def load_secret(configured: str, data_dir: Path) -> bytes:
-    """The configured secret, else one generated once and kept (mode 0600) in the data dir."""
-    if configured:
-        return configured.encode()
-    path = data_dir / "secret_key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
-    return path.read_text().strip().encode()
 
 
 def new_csrf_cookie() -> str:
