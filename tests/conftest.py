@@ -82,6 +82,10 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         hf_api_url="http://127.0.0.1:9/api",
         sync_arxiv_at="",
         sync_hf_hours=0,
+        # Argon2id at its cheapest: the real cost is ~0.5 s of CPU per hash or check here, and
+        # tests log in hundreds of times. Still argon2id, verified the same way.
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
     )
 
 

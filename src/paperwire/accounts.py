@@ -22,14 +22,31 @@ EMAIL_RE = re.compile(
 )
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 hashes anything, but a megabyte password is an attack
-_hasher = PasswordHasher()
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    """Verified against when the username does not exist, so a login takes the same time
-    either way (no user enumeration by timing)."""
-    return _hasher.hash("not a real password, only here to spend the time")
+class Passwords:
+    """Argon2id hashing at the configured cost (settings ``password_hash_*``). A hash carries
+    the parameters it was made with, and verification uses those: hashes made at an older or
+    a test cost keep verifying whatever the cost is now."""
+
+    def __init__(self, time_cost: int, memory_kib: int) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+    @functools.cached_property
+    def _dummy_hash(self) -> str:
+        """Verified against when the username does not exist, so a login takes the same time
+        either way (no user enumeration by timing)."""
+        return self._hasher.hash("not a real password, only here to spend the time")
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        try:
+            checked = self._hasher.verify(stored_hash or self._dummy_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        return checked and stored_hash is not None
 
 
 def check_username(username: str) -> str:
@@ -60,17 +77,6 @@ def check_password(password: str) -> str:
     if len(password) > MAX_PASSWORD:
         raise AccountError(f"password: at most {MAX_PASSWORD} characters")
     return password
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(stored_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def new_token() -> str:

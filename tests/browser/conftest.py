@@ -57,19 +57,17 @@ def live_server(
     """(base URL, app) of a running paperwire: 7 real Hugging Face daily listings and 200 real
     arXiv snapshot papers, argon2 at its cheapest parameters (the sign-ups stay fast)."""
     import uvicorn
-    from argon2 import PasswordHasher
 
-    from paperwire import accounts
     from paperwire.service import make_service
     from paperwire.settings import Settings
     from paperwire.web.app import create_app
 
-    saved_hasher = accounts._hasher
-    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     data_dir = tmp_path_factory.mktemp("browser-store")
-    settings = Settings(data_dir=data_dir, base_url=base)
+    settings = Settings(
+        data_dir=data_dir, base_url=base, password_hash_time_cost=1, password_hash_memory_kib=1024
+    )
     seed = make_service(settings)
     seed.init()
     days = sorted((shared_data / "hf-daily" / "sample_days").glob("*.json"))
@@ -94,7 +92,6 @@ def live_server(
     finally:
         server.should_exit = True
         thread.join(timeout=15)
-        accounts._hasher = saved_hasher
 
 
 @pytest.fixture(scope="session")

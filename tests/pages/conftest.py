@@ -11,26 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pages_helpers import NEWEST_DAY, SNAPSHOT_DAY, SNAPSHOT_LINES, Site, hostile_papers
 
-from paperwire import accounts
 from paperwire.ingest import import_items
 from paperwire.service import Service
 from paperwire.settings import Settings
 from paperwire.web.app import create_app
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id with its cheapest parameters: the production ones cost ~0.5 s of CPU per hash
-    or check on this machine, and these tests log in hundreds of times. Still argon2id, still
-    verified the same way (the parameters travel inside each hash)."""
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @pytest.fixture

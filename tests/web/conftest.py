@@ -137,6 +137,8 @@ def web_settings(web_database_url: str, tmp_path_factory: pytest.TempPathFactory
         database_url=web_database_url,
         base_url=BASE_URL,
         import_batch_size=500,
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
     )
 
 

@@ -4,6 +4,7 @@ comments, submissions, collections). Every action takes the acting user explicit
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -59,6 +60,12 @@ class CommunityMixin:
     # Fetches a paper from arXiv by id; set by make_service when sync is configured.
     fetch_arxiv_paper: Callable[[str], Paper] | None = None
 
+    @functools.cached_property
+    def passwords(self) -> accounts.Passwords:
+        return accounts.Passwords(
+            self.settings.password_hash_time_cost, self.settings.password_hash_memory_kib
+        )
+
     # -- accounts ------------------------------------------------------------------------
     def sign_up(
         self, username: str, email: str | None, password: str, *, is_admin: bool = False
@@ -67,7 +74,7 @@ class CommunityMixin:
         email = accounts.check_email(email) if email else None
         accounts.check_password(password)
         return self.store.people.create_user(
-            username, email, accounts.hash_password(password), is_admin=is_admin, now=self.now()
+            username, email, self.passwords.hash(password), is_admin=is_admin, now=self.now()
         )
 
     def add_user(self, username: str, email: str | None, password: str, *, admin: bool) -> User:
@@ -79,7 +86,7 @@ class CommunityMixin:
         """(user, session token for the cookie); AuthError without saying what was wrong."""
         user = self.store.people.by_username(username.strip())
         stored = self.store.people.password_hash(user.id) if user else None
-        if not accounts.verify_password(stored, password) or user is None:
+        if not self.passwords.verify(stored, password) or user is None:
             raise AuthError("wrong username or password")
         return user, self._new_session(user)
 
@@ -104,15 +111,15 @@ class CommunityMixin:
 
     def change_password(self, user: User, old: str, new: str, token: str | None) -> None:
         """Every other session of the user ends (a stolen cookie stops working)."""
-        if not accounts.verify_password(self.store.people.password_hash(user.id), old):
+        if not self.passwords.verify(self.store.people.password_hash(user.id), old):
             raise AuthError("the current password is not right")
         accounts.check_password(new)
-        self.store.people.set_password_hash(user.id, accounts.hash_password(new))
+        self.store.people.set_password_hash(user.id, self.passwords.hash(new))
         keep = accounts.token_hash(token) if token else None
         self.store.people.delete_sessions(user.id, except_hash=keep)
 
     def delete_account(self, user: User, password: str) -> None:
-        if not accounts.verify_password(self.store.people.password_hash(user.id), password):
+        if not self.passwords.verify(self.store.people.password_hash(user.id), password):
             raise AuthError("the password is not right")
         self.store.people.delete_user(user.id)
 
