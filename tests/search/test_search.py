@@ -14,7 +14,7 @@ from paperwire.service import Service, make_service
 
 
 def ids(service: Service, query: str, **kwargs: object) -> list[str]:
-    return [r.paper.id for r in service.search(query, **kwargs).results]  # type: ignore[arg-type]
+    return [r.paper.id for r in service.search.search(query, **kwargs).results]  # type: ignore[arg-type]
 
 
 def test_lexical_finds_and_highlights(snapshot_service: Service) -> None:
@@ -46,7 +46,7 @@ def test_date_filters_and_sort(service: Service) -> None:
         for i in range(1, 6)
     ]
     import_items(service.store, [("t", p) for p in papers])
-    service.index()
+    service.search.index()
     assert ids(service, "graph since:2024-01-04", mode="lexical", sort="date") == [
         "2401.00005",
         "2401.00004",
@@ -115,9 +115,9 @@ def test_index_catches_up_after_a_kill(snapshot_service: Service) -> None:
     # ... and a lost state file (a kill between the index commit and the state write).
     (settings.index_dir / "lexical.state.json").unlink()
     fresh = make_service(settings)
-    report = fresh.index()
+    report = fresh.search.index()
     assert ids(fresh, "zymurgy", mode="lexical") == ["2501.00001"]
-    assert fresh.engine.index.lexical.num_docs() == 201
+    assert fresh.search.engine.index.lexical.num_docs() == 201
     assert report.lexical_applied == 201
     fresh.close()
 
@@ -128,7 +128,7 @@ def test_corrupt_index_is_rebuilt_with_a_message(snapshot_service: Service) -> N
     meta = settings.index_dir / "lexical" / "meta.json"
     meta.write_text("{ not json")
     fresh = make_service(settings)
-    report = fresh.index()
+    report = fresh.search.index()
     assert any("rebuilding" in m for m in report.messages)
     assert ids(fresh, "diphoton", mode="lexical")[0] == "0704.0001"
     fresh.close()
@@ -148,7 +148,7 @@ def test_index_of_an_older_schema_is_rebuilt_with_a_message(snapshot_service: Se
         builder.add_text_field(name, stored=True)
     tantivy.Index(builder.build(), path=str(path))
     fresh = make_service(settings)
-    report = fresh.index()
+    report = fresh.search.index()
     assert any("schema does not match" in m and "rebuilding" in m for m in report.messages)
     assert ids(fresh, "diphoton", mode="lexical")[0] == "0704.0001"
     fresh.close()
