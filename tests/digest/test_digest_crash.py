@@ -119,7 +119,7 @@ def test_sigkill_mid_run_then_restart_delivers_exactly_once(
     check = make_service(config)
     assert check.digest_store.state_counts(date(2026, 1, 1)) == {"sent": SUBSCRIBERS}
     # And a fourth run finds nothing left to do.
-    assert check.run_digests(datetime.fromisoformat(NOW)).due == 0
+    assert check.digests.run_digests(datetime.fromisoformat(NOW)).due == 0
     check.close()
 
 
