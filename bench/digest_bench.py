@@ -27,10 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from _common import machine
-from paperwire.service import Service
-from paperwire.service.digests import DigestsMixin
+from paperwire.service import Service, make_service
 from paperwire.settings import Settings
-from paperwire.store import Store
 
 TOPICS = [
     "retrieval augmented generation",
@@ -101,10 +99,6 @@ CATEGORIES = [
 MIX = (("trending", 0.4), ("topic", 0.3), ("author", 0.15), ("category", 0.15))
 
 
-class BenchService(DigestsMixin, Service):  # type: ignore[misc]
-    pass
-
-
 @dataclass(frozen=True)
 class BenchSettings(Settings):
     smtp_host: str = "127.0.0.1"
@@ -114,14 +108,14 @@ class BenchSettings(Settings):
     mail_from: str = "paperwire <digest@bench.example.org>"
 
 
-def service(data_dir: Path, port: int = 2525) -> BenchService:
+def service(data_dir: Path, port: int = 2525) -> Service:
     settings = BenchSettings(
         data_dir=data_dir, smtp_port=port, base_url="https://bench.example.org", secret_key="bench"
     )
-    return BenchService(settings, Store(settings.effective_database_url))
+    return make_service(settings)
 
 
-def populate(svc: BenchService, n: int, day: date, seed: int = 7) -> dict[str, int]:
+def populate(svc: Service, n: int, day: date, seed: int = 7) -> dict[str, int]:
     """N active subscriptions, each covered through the day before ``day``, due at 07:00 UTC."""
     from sqlalchemy import delete, insert, select
 
@@ -216,11 +210,11 @@ def cpu_seconds() -> float:
 def compose_phase(data_dir: Path, n: int, day: date) -> dict[str, Any]:
     svc = service(data_dir)
     kinds = populate(svc, n, day)
-    svc.index()  # load the indexes before measuring (a serving process has them loaded)
+    svc.search.index()  # load the indexes before measuring (a serving process has them loaded)
     base = rss_mb()
     now = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=8)
     cpu = cpu_seconds()
-    report = svc.run_digests(now, dry_run=True)
+    report = svc.digests.run_digests(now, dry_run=True)
     return {
         "cpu": cpu_seconds() - cpu,
         "n": n,
@@ -241,11 +235,11 @@ def topic_cost(data_dir: Path, day: date) -> dict[str, float]:
     from paperwire.search.topics import TopicMatcher
 
     svc = service(data_dir)
-    svc.index()
+    svc.search.index()
     ids = [c.id for c in svc.digest_store.window_candidates(day - timedelta(days=4), day)]
     costs, hits = [], []
     for query in TOPICS:
-        matcher = TopicMatcher(svc.engine, min_similarity=0.35)
+        matcher = TopicMatcher(svc.search.engine, min_similarity=0.35)
         window = matcher.window(ids)
         start = time.perf_counter()
         found = matcher.topic(query, window)
@@ -258,7 +252,7 @@ def topic_cost(data_dir: Path, day: date) -> dict[str, float]:
         "median_ms": costs[len(costs) // 2],
         "p95_ms": costs[int(len(costs) * 0.95)],
         "mean_hits": sum(hits) / len(hits),
-        "semantic": svc.engine.semantic_available(),
+        "semantic": svc.search.engine.semantic_available(),
     }
 
 
@@ -288,12 +282,12 @@ def deliver_phase(data_dir: Path, n: int, day: date) -> dict[str, Any]:
         time.sleep(1.0)
         svc = service(data_dir, port)
         populate(svc, n, day)
-        svc.index()
+        svc.search.index()
         now = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC) + timedelta(
             hours=8
         )
         cpu = cpu_seconds()
-        report = svc.run_digests(now)
+        report = svc.digests.run_digests(now)
         return {
             "cpu": cpu_seconds() - cpu,
             "n": n,

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from _common import SHARED_DATA, machine
-from paperwire.search import beir, lexical
+from paperwire.search import beir, evaluation, lexical
 from paperwire.service import make_service
 from paperwire.settings import load_settings
 
@@ -28,26 +28,32 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=SHARED_DATA / "scifact")
     args = parser.parse_args()
     service = make_service(load_settings())
+    embedder = service.search.embedder()
+    settings = service.settings
     started = time.perf_counter()
-    with service.beir_workspace(args.data, split="train") as (scratch, train):
+    train = beir.load(args.data, "train")
+    with evaluation.workspace(
+        train,
+        embedder=embedder,
+        candidates=settings.search_candidates,
+        hnsw_threshold=settings.hnsw_threshold,
+        embed_batch_size=settings.embed_batch_size,
+    ) as scratch:
         embed_s = time.perf_counter() - started
         test = beir.load(args.data, "test")
         grid = []
         for boost, candidates in itertools.product(TITLE_BOOSTS, CANDIDATES):
             lexical.FIELD_BOOSTS["title"] = boost
             scratch.engine.candidates = candidates
-            scores = scratch.score_benchmark(train, "hybrid")
-            lex = scratch.score_benchmark(train, "lexical") if candidates == CANDIDATES[0] else None
+            scores = scratch.score(train, "hybrid")
+            lex = scratch.score(train, "lexical") if candidates == CANDIDATES[0] else None
             grid.append((scores["ndcg@10"], boost, candidates, lex))
         best = max(grid, key=lambda row: row[0])
         _, boost, candidates, _ = best
         lexical.FIELD_BOOSTS["title"] = boost
         scratch.engine.candidates = candidates
-        results = {
-            mode: scratch.score_benchmark(test, mode) for mode in ("lexical", "semantic", "hybrid")
-        }
-        model = scratch.embedder()
-        model_name = model.name if model else "none"
+        results = {mode: scratch.score(test, mode) for mode in ("lexical", "semantic", "hybrid")}
+        model_name = embedder.name if embedder else "none"
 
     print(
         f"SciFact · {machine()} · {date.today()} · model {model_name} · "

@@ -86,10 +86,10 @@ def main() -> None:
     service = make_service(load_settings(data_dir=args.data_dir))
     service.init()  # bring an older bench store's schema up to date
     started = time.perf_counter()
-    service.index()
-    engine = service.engine
+    service.search.index()
+    engine = service.search.engine
     load_s = time.perf_counter() - started
-    papers = list(service.iter_papers())
+    papers = list(service.papers.iter_papers())
     titles = [p.title for p in papers]
     authors = [p.authors[0] for p in papers if p.authors and len(p.authors[0]) > 6]
     queries = make_queries(titles, authors, args.queries)
@@ -99,12 +99,12 @@ def main() -> None:
         if mode != "lexical" and embedded == 0:
             continue
         for q in queries[:10]:  # warm-up: caches, HNSW graph, page cache
-            service.search(q, mode=mode)
+            service.search.search(q, mode=mode)
         engine._embed_query.cache_clear()  # query embedding is part of the measured time
         times = []
         for q in queries:
             t = time.perf_counter()
-            service.search(q, mode=mode, limit=10)
+            service.search.search(q, mode=mode, limit=10)
             times.append(time.perf_counter() - t)
         p50, p95 = percentiles(times)
         rows.append((mode, p50, p95))
@@ -117,7 +117,7 @@ def main() -> None:
     if embedded:
         live = np.flatnonzero(vectors.alive)
         matrix = vectors.matrix[live].astype(np.float32)
-        embedder = service.embedder()
+        embedder = service.search.embedder()
         assert embedder is not None
         for q in text_queries:
             t = time.perf_counter()
@@ -144,7 +144,7 @@ def main() -> None:
 
     print(f"Search latency · {machine()} · {date.today()} · {len(queries)} queries, warm\n")
     print(
-        f"store: {service.stats()['papers']:,} papers; embedded: {embedded:,} "
+        f"store: {service.papers.stats()['papers']:,} papers; embedded: {embedded:,} "
         f"({'HNSW' if vectors.uses_hnsw else 'exact'} vector search); "
         f"index open + catch-up {load_s:.1f} s\n"
     )

@@ -156,15 +156,15 @@ def test_export_moves_between_backends(service, tmp_path) -> None:  # type: igno
         arxiv_paper("hep-th/9901001"),
     )
     buffer = io.StringIO()
-    assert service.export(buffer) == 2
+    assert service.papers.export(buffer) == 2
     path = tmp_path / "export.jsonl"
     path.write_text(buffer.getvalue())
     other = make_service(Settings(data_dir=tmp_path / "other"))
     other.init()
-    report = other.import_files([path])
+    report = other.papers.import_files([path])
     assert report.new == 2 and report.skipped == 0
-    for paper in service.iter_papers():
-        moved = other.get_paper(paper.id)
+    for paper in service.papers.iter_papers():
+        moved = other.papers.get(paper.id)
         moved.seq = paper.seq = 0
         assert moved == paper
     other.close()
@@ -177,3 +177,14 @@ def test_bad_url_is_a_storage_error(tmp_path) -> None:  # type: ignore[no-untype
         Store("postgresql+psycopg://nobody@127.0.0.1:1/none").stats()
     with pytest.raises(StorageError, match="paperwire init"):
         Store(f"sqlite:///{tmp_path / 'missing.db'}").get_paper("2301.00001")
+
+
+def test_the_schema_head_constant_is_alembics_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from paperwire.store.migrations import HEAD
+
+    config = Config()
+    config.set_main_option("script_location", "paperwire.store:migrations")
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from paperwire.ingest import ImportReport
     from paperwire.search.types import SearchResult
     from paperwire.service import Service
-    from paperwire.service.core import CoreService
 
 T = TypeVar("T")
 
@@ -48,18 +47,6 @@ def _service(config: Path | None) -> Service:
 
     try:
         return make_service(load_settings(config_file=config))
-    except PaperwireError as exc:
-        _fail(str(exc), exc.exit_code)
-
-
-def _core(config: Path | None) -> CoreService:
-    """Just the papers part of the service: `show`, `stats` and `export` start fast with it."""
-    from paperwire.errors import PaperwireError
-    from paperwire.service.core import make_core_service
-    from paperwire.settings import load_settings
-
-    try:
-        return make_core_service(load_settings(config_file=config))
     except PaperwireError as exc:
         _fail(str(exc), exc.exit_code)
 
@@ -108,10 +95,14 @@ def import_(
     service = _service(config)
     with _Guard():
         service.init()
-        report = _with_progress(lambda tick: service.import_files(paths, fmt=fmt, progress=tick))
+        report = _with_progress(
+            lambda tick: service.papers.import_files(paths, fmt=fmt, progress=tick)
+        )
         if not no_index and (report.new or report.updated or report.deleted):
             _counting_progress(
-                "indexing", service.index_pending(), lambda t: service.index(progress=t)
+                "indexing",
+                service.search.index_pending(),
+                lambda t: service.search.index(progress=t),
             )
     _print_report(report, as_json)
     if report.read == 0 and report.problem_count > 0:
@@ -124,8 +115,10 @@ def demo(config: ConfigOption = None) -> None:
     service = _service(config)
     with _Guard():
         service.init()
-        report = _with_progress(lambda tick: service.import_demo(progress=tick))
-        _counting_progress("indexing", service.index_pending(), lambda t: service.index(progress=t))
+        report = _with_progress(lambda tick: service.papers.import_demo(progress=tick))
+        _counting_progress(
+            "indexing", service.search.index_pending(), lambda t: service.search.index(progress=t)
+        )
     _print_report(report, False)
 
 
@@ -180,9 +173,9 @@ def show(
     config: ConfigOption = None,
 ) -> None:
     """Show one paper."""
-    service = _core(config)
+    service = _service(config)
     with _Guard():
-        paper = service.get_paper(paper_id)
+        paper = service.papers.get(paper_id)
     if as_json:
         typer.echo(json.dumps(paper.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -219,9 +212,9 @@ def stats(
     config: ConfigOption = None,
 ) -> None:
     """Counts of what the store holds."""
-    service = _core(config)
+    service = _service(config)
     with _Guard():
-        data = service.stats()
+        data = service.papers.stats()
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
@@ -243,13 +236,13 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Write every paper as JSON lines (re-import with `paperwire import`)."""
-    service = _core(config)
+    service = _service(config)
     with _Guard():
         if output is None:
-            count = service.export(sys.stdout)
+            count = service.papers.export(sys.stdout)
         else:
             with output.open("w", encoding="utf-8") as out:
-                count = service.export(out)
+                count = service.papers.export(out)
     typer.echo(f"exported {count:,} papers", err=True)
 
 
@@ -296,9 +289,9 @@ def index(
     """Bring the search indexes up to date with the store (they are derived and rebuildable)."""
     service = _service(config)
     with _Guard():
-        pending = None if rebuild else service.index_pending()
+        pending = None if rebuild else service.search.index_pending()
         report = _counting_progress(
-            "indexing", pending, lambda tick: service.index(rebuild=rebuild, progress=tick)
+            "indexing", pending, lambda tick: service.search.index(rebuild=rebuild, progress=tick)
         )
     for message in report.messages:
         typer.echo(message, err=True)
@@ -318,11 +311,11 @@ def embed(
     """Compute embeddings for papers that lack them (resumable: stop any time, run again)."""
     service = _service(config)
     with _Guard():
-        pending = service.embed_pending_count()
+        pending = service.search.embed_pending_count()
         if limit is not None:
             pending = min(pending, limit)
         report = _counting_progress(
-            "embedding", pending, lambda tick: service.embed(progress=tick, limit=limit)
+            "embedding", pending, lambda tick: service.search.embed(progress=tick, limit=limit)
         )
     typer.echo(
         f"embedded {report.embedded:,} papers ({report.seen:,} changes looked at, "
@@ -361,8 +354,8 @@ def search(
     """Search the papers."""
     service = _service(config)
     with _Guard():
-        service.index()
-        response = service.search(query, mode=mode, limit=limit, sort=sort)
+        service.search.index()
+        response = service.search.search(query, mode=mode, limit=limit, sort=sort)
     for warning in response.warnings:
         typer.secho(f"note: {warning}", fg="yellow", err=True)
     if as_json:
@@ -408,8 +401,8 @@ def related(
     """Papers related to one paper (nearest neighbours of its embedding)."""
     service = _service(config)
     with _Guard():
-        service.index()
-        results = service.related(paper_id, limit)
+        service.search.index()
+        results = service.feeds.related(paper_id, limit)
     if as_json:
         typer.echo(json.dumps([_result_dict(r) for r in results], indent=2, ensure_ascii=False))
         return
@@ -443,7 +436,7 @@ def eval_beir(
         evaluation = _counting_progress(
             "embedding benchmark",
             None,
-            lambda tick: service.evaluate_beir(path, split=split, modes=modes, progress=tick),
+            lambda tick: service.search.evaluate(path, split=split, modes=modes, progress=tick),
         )
     scores = evaluation.scores
     problems = [str(p) for p in evaluation.problems]
@@ -507,9 +500,9 @@ def sync(
     with _Guard():
         service.init()
         if since_snapshot is not None:
-            start = service.snapshot_date(since_snapshot)
+            start = service.sync.snapshot_date(since_snapshot)
             typer.echo(f"snapshot {since_snapshot}: newest update_date {start}", err=True)
-        report = service.sync(
+        report = service.sync.sync(
             which, since=start, dry_run=dry_run, progress=lambda line: typer.echo(line, err=True)
         )
     if as_json:
@@ -603,7 +596,7 @@ def user_add(
     service = _service(config)
     with _Guard():
         service.init()
-        user = service.add_user(username, email, secret, admin=admin)
+        user = service.accounts.add_user(username, email, secret, admin=admin)
     typer.echo(f"created {user.username}{' (admin)' if user.is_admin else ''}")
 
 
@@ -646,7 +639,7 @@ def digest_run(
     service = _service(config)
     with _Guard():
         service.init()
-        report = service.run_digests(when, dry_run=dry_run, only=only)
+        report = service.digests.run_digests(when, dry_run=dry_run, only=only)
     if as_json:
         data = dataclasses.asdict(report)
         data["now"] = report.now.isoformat()
@@ -675,7 +668,7 @@ def digest_preview(
     """Render the digest a subscription would get now (its latest complete day) to a file."""
     service = _service(config)
     with _Guard():
-        mail = service.preview(subscription)
+        mail = service.digests.preview(subscription)
     if out.suffix == ".eml":
         out.write_bytes(mail.as_bytes())
     else:
@@ -695,7 +688,7 @@ def digest_status(
     service = _service(config)
     with _Guard():
         service.init()
-        status = service.digest_status()
+        status = service.digests.digest_status()
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(status), indent=2, ensure_ascii=False))
         return

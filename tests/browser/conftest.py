@@ -71,9 +71,9 @@ def live_server(
     seed = make_service(settings)
     seed.init()
     days = sorted((shared_data / "hf-daily" / "sample_days").glob("*.json"))
-    assert seed.import_files(days).new > 100
+    assert seed.papers.import_files(days).new > 100
     snapshot = shared_data / "arxiv-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
-    assert seed.import_files([snapshot], today=SNAPSHOT_DAY).new == 200
+    assert seed.papers.import_files([snapshot], today=SNAPSHOT_DAY).new == 200
     seed.close()
 
     app = create_app(settings)

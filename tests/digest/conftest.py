@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from digest_helpers import Clock, DigestService, SmtpSink, digest_settings
 
+from paperwire.service import make_service
 from paperwire.settings import Settings
-from paperwire.store import Store
 
 
 @pytest.fixture
@@ -29,8 +29,7 @@ def clock() -> Clock:
 @pytest.fixture
 def dservice(settings: Settings, sink: SmtpSink, clock: Clock) -> Iterator[DigestService]:
     config = digest_settings(settings, smtp_host="127.0.0.1", smtp_port=sink.port)
-    service = DigestService(config, Store(config.effective_database_url))
+    service = make_service(config, clock=clock)
     service.init()
-    service.now = clock  # type: ignore[method-assign]
     yield service
     service.close()

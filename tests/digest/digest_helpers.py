@@ -30,7 +30,7 @@ from paperwire.settings import Settings
 SNAPSHOT = "arxiv-snapshot/arxiv-metadata-oai-snapshot.head200.jsonl"
 
 
-# The Service includes the digest mixin; the alias keeps the tests' vocabulary.
+# The Service holds the digest part; the alias keeps the tests' vocabulary.
 DigestService = Service
 
 
@@ -214,7 +214,7 @@ def paper_from(
 def put_papers(service: Service, papers: Iterable[Paper]) -> None:
     batch = list(papers)
     service.store.update_papers([p.id for p in batch], lambda _existing: batch)
-    service.index()
+    service.search.index()
 
 
 # -- mails -----------------------------------------------------------------------------------
@@ -237,9 +237,9 @@ def confirm_link(message: EmailMessage) -> str:
 def subscribe_and_confirm(
     service: DigestService, sink: SmtpSink, email: str, kind: str, value: str = "", **kw: Any
 ) -> int:
-    service.subscribe(email, kind, value, **kw)
+    service.digests.subscribe(email, kind, value, **kw)
     mail = sink.to(email.lower() if "@" in email else email)[-1].message
-    state = service.confirm(token_of(confirm_link(mail)))
+    state = service.digests.confirm(token_of(confirm_link(mail)))
     assert state.state == "confirmed", state
     subscriber = service.digest_store.subscriber_by_key(email.lower())
     assert subscriber is not None

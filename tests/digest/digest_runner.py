@@ -10,17 +10,17 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from digest_helpers import DigestService, DigestSettings
+from digest_helpers import DigestSettings
 
-from paperwire.store import Store
+from paperwire.service import make_service
 
 
 def main() -> int:
     values = json.loads(sys.argv[1])
     values["data_dir"] = Path(values["data_dir"])
     settings = DigestSettings(**values)
-    service = DigestService(settings, Store(settings.effective_database_url))
-    report = service.run_digests(datetime.fromisoformat(sys.argv[2]), lock_wait=60.0)
+    service = make_service(settings)
+    report = service.digests.run_digests(datetime.fromisoformat(sys.argv[2]), lock_wait=60.0)
     print(report.summary(), flush=True)
     service.close()
     return report.exit_code

@@ -25,8 +25,8 @@ from digest_helpers import (
     snapshot_records,
 )
 
+from paperwire.service import make_service
 from paperwire.settings import Settings
-from paperwire.store import Store
 
 HERE = Path(__file__).parent
 SUBSCRIBERS = 500
@@ -86,7 +86,7 @@ def test_sigkill_mid_run_then_restart_delivers_exactly_once(
     config = digest_settings(
         settings, smtp_host="127.0.0.1", smtp_port=sink.port, digest_lock_ttl=1.5
     )
-    service = DigestService(config, Store(config.effective_database_url))
+    service = make_service(config)
     service.init()
     _populate(service, shared_data)
     service.close()
@@ -116,10 +116,10 @@ def test_sigkill_mid_run_then_restart_delivers_exactly_once(
     assert set(counts.values()) == {1}, {a: n for a, n in counts.items() if n != 1}
     ids = [r.message["Message-ID"] for r in sink.received]
     assert len(set(ids)) == SUBSCRIBERS
-    check = DigestService(config, Store(config.effective_database_url))
+    check = make_service(config)
     assert check.digest_store.state_counts(date(2026, 1, 1)) == {"sent": SUBSCRIBERS}
     # And a fourth run finds nothing left to do.
-    assert check.run_digests(datetime.fromisoformat(NOW)).due == 0
+    assert check.digests.run_digests(datetime.fromisoformat(NOW)).due == 0
     check.close()
 
 

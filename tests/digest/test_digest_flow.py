@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from digest_helpers import (
@@ -32,7 +32,7 @@ def test_double_opt_in_then_one_digest_with_parts_headers_and_links(
     records = snapshot_records(shared_data)
     put_papers(dservice, [paper_from(r, MON, upvotes=10 - i) for i, r in enumerate(records[:6])])
 
-    result = dservice.subscribe(
+    result = dservice.digests.subscribe(
         "Reader@Example.ORG", "trending", frequency="daily", timezone="UTC", send_hour=7
     )
     assert result.email == "Reader@example.org" and result.mailed
@@ -43,16 +43,16 @@ def test_double_opt_in_then_one_digest_with_parts_headers_and_links(
 
     # Nothing but the confirmation before it is clicked, however often the job runs.
     for when in ("2026-03-03T08:00+00:00", "2026-03-04T08:00+00:00"):
-        report = dservice.run_digests(_at(when))
+        report = dservice.digests.run_digests(_at(when))
         assert report.due == 0 and report.exit_code == 0
     assert len(sink.received) == 1
 
     token = token_of(confirm_link(confirmation))
-    assert dservice.confirm_state(token).state == "pending"
-    assert dservice.confirm(token).state == "confirmed"
-    assert dservice.confirm(token).state == "already"  # clicked twice: harmless
+    assert dservice.digests.confirm_state(token).state == "pending"
+    assert dservice.digests.confirm(token).state == "confirmed"
+    assert dservice.digests.confirm(token).state == "already"  # clicked twice: harmless
 
-    report = dservice.run_digests(_at("2026-03-03T08:00+00:00"))
+    report = dservice.digests.run_digests(_at("2026-03-03T08:00+00:00"))
     assert (report.due, report.sent, report.exit_code) == (1, 1, 0), report.summary()
     digest = sink.received[-1].message
     assert digest.get_content_type() == "multipart/alternative"
@@ -77,15 +77,17 @@ def test_double_opt_in_then_one_digest_with_parts_headers_and_links(
     assert any("/digest/preferences?token=" in u for u in links(digest))
 
     # The same run again, and later runs, send nothing more for that period.
-    assert dservice.run_digests(_at("2026-03-03T08:30+00:00")).due == 0
-    report = dservice.run_digests(_at("2026-03-04T08:00+00:00"))  # Tuesday's feed day: empty
+    assert dservice.digests.run_digests(_at("2026-03-03T08:30+00:00")).due == 0
+    report = dservice.digests.run_digests(
+        _at("2026-03-04T08:00+00:00")
+    )  # Tuesday's feed day: empty
     assert (report.due, report.empty, report.sent) == (1, 1, 0)
     assert sink.per_recipient() == {"Reader@example.org": 2}
 
     # One-click unsubscribe with the header's link: no more digests.
-    assert dservice.unsubscribe(token_of(unsubscribe.group(1))).state == "unsubscribed"
+    assert dservice.digests.unsubscribe(token_of(unsubscribe.group(1))).state == "unsubscribed"
     put_papers(dservice, [paper_from(r, date(2026, 3, 4), upvotes=5) for r in records[6:8]])
-    assert dservice.run_digests(_at("2026-03-05T08:00+00:00")).due == 0
+    assert dservice.digests.run_digests(_at("2026-03-05T08:00+00:00")).due == 0
     assert len(sink.received) == 2
 
 
@@ -101,7 +103,7 @@ def test_no_paper_is_sent_twice_and_late_papers_are_caught(
     records = snapshot_records(shared_data)
     put_papers(dservice, [paper_from(r, MON, upvotes=3) for r in records[:3]])
     subscribe_and_confirm(dservice, sink, "a@example.org", "trending", send_hour=7)
-    assert dservice.run_digests(_at("2026-03-03T08:00+00:00")).sent == 1
+    assert dservice.digests.run_digests(_at("2026-03-03T08:00+00:00")).sent == 1
     # A paper of Monday's feed day reaches the store late (after Tuesday's digest), and one
     # paper already mailed is featured again with more votes: the first is caught by Wednesday's
     # digest, the second is not repeated.
@@ -109,7 +111,7 @@ def test_no_paper_is_sent_twice_and_late_papers_are_caught(
     again = paper_from(records[0], MON, upvotes=50)
     fresh = paper_from(records[4], date(2026, 3, 3), upvotes=1)
     put_papers(dservice, [late, again, fresh])
-    assert dservice.run_digests(_at("2026-03-04T08:00+00:00")).sent == 1
+    assert dservice.digests.run_digests(_at("2026-03-04T08:00+00:00")).sent == 1
     ids_by_mail = [
         set(re.findall(r"/papers/(\S+?)\s", m.message.get_body(("plain",)).get_content()))
         for m in sink.to("a@example.org")[1:]
@@ -118,27 +120,27 @@ def test_no_paper_is_sent_twice_and_late_papers_are_caught(
     assert ids_by_mail[1] == {late.id, fresh.id}
 
 
-def test_the_serve_scheduler_runs_the_job(
+def test_the_serve_job_table_runs_the_digest_job(
     dservice: DigestService, sink: SmtpSink, clock: Clock, shared_data: Path
 ) -> None:
     import dataclasses
-    import threading
     import time
 
-    from paperwire.service.digest_job import start_digest_scheduler
+    from paperwire.service import make_service
+    from paperwire.service.jobs import Every, Job, JobRunner, service_jobs
 
     records = snapshot_records(shared_data)
     put_papers(dservice, [paper_from(r, MON, upvotes=1) for r in records[:2]])
     subscribe_and_confirm(dservice, sink, "sched@example.org", "trending", send_hour=7)
     clock.set("2026-03-03T08:00+00:00")
-    stop = threading.Event()
-    off = dataclasses.replace(dservice.settings, smtp_host="")
-    assert start_digest_scheduler(DigestService(off, dservice.store), stop) is None
-    thread = start_digest_scheduler(dservice, stop, first_run=0.0)
-    assert thread is not None
+    off = make_service(dataclasses.replace(dservice.settings, smtp_host=""))
+    assert "digests" not in {job.name for job in service_jobs(off)}  # no SMTP server: no job
+    job = next(job for job in service_jobs(dservice) if job.name == "digests")
+    # The table's job as it is, due at once rather than 30 s after the start.
+    runner = JobRunner(dservice.store, [Job(job.name, Every(timedelta(minutes=5)), job.run)], clock)
+    runner.start()
     deadline = time.monotonic() + 20
     while len(sink.to("sched@example.org")) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    stop.set()
-    thread.join(10)
+    runner.stop(10)
     assert len(sink.to("sched@example.org")) == 2  # the confirmation, then one digest

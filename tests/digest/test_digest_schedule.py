@@ -43,7 +43,7 @@ def test_weekend_without_papers_sends_nothing_and_the_next_digest_covers_the_gap
     subscribe_and_confirm(dservice, sink, "daily@example.org", "trending", send_hour=7)
     outcomes = []
     for day in ("02-27", "02-28", "03-01", "03-02", "03-03"):  # Fri .. Tue, 08:00 UTC
-        report = dservice.run_digests(_at(f"2026-{day}T08:00+00:00"))
+        report = dservice.digests.run_digests(_at(f"2026-{day}T08:00+00:00"))
         outcomes.append((report.sent, report.empty))
     # Friday mails Thursday's papers; Saturday, Sunday and Monday (feed days Fri, Sat, Sun)
     # have none: nothing is sent; Tuesday's digest carries Monday's papers and says it covers
@@ -63,13 +63,13 @@ def test_weekly_digest_on_monday_covers_the_week_before(
     subscribe_and_confirm(
         dservice, sink, "weekly@example.org", "trending", frequency="weekly", send_hour=7
     )
-    assert dservice.run_digests(_at("2026-02-28T08:00+00:00")).due == 0  # Saturday
-    assert dservice.run_digests(_at("2026-03-02T06:59+00:00")).due == 0  # Monday, too early
-    report = dservice.run_digests(_at("2026-03-02T07:00+00:00"))
+    assert dservice.digests.run_digests(_at("2026-02-28T08:00+00:00")).due == 0  # Saturday
+    assert dservice.digests.run_digests(_at("2026-03-02T06:59+00:00")).due == 0  # Monday, too early
+    report = dservice.digests.run_digests(_at("2026-03-02T07:00+00:00"))
     assert report.sent == 1
     put_papers(dservice, [paper_from(r, MON, upvotes=1) for r in records[4:6]])
-    assert dservice.run_digests(_at("2026-03-05T07:00+00:00")).due == 0  # mid-week: nothing
-    assert dservice.run_digests(_at("2026-03-09T07:30+00:00")).sent == 1
+    assert dservice.digests.run_digests(_at("2026-03-05T07:00+00:00")).due == 0  # mid-week: nothing
+    assert dservice.digests.run_digests(_at("2026-03-09T07:30+00:00")).sent == 1
     ids = _ids(sink, "weekly@example.org")
     assert ids == [{r["id"] for r in records[:4]}, {r["id"] for r in records[4:6]}]
     subject = sink.to("weekly@example.org")[-1].message["Subject"]
@@ -89,11 +89,11 @@ def test_send_hour_is_local_time_in_each_subscribers_zone(
         subscribe_and_confirm(dservice, sink, address, "trending", timezone=zone, send_hour=8)
     # 23:30 UTC Monday is 08:30 Tuesday in Tokyo: its digest of Monday goes. In New York it is
     # 18:30 Monday: Sunday's period is due there, and Sunday had no papers.
-    report = dservice.run_digests(_at("2026-03-02T23:30+00:00"))
+    report = dservice.digests.run_digests(_at("2026-03-02T23:30+00:00"))
     assert (report.sent, report.empty) == (1, 1)
     assert len(_ids(sink, "tokyo@example.org")) == 1 and _ids(sink, "ny@example.org") == []
-    assert dservice.run_digests(_at("2026-03-03T12:59+00:00")).due == 0  # 07:59 in New York
-    assert dservice.run_digests(_at("2026-03-03T13:00+00:00")).sent == 1  # 08:00 EST
+    assert dservice.digests.run_digests(_at("2026-03-03T12:59+00:00")).due == 0  # 07:59 in New York
+    assert dservice.digests.run_digests(_at("2026-03-03T13:00+00:00")).sent == 1  # 08:00 EST
     assert _ids(sink, "ny@example.org") == [{r["id"] for r in records[:2]}]
     assert sink.per_recipient()["tokyo@example.org"] == 2  # confirmation + one digest
 
@@ -107,6 +107,6 @@ def test_a_missed_week_of_runs_sends_one_digest_covering_it(
     clock.set("2026-03-01T09:00+00:00")
     subscribe_and_confirm(dservice, sink, "late@example.org", "trending", send_hour=7, top_n=50)
     # The server was down from Monday to Thursday; Friday's run sends one digest with all.
-    report = dservice.run_digests(_at("2026-03-06T08:00+00:00"))
+    report = dservice.digests.run_digests(_at("2026-03-06T08:00+00:00"))
     assert (report.due, report.sent) == (1, 1)
     assert _ids(sink, "late@example.org") == [{r["id"] for r in records[:6]}]

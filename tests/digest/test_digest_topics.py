@@ -28,16 +28,16 @@ def test_floor_keeps_close_papers_and_drops_the_rest(
     day = date(2026, 3, 2)
     papers = [paper_from(r, day) for r in records]
     put_papers(dservice, papers)
-    model = dservice.engine.index.vectors.model
+    model = dservice.search.engine.index.vectors.model
     vectors = [_unit(0), _unit(0, 1), _unit(1), _unit(2), _unit(3), _unit(4)]
     dservice.store.put_embeddings(
         model,
         DIM,
         [(p.id, "h", v.astype(np.float16).tobytes()) for p, v in zip(papers, vectors, strict=True)],
     )
-    dservice.index()
+    dservice.search.index()
     window_ids = [p.id for p in papers]
-    matcher = TopicMatcher(dservice.engine, min_similarity=0.6, embed=lambda _q: _unit(0))
+    matcher = TopicMatcher(dservice.search.engine, min_similarity=0.6, embed=lambda _q: _unit(0))
     window = matcher.window(window_ids)
     # No paper has this word: only meaning can match: 1.0 and 0.71 pass, 0 does not.
     found = matcher.topic("zzzqqq", window)
@@ -50,5 +50,5 @@ def test_floor_keeps_close_papers_and_drops_the_rest(
     fused = [m.paper_id for m in matcher.topic(word, window)]
     assert papers[3].id in fused and papers[0].id in fused and papers[2].id not in fused
     # With nothing close and no word in common: nothing, rather than the least bad papers.
-    far = TopicMatcher(dservice.engine, min_similarity=0.6, embed=lambda _q: _unit(9))
+    far = TopicMatcher(dservice.search.engine, min_similarity=0.6, embed=lambda _q: _unit(9))
     assert far.topic("zzzqqq", far.window(window_ids)) == []

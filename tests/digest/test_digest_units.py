@@ -12,11 +12,11 @@ import pytest
 from paperwire.digest import periods
 from paperwire.digest.compose import compose_digest
 from paperwire.digest.model import DigestItem, Links, Period, Subscription
+from paperwire.digest.rules import check_address, check_follow
 from paperwire.digest.smtp import message_bytes
 from paperwire.digest.tokens import Tokens
 from paperwire.errors import AccountError, ExpiredTokenError, TokenError
 from paperwire.models import Paper
-from paperwire.service.digest_config import check_address, check_follow
 
 
 def _sub(**kw: object) -> Subscription:

@@ -74,7 +74,7 @@ def test_subscribe_confirm_twice_preferences_and_one_click_unsubscribe(
     assert page.status_code == 200 and "Confirm your subscription" in page.text
     assert "hamiltonian" in page.text
     # GET changed nothing: a mail scanner opening the link does not confirm anyone.
-    assert dservice.run_digests(dservice.now() + timedelta(days=2)).due == 0
+    assert dservice.digests.run_digests(dservice.clock() + timedelta(days=2)).due == 0
     csrf = _csrf(client, confirm)
     done = client.post(confirm, data={"csrf_token": csrf})
     assert done.status_code == 303 and "done=confirmed" in done.headers["location"]
@@ -88,7 +88,7 @@ def test_subscribe_confirm_twice_preferences_and_one_click_unsubscribe(
     records = snapshot_records(shared_data)
     hamiltonian = [r for r in records if "hamiltonian" in (r["title"] + r["abstract"]).lower()]
     assert hamiltonian
-    yesterday = (dservice.now() - timedelta(days=1)).date()
+    yesterday = (dservice.clock() - timedelta(days=1)).date()
     put_papers(dservice, [paper_from(r, yesterday) for r in hamiltonian[:3]])
     preview = re.search(r'href="(/digest/preview/\d+\?token=[^"]+)"', prefs.text)
     assert preview is not None
@@ -121,10 +121,10 @@ def test_subscribe_confirm_twice_preferences_and_one_click_unsubscribe(
         "paused": "on",
     }
     assert client.post(f"/digest/preferences?token={token}", data=form).status_code == 303
-    assert dservice.run_digests(dservice.now() + timedelta(days=1)).due == 0
+    assert dservice.digests.run_digests(dservice.clock() + timedelta(days=1)).due == 0
     del form["paused"]
     assert client.post(f"/digest/preferences?token={token}", data=form).status_code == 303
-    report = dservice.run_digests(dservice.now() + timedelta(days=1))
+    report = dservice.digests.run_digests(dservice.clock() + timedelta(days=1))
     assert report.sent == 1, report.summary()
     digest = sink.to("visitor@example.org")[-1].message
     unsubscribe = _path(digest["List-Unsubscribe"].strip("<>"))
@@ -139,7 +139,7 @@ def test_subscribe_confirm_twice_preferences_and_one_click_unsubscribe(
     again = stranger.post(unsubscribe, data={"List-Unsubscribe": "One-Click"})
     assert again.status_code == 200  # twice: harmless
     assert "Already unsubscribed" in stranger.get(unsubscribe).text
-    assert dservice.run_digests(dservice.now() + timedelta(days=3)).due == 0
+    assert dservice.digests.run_digests(dservice.clock() + timedelta(days=3)).due == 0
 
 
 @pytest.mark.parametrize(
@@ -174,7 +174,7 @@ def test_idn_someone_elses_address_and_hostile_topics(
     mail = sink.to("victim@example.org")[0].message
     html = mail.get_body(("html",)).get_content()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
-    assert dservice.run_digests(dservice.now() + timedelta(days=3)).due == 0
+    assert dservice.digests.run_digests(dservice.clock() + timedelta(days=3)).due == 0
     assert len(sink.to("victim@example.org")) == 1
 
 

@@ -28,9 +28,11 @@ def seeded(service: Service, shared_data: Path, tmp_path: Path) -> Service:
     lines = snapshot.read_text(encoding="utf-8").splitlines(keepends=True)[:SNAPSHOT_LINES]
     head = tmp_path / "snapshot-head.jsonl"
     head.write_text("".join(lines), encoding="utf-8")
-    assert service.import_files([hf / "2025-06-16.json", hf / "2026-03-02.json"]).new == 9 + 14
+    assert (
+        service.papers.import_files([hf / "2025-06-16.json", hf / "2026-03-02.json"]).new == 9 + 14
+    )
     # The snapshot carries no listing date: the import stamps "first seen" with its day.
-    assert service.import_files([head], today=SNAPSHOT_DAY).new == SNAPSHOT_LINES
+    assert service.papers.import_files([head], today=SNAPSHOT_DAY).new == SNAPSHOT_LINES
     import_items(service.store, [("test", p) for p in hostile_papers()], today=NEWEST_DAY)
     return service
 

@@ -76,9 +76,9 @@ class Site:
     def user(self, name: str, *, admin: bool = False) -> User:
         email = f"{name}@example.org"
         if admin:  # as `paperwire user add --admin` does
-            return self.service.add_user(name, email, PASSWORD, admin=True)
+            return self.service.accounts.add_user(name, email, PASSWORD, admin=True)
         # As the sign-up form does: add_user would make the first account an admin.
-        return self.service.sign_up(name, email, PASSWORD)
+        return self.service.accounts.sign_up(name, email, PASSWORD)
 
     def logged_in(self, name: str, *, admin: bool = False) -> TestClient:
         """A new browser logged in as a new user ``name``."""

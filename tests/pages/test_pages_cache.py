@@ -54,7 +54,7 @@ def test_changes_from_elsewhere_show_within_the_cache_lifetime(site: Site) -> No
     cache.clear()
     before = count_on_home(site.client.get("/").text, REAL_ID)
     user = site.user("bob")
-    site.service.toggle_vote(user, REAL_ID)  # another process, the API, a script...
+    site.service.community.toggle_vote(user, REAL_ID)  # another process, the API, a script...
     assert count_on_home(site.client.get("/").text, REAL_ID) == before  # still kept
     time.sleep(0.35)
     assert count_on_home(site.client.get("/").text, REAL_ID) == before + 1

@@ -362,7 +362,7 @@ def test_submit_of_a_featured_paper_keeps_its_day(site: Site) -> None:
 
 
 def test_submit_of_an_unknown_paper_offline_says_so(site: Site) -> None:
-    assert site.app_service.fetch_arxiv_paper is None
+    assert site.app_service.community.fetch_from_arxiv is None
     alice = site.logged_in("alice")
     response = post_form(alice, "/submit", {"paper": "2501.99999"}, page="/submit")
     assert response.status_code == 503

@@ -12,9 +12,9 @@ from paperwire.service import Service
 @pytest.fixture
 def snapshot_service(service: Service, shared_data: Path) -> Service:
     """The 200 papers of the arXiv snapshot sample, imported and indexed."""
-    report = service.import_files(
+    report = service.papers.import_files(
         [shared_data / "arxiv-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"]
     )
     assert report.new == 200
-    service.index()
+    service.search.index()
     return service

@@ -14,11 +14,13 @@ from paperwire.service import Service, make_service
 
 
 def ids(service: Service, query: str, **kwargs: object) -> list[str]:
-    return [r.paper.id for r in service.search(query, **kwargs).results]  # type: ignore[arg-type]
+    return [r.paper.id for r in service.search.search(query, **kwargs).results]  # type: ignore[arg-type]
 
 
 def test_lexical_finds_and_highlights(snapshot_service: Service) -> None:
-    response = snapshot_service.search("diphoton production Tevatron", mode="lexical", limit=5)
+    response = snapshot_service.search.search(
+        "diphoton production Tevatron", mode="lexical", limit=5
+    )
     assert response.results[0].paper.id == "0704.0001"
     snippet = response.results[0].snippet
     marked = {snippet.text[a:b].lower() for a, b in snippet.highlights}
@@ -27,7 +29,7 @@ def test_lexical_finds_and_highlights(snapshot_service: Service) -> None:
 
 
 def test_filters(snapshot_service: Service) -> None:
-    hep = snapshot_service.search("cat:hep-ph", mode="lexical", limit=100).results
+    hep = snapshot_service.search.search("cat:hep-ph", mode="lexical", limit=100).results
     assert hep and all("hep-ph" in r.paper.categories for r in hep)
     assert ids(snapshot_service, 'author:"Nadolsky" diphoton', mode="lexical")[0] == "0704.0001"
     assert ids(snapshot_service, "author:nobodyhere diphoton", mode="lexical") == []
@@ -46,7 +48,7 @@ def test_date_filters_and_sort(service: Service) -> None:
         for i in range(1, 6)
     ]
     import_items(service.store, [("t", p) for p in papers])
-    service.index()
+    service.search.index()
     assert ids(service, "graph since:2024-01-04", mode="lexical", sort="date") == [
         "2401.00005",
         "2401.00004",
@@ -79,7 +81,7 @@ def test_date_filters_and_sort(service: Service) -> None:
 )
 def test_hostile_queries_never_crash(snapshot_service: Service, query: str) -> None:
     try:
-        response = snapshot_service.search(query, mode="lexical")
+        response = snapshot_service.search.search(query, mode="lexical")
     except InvalidQueryError as exc:
         assert "nothing to search for" in str(exc)
     else:
@@ -88,11 +90,11 @@ def test_hostile_queries_never_crash(snapshot_service: Service, query: str) -> N
 
 def test_empty_query_is_refused_with_a_message(snapshot_service: Service) -> None:
     with pytest.raises(InvalidQueryError, match="nothing to search for"):
-        snapshot_service.search("   ")
+        snapshot_service.search.search("   ")
     with pytest.raises(InvalidQueryError, match="not a date"):
-        snapshot_service.search("quark since:2025-99")
+        snapshot_service.search.search("quark since:2025-99")
     with pytest.raises(InvalidQueryError, match="unknown search mode"):
-        snapshot_service.search("quark", mode="fuzzy")
+        snapshot_service.search.search("quark", mode="fuzzy")
 
 
 def test_deleted_paper_is_never_served(snapshot_service: Service) -> None:
@@ -101,8 +103,8 @@ def test_deleted_paper_is_never_served(snapshot_service: Service) -> None:
     # Before the index catches up, the store check drops it ...
     assert "0704.0001" not in ids(snapshot_service, "diphoton", mode="lexical")
     # ... and after, the index no longer has it.
-    snapshot_service.index()
-    assert snapshot_service.engine.index.lexical.num_docs() == 199
+    snapshot_service.search.index()
+    assert snapshot_service.search.engine.index.lexical.num_docs() == 199
 
 
 def test_index_catches_up_after_a_kill(snapshot_service: Service) -> None:
@@ -115,9 +117,9 @@ def test_index_catches_up_after_a_kill(snapshot_service: Service) -> None:
     # ... and a lost state file (a kill between the index commit and the state write).
     (settings.index_dir / "lexical.state.json").unlink()
     fresh = make_service(settings)
-    report = fresh.index()
+    report = fresh.search.index()
     assert ids(fresh, "zymurgy", mode="lexical") == ["2501.00001"]
-    assert fresh.engine.index.lexical.num_docs() == 201
+    assert fresh.search.engine.index.lexical.num_docs() == 201
     assert report.lexical_applied == 201
     fresh.close()
 
@@ -128,7 +130,7 @@ def test_corrupt_index_is_rebuilt_with_a_message(snapshot_service: Service) -> N
     meta = settings.index_dir / "lexical" / "meta.json"
     meta.write_text("{ not json")
     fresh = make_service(settings)
-    report = fresh.index()
+    report = fresh.search.index()
     assert any("rebuilding" in m for m in report.messages)
     assert ids(fresh, "diphoton", mode="lexical")[0] == "0704.0001"
     fresh.close()
@@ -148,13 +150,13 @@ def test_index_of_an_older_schema_is_rebuilt_with_a_message(snapshot_service: Se
         builder.add_text_field(name, stored=True)
     tantivy.Index(builder.build(), path=str(path))
     fresh = make_service(settings)
-    report = fresh.index()
+    report = fresh.search.index()
     assert any("schema does not match" in m and "rebuilding" in m for m in report.messages)
     assert ids(fresh, "diphoton", mode="lexical")[0] == "0704.0001"
     fresh.close()
 
 
 def test_hybrid_without_embeddings_falls_back_to_keywords(snapshot_service: Service) -> None:
-    response = snapshot_service.search("diphoton", mode="hybrid")
+    response = snapshot_service.search.search("diphoton", mode="hybrid")
     assert response.results[0].paper.id == "0704.0001"
     assert any("paperwire embed" in w for w in response.warnings)

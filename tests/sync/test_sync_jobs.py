@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dt_time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from paperwire.store import Store
 from paperwire.store.sync import acquire_lock, list_states
 from paperwire.sync import EXIT_CHANGED, EXIT_ERRORS, EXIT_UNCHANGED, run_sync
 from paperwire.sync.bulk import newest_update_date
-from paperwire.sync.schedule import Scheduler, next_daily
 
 TODAY = date(2026, 3, 2)
 
@@ -67,46 +65,6 @@ def test_a_source_that_stays_down_leaves_the_store_as_it_was(
 def test_unknown_job_is_a_usage_error(store: Store, make_config: MakeConfig) -> None:
     with pytest.raises(ConfigError, match="unknown sync job 'rss'"):
         run_sync(store, make_config(), "rss")
-
-
-def test_next_daily_run() -> None:
-    at = dt_time(1, 30)
-    assert next_daily(datetime(2026, 3, 2, 0, 0, tzinfo=UTC), at) == datetime(
-        2026, 3, 2, 1, 30, tzinfo=UTC
-    )
-    assert next_daily(datetime(2026, 3, 2, 1, 30, tzinfo=UTC), at) == datetime(
-        2026, 3, 3, 1, 30, tzinfo=UTC
-    )
-
-
-def test_scheduler_runs_each_job_when_due() -> None:
-    now = [datetime(2026, 3, 2, 0, 0, tzinfo=UTC)]
-    ran: list[str] = []
-
-    def run(name: str) -> None:
-        ran.append(name)
-        if name == "hf":
-            raise RuntimeError("a failing job does not stop the timetable")
-
-    scheduler = Scheduler(run, hf_every=timedelta(hours=4), clock=lambda: now[0])
-    assert scheduler.tick() == ["hf"]  # HF at start, arXiv at 01:30
-    now[0] += timedelta(hours=2)
-    assert scheduler.tick() == ["arxiv"]
-    now[0] += timedelta(hours=2)
-    assert scheduler.tick() == ["hf"]
-    assert scheduler.tick() == []
-    assert ran == ["hf", "arxiv", "hf"]
-
-
-def test_scheduler_thread_starts_and_stops() -> None:
-    ran: list[str] = []
-    scheduler = Scheduler(ran.append, arxiv_at=None, poll_seconds=0.01)
-    scheduler.start()
-    deadline = time.monotonic() + 5
-    while not ran and time.monotonic() < deadline:
-        time.sleep(0.01)
-    scheduler.stop(timeout=5)
-    assert ran == ["hf"]
 
 
 def test_bulk_start_date_is_the_snapshots_newest_update(shared_data: Path) -> None:

@@ -147,18 +147,20 @@ def web_service(web_settings: Settings, shared_data: Path) -> Iterator[Service]:
     service = make_service(web_settings)
     service.init()
     days = sorted((shared_data / "hf-daily" / "sample_days").glob("*.json"))
-    assert service.import_files(days).problem_count == 0
+    assert service.papers.import_files(days).problem_count == 0
     snapshot = shared_data / "arxiv-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
-    assert service.import_files([snapshot], today=SNAPSHOT_DAY).new == 200
+    assert service.papers.import_files([snapshot], today=SNAPSHOT_DAY).new == 200
     extra = [*HOSTILE_PAPERS, OLD_STYLE]
     import_items(service.store, [("test", p) for p in extra], today=HOSTILE_DAY)
-    owner = service.sign_up(OWNER, None, PASSWORD)
-    public = service.create_collection(owner, "Reading list", "Agents & <worlds>", public=True)
-    private = service.create_collection(owner, "Secret plans", "", public=False)
+    owner = service.accounts.sign_up(OWNER, None, PASSWORD)
+    public = service.community.create_collection(
+        owner, "Reading list", "Agents & <worlds>", public=True
+    )
+    private = service.community.create_collection(owner, "Secret plans", "", public=False)
     for paper_id in WebData.public_ids:
-        service.set_in_collection(owner, public.id, paper_id, True)
-    service.set_in_collection(owner, private.id, "2608.19880", True)
-    service.index()
+        service.community.set_in_collection(owner, public.id, paper_id, True)
+    service.community.set_in_collection(owner, private.id, "2608.19880", True)
+    service.search.index()
     yield service
     service.close()
 

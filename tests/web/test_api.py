@@ -183,7 +183,7 @@ def test_daily_papers_by_submitter(client: TestClient) -> None:
 
 def test_daily_papers_sorted_by_trending(client: TestClient, web_service: Service) -> None:
     items = client.get("/api/daily_papers?sort=trending&limit=10").json()
-    expected = [card.paper.id for card in web_service.trending(limit=10).cards]
+    expected = [card.paper.id for card in web_service.feeds.trending(limit=10).cards]
     assert _ids(items) == expected
     assert items[0]["paper"]["id"] == "2608.19880"  # 163 upvotes, on the latest day
     second = client.get("/api/daily_papers?sort=trending&limit=5&p=1").json()
@@ -282,7 +282,7 @@ def test_list_papers_follows_link_headers_through_every_paper(
         seen += [paper["id"] for paper in response.json()]
         url = response.links.get("next", {}).get("url")
         pages += 1
-    expected = sorted(p.id for p in web_service.iter_papers())
+    expected = sorted(p.id for p in web_service.papers.iter_papers())
     assert seen == expected
     assert pages == -(-len(expected) // 64)
 
@@ -336,7 +336,7 @@ def test_private_collection_needs_its_owners_token(client: TestClient, web_data:
 
 
 def test_vote_with_a_bearer_token(client: TestClient, web_service: Service, web_data: Any) -> None:
-    web_service.sign_up("voter-one", None, "a long enough password")
+    web_service.accounts.sign_up("voter-one", None, "a long enough password")
     token = _token(client, "voter-one", "a long enough password")
     auth = {"Authorization": f"Bearer {token}"}
     before = client.get("/api/papers/2608.19880").json()["upvotes"]
@@ -565,4 +565,4 @@ def test_huggingface_hub_client_reads_a_paperwire_server(
 
     # huggingface_hub's own paginator follows our Link headers through /api/papers.
     everything = [p["id"] for p in paginate(f"{live_url}/api/papers", {"limit": 100}, {})]
-    assert everything == sorted(p.id for p in web_service.iter_papers())
+    assert everything == sorted(p.id for p in web_service.papers.iter_papers())

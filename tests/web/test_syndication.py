@@ -72,7 +72,7 @@ def test_daily_feed_holds_the_latest_day(
     client: TestClient, web_service: Service, web_data: Any, fmt: str
 ) -> None:
     parsed = _parse(client, f"/feeds/daily.{fmt}", fmt)
-    papers = [card.paper for card in web_service.daily(None, limit=50).cards]
+    papers = [card.paper for card in web_service.feeds.daily(None, limit=50).cards]
     assert [e.link for e in parsed.entries] == [
         f"{web_data.base_url}/papers/{p.id}" for p in papers
     ]
@@ -89,7 +89,7 @@ def test_daily_feed_holds_the_latest_day(
 def test_feeds_match_their_pages(client: TestClient, web_service: Service, web_data: Any) -> None:
     base = web_data.base_url
     trending = _parse(client, "/feeds/trending.atom", "atom")
-    expected = [card.paper.id for card in web_service.trending(limit=50).cards]
+    expected = [card.paper.id for card in web_service.feeds.trending(limit=50).cards]
     assert [e.link for e in trending.entries] == [f"{base}/papers/{i}" for i in expected]
     author = _parse(client, "/feeds/author/Chengsong%20Huang.xml", "xml")
     assert f"{base}/papers/2608.19880" in [e.link for e in author.entries]
@@ -158,7 +158,7 @@ def test_private_and_missing_collections_have_no_feed(
 def test_private_collection_feed_is_refused_even_to_its_owner(
     client: TestClient, web_data: Any
 ) -> None:
-    _user, token = client.app.state.service.log_in(web_data.owner, web_data.password)  # type: ignore[attr-defined]
+    _user, token = client.app.state.service.accounts.log_in(web_data.owner, web_data.password)  # type: ignore[attr-defined]
     client.cookies.set("pw_session", token)
     try:
         assert client.get(f"/u/{web_data.owner}/c/{web_data.private_slug}").status_code == 200

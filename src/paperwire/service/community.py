@@ -1,31 +1,25 @@
-"""Accounts (sign up, log in, sessions, password, deletion) and community actions (votes,
-comments, submissions, collections). Every action takes the acting user explicitly."""
+"""Community actions (votes, comments, submissions, collections). Every action takes the
+acting user explicitly."""
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from paperwire import accounts
 from paperwire.errors import (
     AccountError,
-    AuthError,
     ForbiddenError,
     NotFoundError,
     OfflineError,
 )
 from paperwire.ids import normalize_id
 from paperwire.models import Collection, Paper, User
-from paperwire.service.views import CollectionPage, PaperCard
-
-if TYPE_CHECKING:
-    from paperwire.settings import Settings
-    from paperwire.store import Store
+from paperwire.service.cards import Cards
+from paperwire.service.papers import Papers
+from paperwire.service.views import Clock, CollectionPage, PaperCard
+from paperwire.store import Store
 
 MAX_COMMENT = 5000
 MAX_COLLECTION_NAME = 120
@@ -51,93 +45,40 @@ def clean_body(text: str, limit: int, what: str) -> str:
     return cleaned
 
 
-class CommunityMixin:
-    store: Store
-    settings: Settings
-    now: Callable[[], datetime]
-    get_paper: Callable[[str], Paper]
-    cards: Callable[..., list[PaperCard]]
-    # Fetches a paper from arXiv by id; set by make_service when sync is configured.
-    fetch_arxiv_paper: Callable[[str], Paper] | None = None
+class Community:
+    """Votes, comments, submissions and collections; every action names its user."""
 
-    @functools.cached_property
-    def passwords(self) -> accounts.Passwords:
-        return accounts.Passwords(
-            self.settings.password_hash_time_cost, self.settings.password_hash_memory_kib
-        )
-
-    # -- accounts ------------------------------------------------------------------------
-    def sign_up(
-        self, username: str, email: str | None, password: str, *, is_admin: bool = False
-    ) -> User:
-        username = accounts.check_username(username)
-        email = accounts.check_email(email) if email else None
-        accounts.check_password(password)
-        return self.store.people.create_user(
-            username, email, self.passwords.hash(password), is_admin=is_admin, now=self.now()
-        )
-
-    def add_user(self, username: str, email: str | None, password: str, *, admin: bool) -> User:
-        """For `paperwire user add`: the first user is always an admin."""
-        is_admin = admin or self.store.people.count() == 0
-        return self.sign_up(username, email, password, is_admin=is_admin)
-
-    def log_in(self, username: str, password: str) -> tuple[User, str]:
-        """(user, session token for the cookie); AuthError without saying what was wrong."""
-        user = self.store.people.by_username(username.strip())
-        stored = self.store.people.password_hash(user.id) if user else None
-        if not self.passwords.verify(stored, password) or user is None:
-            raise AuthError("wrong username or password")
-        return user, self._new_session(user)
-
-    def _new_session(self, user: User) -> str:
-        token = accounts.new_token()
-        now = self.now()
-        self.store.people.create_session(
-            user.id,
-            accounts.token_hash(token),
-            now,
-            now + timedelta(days=self.settings.session_days),
-        )
-        return token
-
-    def session_user(self, token: str | None) -> User | None:
-        if not token:
-            return None
-        return self.store.people.session_user(accounts.token_hash(token), self.now())
-
-    def log_out(self, token: str) -> None:
-        self.store.people.delete_session(accounts.token_hash(token))
-
-    def change_password(self, user: User, old: str, new: str, token: str | None) -> None:
-        """Every other session of the user ends (a stolen cookie stops working)."""
-        if not self.passwords.verify(self.store.people.password_hash(user.id), old):
-            raise AuthError("the current password is not right")
-        accounts.check_password(new)
-        self.store.people.set_password_hash(user.id, self.passwords.hash(new))
-        keep = accounts.token_hash(token) if token else None
-        self.store.people.delete_sessions(user.id, except_hash=keep)
-
-    def delete_account(self, user: User, password: str) -> None:
-        if not self.passwords.verify(self.store.people.password_hash(user.id), password):
-            raise AuthError("the password is not right")
-        self.store.people.delete_user(user.id)
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        papers: Papers,
+        cards: Cards,
+        fetch_from_arxiv: Callable[[str], Paper] | None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.papers = papers
+        self.cards = cards
+        # None when the server is offline (no arXiv API set): only stored papers can be
+        # submitted.
+        self.fetch_from_arxiv = fetch_from_arxiv
 
     # -- votes and comments --------------------------------------------------------------
     def toggle_vote(self, user: User, paper_id: str) -> PaperCard:
-        paper = self.get_paper(paper_id)
-        self.store.community.toggle_vote(user.id, paper.id, self.now())
+        paper = self.papers.get(paper_id)
+        self.store.community.toggle_vote(user.id, paper.id, self.clock())
         return self.cards([paper], user)[0]
 
     def add_comment(self, user: User, paper_id: str, body: str) -> int:
-        paper = self.get_paper(paper_id)
+        paper = self.papers.get(paper_id)
         return self.store.community.add_comment(
-            user.id, paper.id, clean_body(body, MAX_COMMENT, "comment"), self.now()
+            user.id, paper.id, clean_body(body, MAX_COMMENT, "comment"), self.clock()
         )
 
     def edit_comment(self, user: User, comment_id: int, body: str) -> None:
         text = clean_body(body, MAX_COMMENT, "comment")
-        if not self.store.community.edit_comment(user.id, comment_id, text, self.now()):
+        if not self.store.community.edit_comment(user.id, comment_id, text, self.clock()):
             raise ForbiddenError("you can only edit your own comments")
 
     def delete_comment(self, user: User, comment_id: int) -> None:
@@ -158,16 +99,16 @@ class CommunityMixin:
 
         paper_id = normalize_id(text)
         try:
-            paper = self.get_paper(paper_id)
+            paper = self.papers.get(paper_id)
         except NotFoundError:
-            if self.fetch_arxiv_paper is None:
+            if self.fetch_from_arxiv is None:
                 raise OfflineError(
                     f"{paper_id} is not in this paperwire yet, and fetching from arXiv is not "
                     "available here (offline); try again when the server is online"
                 ) from None
-            paper = self.fetch_arxiv_paper(paper_id)
-        today = self.now().date()
-        if self.store.community.record_submission(user.id, paper.id, self.now()):
+            paper = self.fetch_from_arxiv(paper_id)
+        today = self.clock().date()
+        if self.store.community.record_submission(user.id, paper.id, self.clock()):
             # Merged like any source: a paper already featured keeps its earlier feed day,
             # and whoever featured it first (a Hugging Face curator) keeps the credit.
             update = Paper(
@@ -177,12 +118,12 @@ class CommunityMixin:
                 sources=["community"],
             )
             import_items(self.store, [("submission", update)], today=today)
-        return self.get_paper(paper.id)
+        return self.papers.get(paper.id)
 
     def remove_submission(self, user: User, paper_id: str) -> None:
         if not user.is_admin:
             raise ForbiddenError("only an admin can remove a submission")
-        paper = self.get_paper(paper_id)
+        paper = self.papers.get(paper_id)
         if not self.store.community.remove_submission(paper.id):
             raise NotFoundError(f"{paper_id} was not submitted here")
         credited = paper.submitted_by and self.store.people.by_username(paper.submitted_by)
@@ -212,7 +153,9 @@ class CommunityMixin:
         name = clean_body(name, MAX_COLLECTION_NAME, "name").replace("\n", " ")
         description = description.strip()[:MAX_DESCRIPTION]
         slug = slugify(name)
-        self.store.community.create_collection(user.id, slug, name, description, public, self.now())
+        self.store.community.create_collection(
+            user.id, slug, name, description, public, self.clock()
+        )
         found = self.store.community.collection(user.username, slug, user.id)
         assert found is not None
         return found
@@ -227,7 +170,7 @@ class CommunityMixin:
             name=name,
             description=description.strip()[:MAX_DESCRIPTION],
             public=public,
-            now=self.now(),
+            now=self.clock(),
         ):
             raise ForbiddenError("you can only change your own collections")
 
@@ -238,9 +181,9 @@ class CommunityMixin:
     def set_in_collection(
         self, user: User, collection_id: int, paper_id: str, member: bool
     ) -> None:
-        paper = self.get_paper(paper_id)
+        paper = self.papers.get(paper_id)
         if not self.store.community.set_membership(
-            user.id, collection_id, paper.id, member, self.now()
+            user.id, collection_id, paper.id, member, self.clock()
         ):
             raise ForbiddenError("you can only change your own collections")
 

@@ -24,21 +24,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
-from typing import TYPE_CHECKING
 
 from paperwire.digest import periods
 from paperwire.digest.compose import compose_digest, message_id, site_host
 from paperwire.digest.deliver import Deliverer, RetryPolicy
+from paperwire.digest.mailconfig import envelope_sender, smtp_config
 from paperwire.digest.mime import Mail
 from paperwire.digest.model import Candidate, DigestItem, Subscriber, Subscription
 from paperwire.digest.smtp import SmtpConnection, message_bytes
 from paperwire.errors import PaperwireError
 from paperwire.models import Paper
 from paperwire.search.topics import Match, TopicMatcher, Window, quoted, rank_trending
-from paperwire.service.digest_config import envelope_sender, setting, smtp_config
-
-if TYPE_CHECKING:
-    from paperwire.service.digests import DigestsMixin
+from paperwire.service.cards import Cards
+from paperwire.service.digest_mail import Notices
+from paperwire.service.search import Search
+from paperwire.settings import Settings
+from paperwire.store import Store
+from paperwire.store.digests import Digests as DigestStore
 
 log = logging.getLogger(__name__)
 PAGE = 500  # subscriptions read per query
@@ -113,22 +115,30 @@ class _WindowData:
 class DigestRun:
     def __init__(
         self,
-        service: DigestsMixin,
+        digest_store: DigestStore,
+        store: Store,
+        settings: Settings,
+        notices: Notices,
+        search: Search,
+        cards: Cards,
         now: datetime,
         *,
         dry_run: bool,
         only: str | None,
         progress: Callable[[int], None] | None,
     ) -> None:
-        self.service = service
-        self.settings = service.settings
-        self.digests = service.digest_store
+        self.digests = digest_store
+        self.store = store
+        self.settings = settings
+        self.notices = notices
+        self.search = search
+        self.cards = cards
         self.now = now
         self.dry_run = dry_run
         self.only = only
         self.progress = progress
         self.report = DigestReport(now=now, dry_run=dry_run)
-        self.grace = int(setting(self.settings, "digest_grace_days"))
+        self.grace = self.settings.digest_grace_days
         self._windows: OrderedDict[tuple[date, date], _WindowData] = OrderedDict()
         self._matcher: TopicMatcher | None = None
         self._deliverer: Deliverer | None = None
@@ -144,10 +154,10 @@ class DigestRun:
         else:
             from paperwire.sync.lease import JobLock
 
-            ttl = float(setting(self.settings, "digest_lock_ttl"))
+            ttl = self.settings.digest_lock_ttl
             deadline = time.monotonic() + lock_wait
             while True:
-                with JobLock(self.service.store, LOCK_NAME, ttl) as lock:
+                with JobLock(self.store, LOCK_NAME, ttl) as lock:
                     if lock.held:
                         self._locked_run(lock.check)
                         break
@@ -163,7 +173,7 @@ class DigestRun:
         try:
             self.report.resolved = self.digests.resolve_sending(self.now)
             self.report.confirmations_sent, self.report.confirmations_failed = (
-                self.service.send_due_confirmations(self._connection)
+                self.notices.send_due_confirmations(self._connection)
             )
             self._walk(check)
         finally:
@@ -171,7 +181,7 @@ class DigestRun:
                 self._deliverer.connection.close()
 
     def _walk(self, check: Callable[[], None] | None = None) -> None:
-        self.service.index()
+        self.search.index()
         after = 0
         key = self.only.lower() if self.only else None
         while True:
@@ -245,8 +255,8 @@ class DigestRun:
     def matcher(self) -> TopicMatcher:
         if self._matcher is None:
             self._matcher = TopicMatcher(
-                self.service.engine,
-                min_similarity=float(setting(self.settings, "topic_min_similarity")),
+                self.search.engine,
+                min_similarity=self.settings.topic_min_similarity,
             )
         return self._matcher
 
@@ -329,7 +339,7 @@ class DigestRun:
         if missing:
             if len(self._paper_cache) > PAPERS_KEPT:
                 self._paper_cache.clear()
-            self._paper_cache.update(self.service.store.get_papers(missing))
+            self._paper_cache.update(self.store.get_papers(missing))
         return {i: self._paper_cache[i] for i in ids if i in self._paper_cache}
 
     def _votes(self, chosen: list[Paper], after: date, through: date) -> dict[str, int]:
@@ -343,7 +353,7 @@ class DigestRun:
             else:
                 missing.append(paper)
         if missing:
-            for card in self.service.cards(missing):
+            for card in self.cards(missing):
                 out[card.paper.id] = card.upvotes
         return out
 
@@ -356,8 +366,8 @@ class DigestRun:
             subscription=sub,
             period=periods.period(sub, period_end, self.grace),
             items=items,
-            links=self.service.digest_links(subscriber, sub),
-            mail_from=str(setting(self.settings, "mail_from")),
+            links=self.notices.digest_links(subscriber, sub),
+            mail_from=self.settings.mail_from,
             sent_at=self.now,
         )
 
@@ -367,8 +377,8 @@ class DigestRun:
     def _delivery(self) -> Deliverer:
         if self._deliverer is None:
             policy = RetryPolicy(
-                base_seconds=float(setting(self.settings, "digest_retry_seconds")),
-                max_failures=int(setting(self.settings, "digest_max_failures")),
+                base_seconds=self.settings.digest_retry_seconds,
+                max_failures=self.settings.digest_max_failures,
             )
             self._deliverer = Deliverer(
                 self.digests,

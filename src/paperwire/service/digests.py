@@ -25,40 +25,25 @@ from paperwire.digest.model import (
     FAILING,
     UNSUBSCRIBED,
     DigestItem,
-    Links,
     Subscriber,
     Subscription,
 )
-from paperwire.digest.smtp import SmtpConnection, SmtpProblem
-from paperwire.digest.tokens import Tokens
-from paperwire.errors import (
-    AccountError,
-    ConfigError,
-    NotFoundError,
-    RateLimitedError,
-    TokenError,
-)
+from paperwire.digest.rules import check_address, check_follow, check_schedule
+from paperwire.errors import AccountError, NotFoundError, RateLimitedError, TokenError
 from paperwire.models import User
-from paperwire.service.digest_config import (
-    check_address,
-    check_follow,
-    check_schedule,
-    envelope_sender,
-    load_secret,
-    setting,
-    smtp_config,
-)
-from paperwire.store.digests import Digests, FailingAddress
+from paperwire.service.cards import Cards
+from paperwire.service.digest_mail import Notices
+from paperwire.service.search import Search
+from paperwire.service.views import Clock
+from paperwire.settings import Settings
+from paperwire.store import Store
+from paperwire.store.digests import Digests as DigestStore
+from paperwire.store.digests import FailingAddress
 
 if TYPE_CHECKING:
     # Matching and composing pull in numpy, the search indexes and Jinja2: imported where a
     # digest is actually built, so one-shot commands such as `paperwire show` start fast.
-    from paperwire.search.engine import SearchEngine
-    from paperwire.search.indexer import IndexReport
     from paperwire.service.digest_run import DigestReport, DigestRun
-    from paperwire.service.views import PaperCard
-    from paperwire.settings import Settings
-    from paperwire.store import Store
 
 log = logging.getLogger(__name__)
 FEED_DAYS = {"daily": 7, "weekly": 28}
@@ -106,45 +91,27 @@ class DigestStatus:
     failing: list[FailingAddress]
 
 
-class DigestsMixin:
-    store: Store
-    settings: Settings
-    now: Callable[[], datetime]
-    index: Callable[..., IndexReport]
-    cards: Callable[..., list[PaperCard]]
-    _digest_store: Digests | None = None
-    _tokens: Tokens | None = None
+class Digests:
+    """Subscriptions, the links from mails, previews, private feeds and the digest job."""
 
-    if TYPE_CHECKING:  # Service's property (declared so, as an attribute would clash with it)
-
-        @property
-        def engine(self) -> SearchEngine: ...
-
-    @property
-    def digest_store(self) -> Digests:
-        if self._digest_store is None:
-            self._digest_store = Digests(self.store)
-        return self._digest_store
-
-    @property
-    def tokens(self) -> Tokens:
-        if self._tokens is None:
-            secret = load_secret(self.settings.secret_key, self.settings.data_dir)
-            # A lambda, not the bound method: tests replace ``service.now`` after this.
-            self._tokens = Tokens(secret, lambda: self.now())
-        return self._tokens
-
-    def digest_links(self, subscriber: Subscriber, sub: Subscription) -> Links:
-        base = self.settings.base_url.rstrip("/")
-        t = self.tokens
-        unsubscribe = t.unsubscribe(subscriber.id, subscriber.email, sub.id)
-        manage = t.manage(subscriber.id, subscriber.email)
-        return Links(
-            base_url=base,
-            unsubscribe=f"{base}/digest/unsubscribe?token={unsubscribe}",
-            preferences=f"{base}/digest/preferences?token={manage}",
-            feed=f"{base}/digest/feed/{t.feed(subscriber.id, sub.id)}.xml",
-        )
+    def __init__(
+        self,
+        digest_store: DigestStore,
+        store: Store,
+        settings: Settings,
+        clock: Clock,
+        notices: Notices,
+        search: Search,
+        cards: Cards,
+    ) -> None:
+        self.digest_store = digest_store
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.notices = notices
+        self.tokens = notices.tokens
+        self.search = search
+        self.cards = cards
 
     # -- subscribing -----------------------------------------------------------------------
     def subscribe(
@@ -164,12 +131,12 @@ class DigestsMixin:
         pending one gets its link again."""
         address, key = check_address(email)
         value = check_follow(kind, value)
-        hour = int(setting(self.settings, "digest_hour")) if send_hour is None else send_hour
-        count = int(setting(self.settings, "digest_top_n")) if top_n is None else top_n
+        hour = self.settings.digest_hour if send_hour is None else send_hour
+        count = self.settings.digest_top_n if top_n is None else top_n
         check_schedule(frequency, timezone, hour, count)
         if kind == "collection":
             self._check_collection(value)
-        now = self.now()
+        now = self.clock()
         store = self.digest_store
         subscriber = store.get_or_create_subscriber(
             address, key, timezone, user.id if user else None, now
@@ -186,89 +153,19 @@ class DigestsMixin:
         about = sub.describe()
         if sub.status == ACTIVE and subscriber.status == ACTIVE:
             return SubscribeResult(subscriber.email, about, mailed=False)
-        if not self._count_notice(subscriber):
+        if not self.notices.count_notice(subscriber):
             raise RateLimitedError(
                 "too many confirmation mails were sent to this address in the last hour; "
                 "check the inbox (and the spam folder) for the link, or try again later"
             )
         store.set_confirm_due(sub.id, True)
-        mailed = self._send_confirmation(subscriber, sub)
+        mailed = self.notices.send_confirmation(subscriber, sub)
         return SubscribeResult(subscriber.email, about, mailed)
 
     def _check_collection(self, value: str) -> None:
         owner, _, slug = value.partition("/")
         if self.store.community.collection(owner, slug, None) is None:
             raise AccountError(f"collection: there is no public collection {value}")
-
-    def _count_notice(self, subscriber: Subscriber) -> bool:
-        return self.digest_store.count_notice(
-            subscriber.id,
-            self.now(),
-            int(setting(self.settings, "digest_notices_per_hour")),
-            timedelta(hours=1),
-        )
-
-    def _notice(self, subscriber: Subscriber, kind: str, about: str, url: str, key: str) -> Mail:
-        from paperwire.digest.compose import compose_notice
-
-        return compose_notice(
-            to=subscriber.email,
-            kind=kind,
-            about=about,
-            url=url,
-            base_url=self.settings.base_url,
-            mail_from=str(setting(self.settings, "mail_from")),
-            sent_at=self.now(),
-            message_key=key,
-        )
-
-    def confirmation_mail(self, subscriber: Subscriber, sub: Subscription) -> Mail:
-        token = self.tokens.confirm(subscriber.id, subscriber.email, sub.id)
-        url = f"{self.settings.base_url.rstrip('/')}/digest/confirm?token={token}"
-        stamp = int(self.now().timestamp())
-        return self._notice(subscriber, "confirm", sub.describe(), url, f"{sub.id}-{stamp}")
-
-    def _send_now(self, subscriber: Subscriber, msg: Mail) -> bool:
-        """One mail outside the delivery log, at once; False when it could not go now."""
-        try:
-            connection = SmtpConnection(smtp_config(self.settings))
-            sender = envelope_sender(self.settings)
-        except ConfigError as exc:
-            log.warning("mail to %s not sent: %s", subscriber.email, exc)
-            return False
-        try:
-            connection.send(sender, subscriber.email, msg)
-        except SmtpProblem as exc:
-            log.warning("mail to %s not sent now: %s", subscriber.email, exc)
-            return False
-        finally:
-            connection.close()
-        return True
-
-    def _send_confirmation(self, subscriber: Subscriber, sub: Subscription) -> bool:
-        if not self._send_now(subscriber, self.confirmation_mail(subscriber, sub)):
-            return False  # still due: the digest job tries again
-        self.digest_store.set_confirm_due(sub.id, False)
-        return True
-
-    def send_due_confirmations(self, connection: Callable[[], SmtpConnection]) -> tuple[int, int]:
-        """Confirmation mails the web form could not send at once (the job calls this)."""
-        due = self.digest_store.confirmations_due()
-        if not due:
-            return 0, 0
-        smtp = connection()
-        sender = envelope_sender(self.settings)
-        sent = failed = 0
-        for subscriber, sub in due:
-            try:
-                smtp.send(sender, subscriber.email, self.confirmation_mail(subscriber, sub))
-            except SmtpProblem as exc:
-                failed += 1
-                log.warning("confirmation to %s not sent: %s", subscriber.email, exc)
-                continue
-            self.digest_store.set_confirm_due(sub.id, False)
-            sent += 1
-        return sent, failed
 
     def request_manage_link(self, email: str) -> None:
         """Mail the preferences link to an address, if it is subscribed. The caller shows the
@@ -277,13 +174,14 @@ class DigestsMixin:
         subscriber = self.digest_store.subscriber_by_key(key)
         if subscriber is None or subscriber.status not in (ACTIVE, FAILING):
             return
-        if not self._count_notice(subscriber):
+        if not self.notices.count_notice(subscriber):
             return
         token = self.tokens.manage(subscriber.id, subscriber.email)
         url = f"{self.settings.base_url.rstrip('/')}/digest/preferences?token={token}"
-        stamp = int(self.now().timestamp())
-        self._send_now(
-            subscriber, self._notice(subscriber, "manage", "", url, f"{subscriber.id}-{stamp}")
+        stamp = int(self.clock().timestamp())
+        self.notices.send_now(
+            subscriber,
+            self.notices.notice(subscriber, "manage", "", url, f"{subscriber.id}-{stamp}"),
         )
 
     # -- links from mails ----------------------------------------------------------------------
@@ -325,9 +223,9 @@ class DigestsMixin:
         # Covered through the latest period already due: the first digest comes at the next
         # send time, not a minute after clicking.
         covered = periods.due_period_end(
-            self.now(), subscriber.timezone, sub.frequency, sub.send_hour
+            self.clock(), subscriber.timezone, sub.frequency, sub.send_hour
         )
-        outcome = self.digest_store.confirm(subscriber_id, sub_id, self.now(), covered)
+        outcome = self.digest_store.confirm(subscriber_id, sub_id, self.clock(), covered)
         state = {"confirmed": "confirmed", "already": "already"}.get(outcome, "missing")
         return LinkState(state, email, sub.describe(), self.tokens.manage(subscriber_id, email))
 
@@ -357,7 +255,7 @@ class DigestsMixin:
     def preferences(self, token: str) -> Preferences:
         subscriber_id, email = self.tokens.read_manage(token)
         subscriber = self._owner(subscriber_id, email)
-        now = self.now()
+        now = self.clock()
         prefs = Preferences(subscriber, token)
         for sub in self.digest_store.subscriptions_of(subscriber.id):
             live = sub.status == ACTIVE and not sub.paused and subscriber.status == ACTIVE
@@ -404,7 +302,7 @@ class DigestsMixin:
             # Resuming (or changing the rhythm) starts from the latest period due, rather
             # than mailing everything that happened while paused.
             values["covered_through"] = periods.due_period_end(
-                self.now(), subscriber.timezone, frequency, send_hour
+                self.clock(), subscriber.timezone, frequency, send_hour
             )
         self.digest_store.update_subscription(subscriber.id, subscription_id, **values)
 
@@ -428,11 +326,11 @@ class DigestsMixin:
         subscriber_id, email = self.tokens.read_manage(token)
         subscriber = self._owner(subscriber_id, email)
         value = check_follow(kind, value)
-        count = int(setting(self.settings, "digest_top_n")) if top_n is None else top_n
+        count = self.settings.digest_top_n if top_n is None else top_n
         check_schedule(frequency, subscriber.timezone, send_hour, count)
         if kind == "collection":
             self._check_collection(value)
-        covered = periods.due_period_end(self.now(), subscriber.timezone, frequency, send_hour)
+        covered = periods.due_period_end(self.clock(), subscriber.timezone, frequency, send_hour)
         sub, _ = self.digest_store.find_or_add_subscription(
             subscriber.id,
             kind=kind,
@@ -440,7 +338,7 @@ class DigestsMixin:
             frequency=frequency,
             send_hour=send_hour,
             top_n=count,
-            now=self.now(),
+            now=self.clock(),
             active_from=covered,
         )
         return sub
@@ -458,10 +356,28 @@ class DigestsMixin:
         self.digest_store.unsubscribe_all(subscriber.id)
 
     # -- reading a digest without mail -----------------------------------------------------------
-    def _run(self, now: datetime | None = None, dry_run: bool = True) -> DigestRun:
+    def _run(
+        self,
+        now: datetime | None = None,
+        *,
+        dry_run: bool = True,
+        only: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> DigestRun:
         from paperwire.service.digest_run import DigestRun
 
-        return DigestRun(self, now or self.now(), dry_run=dry_run, only=None, progress=None)
+        return DigestRun(
+            self.digest_store,
+            self.store,
+            self.settings,
+            self.notices,
+            self.search,
+            self.cards,
+            now or self.clock(),
+            dry_run=dry_run,
+            only=only,
+            progress=progress,
+        )
 
     def preview(self, subscription_id: int, token: str | None = None) -> Mail:
         """The digest the subscription would get for the latest complete period, now (with a
@@ -483,7 +399,7 @@ class DigestsMixin:
         return run.compose(subscriber, sub, period_end, items)
 
     def _latest_day(self, subscriber: Subscriber, sub: Subscription) -> date:
-        local = self.now().astimezone(periods.zone(subscriber.timezone)).date()
+        local = self.clock().astimezone(periods.zone(subscriber.timezone)).date()
         return local - timedelta(days=1)
 
     def subscription_feed(self, token: str) -> tuple[Subscription, list[DigestItem]]:
@@ -516,16 +432,13 @@ class DigestsMixin:
         """Send every digest due at ``now`` (default: the clock). Idempotent: run it as often
         as you like; a period is mailed once."""
         key = check_address(only)[1] if only else None
-        from paperwire.service.digest_run import DigestRun
-
-        run = DigestRun(self, now or self.now(), dry_run=dry_run, only=key, progress=progress)
-        return run.run(lock_wait)
+        return self._run(now, dry_run=dry_run, only=key, progress=progress).run(lock_wait)
 
     def digest_status(self, since_days: int = 14) -> DigestStatus:
         store = self.digest_store
         return DigestStatus(
             counts=store.counts(),
-            states=store.state_counts(self.now().date() - timedelta(days=since_days)),
+            states=store.state_counts(self.clock().date() - timedelta(days=since_days)),
             failing=store.failing_addresses(),
         )
 

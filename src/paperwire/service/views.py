@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from paperwire.models import Collection, Comment, Paper
 
@@ -45,3 +46,8 @@ class CollectionPage:
     collection: Collection
     cards: list[PaperCard]
     editable: bool
+
+
+Clock = Callable[[], datetime]
+"""Now, as an aware UTC datetime: ``make_service(settings, clock=...)`` gives every part the
+same one, so tests move time for the whole service at once."""

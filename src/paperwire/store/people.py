@@ -181,3 +181,12 @@ class People:
 
         with self._store._connect(write=True) as conn:
             conn.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
+
+    def delete_expired_sessions(self, now: datetime) -> int:
+        """Sessions past their expiry (they no longer log anyone in); how many went."""
+        from sqlalchemy import delete
+
+        from paperwire.store.schema import sessions
+
+        with self._store._connect(write=True) as conn:
+            return conn.execute(delete(sessions).where(sessions.c.expires_at <= now)).rowcount

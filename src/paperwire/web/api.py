@@ -142,7 +142,7 @@ def bearer_user(request: Request) -> User | None:
         return None
     scheme, _, token = header.partition(" ")
     user = (
-        service_of(request).session_user(token.strip())
+        service_of(request).accounts.session_user(token.strip())
         if scheme.lower() == "bearer" and token.strip()
         else None
     )
@@ -201,15 +201,15 @@ def daily_papers(
     offset = p * limit
     feed: Feed
     if sort == "trending":
-        feed = service.trending(limit=limit, offset=offset)
+        feed = service.feeds.trending(limit=limit, offset=offset)
     elif week:
-        feed = service.weekly(week_param(week), limit=limit, offset=offset)
+        feed = service.feeds.weekly(week_param(week), limit=limit, offset=offset)
     elif month:
-        feed = service.monthly(month_param(month), limit=limit, offset=offset)
+        feed = service.feeds.monthly(month_param(month), limit=limit, offset=offset)
     elif submitter:
-        feed = service.submitted_by(submitter, limit=limit, offset=offset)
+        feed = service.feeds.submitted_by(submitter, limit=limit, offset=offset)
     else:
-        feed = service.daily(date_param(date, "date"), limit=limit, offset=offset)
+        feed = service.feeds.daily(date_param(date, "date"), limit=limit, offset=offset)
     return _listing(feed.cards, None if submitter else feed.total)
 
 
@@ -234,7 +234,7 @@ def search_papers(
     if not q.strip():
         return _listing([])
     service = service_of(request)
-    response = service.search(q, mode=mode, limit=limit, offset=p * limit)
+    response = service.search.search(q, mode=mode, limit=limit, offset=p * limit)
     return _listing(service.cards([r.paper for r in response.results]), response.total)
 
 
@@ -255,7 +255,7 @@ def list_papers(
     it). Keyset pagination: pages stay consistent while papers are added."""
     service = service_of(request)
     # One more than asked tells whether there is a next page without counting.
-    papers: list[Paper] = service.papers_after(cursor, limit + 1)
+    papers: list[Paper] = service.papers.after(cursor, limit + 1)
     shown = papers[:limit]
     response = JSONResponse([flat_paper_json(card) for card in service.cards(shown)])
     if len(papers) > limit:
@@ -267,7 +267,7 @@ def list_papers(
 def paper(request: Request, paper_id: str) -> JSONResponse:
     """One paper, as Hugging Face's ``GET /api/papers/{id}``; 404 when we do not have it."""
     service = service_of(request)
-    return JSONResponse(flat_paper_json(service.cards([service.get_paper(paper_id)])[0]))
+    return JSONResponse(flat_paper_json(service.cards([service.papers.get(paper_id)])[0]))
 
 
 # -- our extras --------------------------------------------------------------------------------
@@ -278,7 +278,7 @@ def related(
 ) -> JSONResponse:
     """Papers nearest in meaning (or, without embeddings, in words) to this one."""
     service = service_of(request)
-    results = service.related(paper_id, limit)
+    results = service.feeds.related(paper_id, limit)
     return JSONResponse([flat_paper_json(c) for c in service.cards([r.paper for r in results])])
 
 
@@ -286,7 +286,7 @@ def collection(request: Request, username: str, slug: str) -> JSONResponse:
     """A public collection, or a private one to its owner's bearer token; 404 otherwise
     (a private collection looks exactly like a missing one)."""
     viewer = bearer_user(request)
-    view = service_of(request).collection_page(username, slug, viewer)
+    view = service_of(request).community.collection_page(username, slug, viewer)
     found = view.collection
     return JSONResponse(
         {
@@ -315,7 +315,9 @@ def login(request: Request, credentials: Credentials) -> JSONResponse:
             429, "too many log-in attempts; wait a few minutes", headers={"Retry-After": "300"}
         )
     try:
-        user, token = service_of(request).log_in(credentials.username, credentials.password)
+        user, token = service_of(request).accounts.log_in(
+            credentials.username, credentials.password
+        )
     except AuthError as exc:
         raise _unauthorized(str(exc)) from None
     return JSONResponse({"token": token, "username": user.username})
@@ -326,7 +328,7 @@ def vote(request: Request, paper_id: str) -> JSONResponse:
     a browser attaches cookies to a forged cross-site request, never an Authorization header,
     and this route ignores the session cookie."""
     user = require_bearer_user(request)
-    card = service_of(request).toggle_vote(user, paper_id)
+    card = service_of(request).community.toggle_vote(user, paper_id)
     return JSONResponse({"id": card.paper.id, "upvotes": card.upvotes, "voted": card.voted})
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,17 +15,15 @@ from starlette.responses import Response
 
 from paperwire import __version__
 from paperwire.errors import PaperwireError
+from paperwire.secret_key import load_secret
 from paperwire.service import Service, make_service
-from paperwire.service.digest_job import start_digest_scheduler
 from paperwire.settings import Settings, load_settings
 from paperwire.web import errors, routes
 from paperwire.web.rendering import templates
-from paperwire.web.security import DEFAULT_LIMITS, Defences, RateLimiter, load_secret
+from paperwire.web.security import DEFAULT_LIMITS, Defences, RateLimiter
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-INDEX_CATCH_UP_SECONDS = 30.0
-EMBED_BATCH = 256
 
 
 class CachedStatic(StaticFiles):
@@ -38,60 +35,26 @@ class CachedStatic(StaticFiles):
         return response
 
 
-def _keep_index_fresh(service: Service, stop: threading.Event) -> None:
-    """Background catch-up: papers imported or synced by other processes become searchable."""
-    while not stop.wait(INDEX_CATCH_UP_SECONDS):
-        try:
-            service.index()
-        except PaperwireError as exc:
-            log.warning("index catch-up failed: %s", exc)
-
-
-def _embed_in_background(service: Service, stop: threading.Event) -> None:
-    """Embed papers that lack vectors, a batch at a time, so semantic search and related
-    papers fill in while the site serves (resumable: a restart continues where it stopped)."""
-    while not stop.is_set():
-        try:
-            report = service.embed(limit=EMBED_BATCH)
-        except PaperwireError as exc:
-            log.warning("background embedding stopped: %s", exc)
-            return
-        if report.seen == 0 and stop.wait(INDEX_CATCH_UP_SECONDS):
-            return
-
-
 def create_app(
     settings: Settings | None = None, service: Service | None = None, *, run_jobs: bool = False
 ) -> FastAPI:
-    """The app; ``run_jobs`` starts the scheduled jobs (sync) as ``paperwire serve`` does."""
+    """The app; ``run_jobs`` starts the scheduled jobs (service/jobs.py) as ``paperwire
+    serve`` does. Without it only the index catch-up runs. The store must be migrated
+    already (`paperwire init` or `serve --migrate`)."""
     settings = settings or (service.settings if service else load_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = service or make_service(settings)
-        svc.init()
-        svc.index()
+        svc.check_schema()
+        svc.search.index()
         app.state.service = svc
-        stop = threading.Event()
-        worker = threading.Thread(target=_keep_index_fresh, args=(svc, stop), daemon=True)
-        worker.start()
-        # The sync timetable (docs/sync.md); a lock in the store keeps each job single
-        # across workers and machines.
-        scheduler = svc.sync_scheduler() if run_jobs else None
-        if scheduler is not None:
-            scheduler.start()
-        # Digests: every few minutes, single across workers by a lock row (None: no SMTP host).
-        digests = start_digest_scheduler(svc, stop) if run_jobs else None
-        if run_jobs and settings.embed_in_background and svc.embedder() is not None:
-            threading.Thread(target=_embed_in_background, args=(svc, stop), daemon=True).start()
+        jobs = svc.jobs(scheduled=run_jobs)
+        jobs.start()
         try:
             yield
         finally:
-            stop.set()
-            if scheduler is not None:
-                scheduler.stop(timeout=5)
-            if digests is not None:
-                digests.join(5)
+            jobs.stop(timeout=5)
             if service is None:
                 svc.close()
 

@@ -31,7 +31,7 @@ from paperwire.errors import (
     RateLimitedError,
     TokenError,
 )
-from paperwire.service.digests import DigestsMixin
+from paperwire.service import Service
 from paperwire.web.forms import int_param, read_form, redirect, user_sync
 from paperwire.web.rendering import render
 from paperwire.web.syndication import RSS_TYPE, Channel, rss
@@ -55,10 +55,8 @@ def zones() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
 
 
-def _service(request: Request) -> DigestsMixin:
-    service = request.app.state.service
-    if not isinstance(service, DigestsMixin):
-        raise HTTPException(503, "e-mail digests are not enabled on this server")
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.service
     return service
 
 
@@ -133,7 +131,7 @@ async def subscribe(request: Request) -> Response:
     try:
         hour = int_param(values["send_hour"], "send hour", 7, 0, 23)
         await run_in_threadpool(
-            lambda: service.subscribe(
+            lambda: service.digests.subscribe(
                 values["email"],
                 values["kind"],
                 values["value"],
@@ -160,7 +158,7 @@ async def subscribe(request: Request) -> Response:
 def confirm_page(request: Request) -> HTMLResponse:
     token = _token(request)
     try:
-        state = _service(request).confirm_state(token)
+        state = _service(request).digests.confirm_state(token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(request, "digest_confirm.html", {"state": state, "token": token})
@@ -170,7 +168,7 @@ async def confirm(request: Request) -> Response:
     await read_form(request)
     token = _token(request)
     try:
-        state = await run_in_threadpool(_service(request).confirm, token)
+        state = await run_in_threadpool(_service(request).digests.confirm, token)
     except TokenError as exc:
         return _bad_link(request, exc)
     if state.state == "missing":
@@ -191,7 +189,7 @@ def unsubscribe_page(request: Request) -> HTMLResponse:
     if not token:
         return render(request, "digest_unsubscribe.html", {"state": None, "token": ""})
     try:
-        state = _service(request).unsubscribe_state(token)
+        state = _service(request).digests.unsubscribe_state(token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(request, "digest_unsubscribe.html", {"state": state, "token": token})
@@ -204,7 +202,7 @@ async def unsubscribe(request: Request) -> Response:
     if not token:
         raise HTTPException(400, "this unsubscribe link is incomplete; use the link from the mail")
     try:
-        state = await run_in_threadpool(_service(request).unsubscribe, token)
+        state = await run_in_threadpool(_service(request).digests.unsubscribe, token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(request, "digest_unsubscribe.html", {"state": state, "token": "", "done": True})
@@ -213,7 +211,9 @@ async def unsubscribe(request: Request) -> Response:
 async def manage_link(request: Request) -> Response:
     form = await read_form(request, "subscribe")
     try:
-        await run_in_threadpool(_service(request).request_manage_link, form.get("email", "")[:400])
+        await run_in_threadpool(
+            _service(request).digests.request_manage_link, form.get("email", "")[:400]
+        )
     except PaperwireError as exc:
         return render(
             request,
@@ -233,7 +233,7 @@ async def manage_link(request: Request) -> Response:
 def preferences_page(request: Request) -> HTMLResponse:
     token = _token(request)
     try:
-        prefs = _service(request).preferences(token)
+        prefs = _service(request).digests.preferences(token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(
@@ -252,7 +252,7 @@ async def preferences_update(request: Request) -> Response:
         if action == "change":
             sub_id = int_param(form.get("subscription"), "subscription", 0, 1, 2**31)
             await run_in_threadpool(
-                lambda: service.change_subscription(
+                lambda: service.digests.change_subscription(
                     token,
                     sub_id,
                     frequency=form.get("frequency", "daily"),
@@ -263,10 +263,10 @@ async def preferences_update(request: Request) -> Response:
             )
         elif action == "delete":
             sub_id = int_param(form.get("subscription"), "subscription", 0, 1, 2**31)
-            await run_in_threadpool(service.delete_subscription, token, sub_id)
+            await run_in_threadpool(service.digests.delete_subscription, token, sub_id)
         elif action == "add":
             await run_in_threadpool(
-                lambda: service.add_subscription(
+                lambda: service.digests.add_subscription(
                     token,
                     form.get("kind", ""),
                     form.get("value", "")[:400],
@@ -275,9 +275,11 @@ async def preferences_update(request: Request) -> Response:
                 )
             )
         elif action == "timezone":
-            await run_in_threadpool(service.set_digest_timezone, token, form.get("timezone", ""))
+            await run_in_threadpool(
+                service.digests.set_digest_timezone, token, form.get("timezone", "")
+            )
         elif action == "unsubscribe_all":
-            await run_in_threadpool(service.unsubscribe_everything, token)
+            await run_in_threadpool(service.digests.unsubscribe_everything, token)
             return _message(
                 request,
                 "Unsubscribed",
@@ -292,7 +294,7 @@ async def preferences_update(request: Request) -> Response:
     except NotFoundError as exc:
         raise HTTPException(404, str(exc)) from None
     except PaperwireError as exc:
-        prefs = await run_in_threadpool(service.preferences, token)
+        prefs = await run_in_threadpool(service.digests.preferences, token)
         return render(
             request,
             "digest_preferences.html",
@@ -304,7 +306,7 @@ async def preferences_update(request: Request) -> Response:
 
 def preview(request: Request, subscription_id: int) -> Response:
     try:
-        mail = _service(request).preview(subscription_id, _token(request))
+        mail = _service(request).digests.preview(subscription_id, _token(request))
     except TokenError as exc:
         return _bad_link(request, exc)
     if request.query_params.get("format") == "text":
@@ -318,7 +320,7 @@ def preview(request: Request, subscription_id: int) -> Response:
 def feed(request: Request, token: str) -> Response:
     """The private RSS feed of one subscription (its URL is the secret)."""
     try:
-        sub, items = _service(request).subscription_feed(token)
+        sub, items = _service(request).digests.subscription_feed(token)
     except TokenError:
         raise HTTPException(404, "there is no feed at this address") from None
     base = request.app.state.settings.base_url.rstrip("/")

@@ -31,7 +31,9 @@ def client_key(request: Request) -> str:
 def user_sync(request: Request) -> User | None:
     """The logged-in user (cached on the request); for handlers that run in the threadpool."""
     if not hasattr(request.state, "user"):
-        request.state.user = service_of(request).session_user(request.cookies.get(SESSION_COOKIE))
+        request.state.user = service_of(request).accounts.session_user(
+            request.cookies.get(SESSION_COOKIE)
+        )
     user: User | None = request.state.user
     return user
 

@@ -81,7 +81,7 @@ def home(request: Request) -> Response:
     page, offset = _page(request)
     return _feed_page(
         request,
-        lambda viewer: service_of(request).daily(
+        lambda viewer: service_of(request).feeds.daily(
             None, viewer=viewer, limit=PAGE_SIZE, offset=offset
         ),
         page,
@@ -94,7 +94,7 @@ def day(request: Request, day: str) -> Response:
     page, offset = _page(request)
     return _feed_page(
         request,
-        lambda viewer: service_of(request).daily(
+        lambda viewer: service_of(request).feeds.daily(
             shown, viewer=viewer, limit=PAGE_SIZE, offset=offset
         ),
         page,
@@ -106,7 +106,7 @@ def week(request: Request, week: str) -> Response:
     page, offset = _page(request)
     return _feed_page(
         request,
-        lambda viewer: service_of(request).weekly(
+        lambda viewer: service_of(request).feeds.weekly(
             monday, viewer=viewer, limit=PAGE_SIZE, offset=offset
         ),
         page,
@@ -118,7 +118,7 @@ def month(request: Request, month: str) -> Response:
     page, offset = _page(request)
     return _feed_page(
         request,
-        lambda viewer: service_of(request).monthly(
+        lambda viewer: service_of(request).feeds.monthly(
             first, viewer=viewer, limit=PAGE_SIZE, offset=offset
         ),
         page,
@@ -126,13 +126,13 @@ def month(request: Request, month: str) -> Response:
 
 
 def latest_week(request: Request) -> Response:
-    newest = service_of(request).newest_day() or date.today()
+    newest = service_of(request).feeds.newest_day() or date.today()
     iso = newest.isocalendar()
     return redirect(f"/papers/week/{iso.year}-W{iso.week:02d}")
 
 
 def latest_month(request: Request) -> Response:
-    newest = service_of(request).newest_day() or date.today()
+    newest = service_of(request).feeds.newest_day() or date.today()
     return redirect(f"/papers/month/{newest:%Y-%m}")
 
 
@@ -140,7 +140,9 @@ def trending(request: Request) -> Response:
     page, offset = _page(request)
     return _feed_page(
         request,
-        lambda viewer: service_of(request).trending(viewer=viewer, limit=PAGE_SIZE, offset=offset),
+        lambda viewer: service_of(request).feeds.trending(
+            viewer=viewer, limit=PAGE_SIZE, offset=offset
+        ),
         page,
     )
 
@@ -149,7 +151,7 @@ def author(request: Request, name: str) -> Response:
     page, offset = _page(request)
     return _feed_page(
         request,
-        lambda viewer: service_of(request).author_feed(
+        lambda viewer: service_of(request).feeds.author(
             name, viewer=viewer, limit=PAGE_SIZE, offset=offset
         ),
         page,
@@ -160,7 +162,7 @@ def category(request: Request, category: str) -> Response:
     page, offset = _page(request)
     return _feed_page(
         request,
-        lambda viewer: service_of(request).category_feed(
+        lambda viewer: service_of(request).feeds.category(
             category, viewer=viewer, limit=PAGE_SIZE, offset=offset
         ),
         page,
@@ -173,7 +175,7 @@ def paper(request: Request, paper_id: str) -> Response:
     if paper_id.endswith(".md"):
         return PlainTextResponse(
             citations.markdown(
-                service.get_paper(paper_id[:-3]), request.app.state.settings.base_url
+                service.papers.get(paper_id[:-3]), request.app.state.settings.base_url
             ),
             media_type="text/markdown; charset=utf-8",
         )
@@ -182,7 +184,7 @@ def paper(request: Request, paper_id: str) -> Response:
         (".ris", citations.ris, "application/x-research-info-systems"),
     ):
         if paper_id.endswith(suffix):
-            found = service.get_paper(paper_id[: -len(suffix)])
+            found = service.papers.get(paper_id[: -len(suffix)])
             filename = found.id.replace("/", "_") + suffix
             return PlainTextResponse(
                 render_citation(found),
@@ -190,14 +192,14 @@ def paper(request: Request, paper_id: str) -> Response:
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
     viewer = user_sync(request)
-    view = service.paper_page(paper_id, viewer)
+    view = service.feeds.paper_page(paper_id, viewer)
     return render(request, "paper.html", {"view": view, "p": view.card.paper})
 
 
 async def vote(request: Request, paper_id: str) -> Response:
     form = await read_form(request)
     user = await require_user(request)
-    card = await run_in_threadpool(service_of(request).toggle_vote, user, paper_id)
+    card = await run_in_threadpool(service_of(request).community.toggle_vote, user, paper_id)
     changed(request)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"id": card.paper.id, "upvotes": card.upvotes, "voted": card.voted})
@@ -208,9 +210,11 @@ async def comment(request: Request, paper_id: str) -> Response:
     form = await read_form(request, "comment")
     user = await require_user(request)
     service = service_of(request)
-    comment_id = await run_in_threadpool(service.add_comment, user, paper_id, form.get("body", ""))
+    comment_id = await run_in_threadpool(
+        service.community.add_comment, user, paper_id, form.get("body", "")
+    )
     changed(request)
-    found = await run_in_threadpool(service.get_paper, paper_id)
+    found = await run_in_threadpool(service.papers.get, paper_id)
     return redirect(f"/papers/{found.id}#comment-{comment_id}")
 
 
@@ -222,11 +226,13 @@ async def comment_action(request: Request, comment_id: int, action: str) -> Resp
     if found is None:
         raise HTTPException(404, f"no comment {comment_id}")
     if action == "edit":
-        await run_in_threadpool(service.edit_comment, user, comment_id, form.get("body", ""))
+        await run_in_threadpool(
+            service.community.edit_comment, user, comment_id, form.get("body", "")
+        )
     elif action == "delete":
-        await run_in_threadpool(service.delete_comment, user, comment_id)
+        await run_in_threadpool(service.community.delete_comment, user, comment_id)
     elif action in ("hide", "show"):
-        await run_in_threadpool(service.hide_comment, user, comment_id, action == "hide")
+        await run_in_threadpool(service.community.hide_comment, user, comment_id, action == "hide")
     else:
         raise HTTPException(404, "unknown action")
     changed(request)
@@ -256,7 +262,11 @@ async def collect(request: Request, paper_id: str) -> Response:
     service = service_of(request)
     if form.get("new_name", "").strip():
         created = await run_in_threadpool(
-            service.create_collection, user, form["new_name"], "", form.get("public") == "on"
+            service.community.create_collection,
+            user,
+            form["new_name"],
+            "",
+            form.get("public") == "on",
         )
         collection_id = created.id
         member = True
@@ -265,8 +275,10 @@ async def collect(request: Request, paper_id: str) -> Response:
             raise HTTPException(400, "collection: choose a collection, or name a new one")
         collection_id = int_param(form.get("collection"), "collection", 0, 1, 2**31)
         member = form.get("member") == "1"
-    await run_in_threadpool(service.set_in_collection, user, collection_id, paper_id, member)
-    found = await run_in_threadpool(service.get_paper, paper_id)
+    await run_in_threadpool(
+        service.community.set_in_collection, user, collection_id, paper_id, member
+    )
+    found = await run_in_threadpool(service.papers.get, paper_id)
     return redirect(f"/papers/{found.id}#collections")
 
 
@@ -298,7 +310,9 @@ def search(request: Request) -> Response:
     if full:
         service = service_of(request)
         try:
-            response = service.search(full, mode=mode, limit=PAGE_SIZE, offset=offset, sort=sort)
+            response = service.search.search(
+                full, mode=mode, limit=PAGE_SIZE, offset=offset, sort=sort
+            )
         except PaperwireError as exc:
             if wants_json(request):
                 return error_response(request, 400, str(exc))
@@ -339,13 +353,13 @@ async def signup(request: Request) -> Response:
     values = {k: form.get(k, "") for k in ("username", "email", "next")}
     try:
         await run_in_threadpool(
-            service.sign_up,
+            service.accounts.sign_up,
             form.get("username", ""),
             form.get("email") or None,
             form.get("password", ""),
         )
         _user, token = await run_in_threadpool(
-            service.log_in, form.get("username", ""), form.get("password", "")
+            service.accounts.log_in, form.get("username", ""), form.get("password", "")
         )
     except PaperwireError as exc:
         return render(request, "signup.html", {"error": str(exc), **values}, status_code=400)
@@ -360,7 +374,7 @@ async def login(request: Request) -> Response:
     form = await read_form(request, "login")
     try:
         _, token = await run_in_threadpool(
-            service_of(request).log_in, form.get("username", ""), form.get("password", "")
+            service_of(request).accounts.log_in, form.get("username", ""), form.get("password", "")
         )
     except AuthError as exc:
         return render(
@@ -380,7 +394,7 @@ async def logout(request: Request) -> Response:
     await read_form(request)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await run_in_threadpool(service_of(request).log_out, token)
+        await run_in_threadpool(service_of(request).accounts.log_out, token)
     response = redirect("/")
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -390,7 +404,7 @@ def account(request: Request) -> Response:
     user = user_sync(request)
     if user is None:
         return redirect("/login?next=/account")
-    collections = service_of(request).collections_of(user.username, user)
+    collections = service_of(request).community.collections_of(user.username, user)
     return render(
         request,
         "account.html",
@@ -403,7 +417,7 @@ async def change_password(request: Request) -> Response:
     user = await require_user(request)
     try:
         await run_in_threadpool(
-            service_of(request).change_password,
+            service_of(request).accounts.change_password,
             user,
             form.get("old", ""),
             form.get("new", ""),
@@ -420,7 +434,9 @@ async def delete_account(request: Request) -> Response:
     form = await read_form(request, "login")
     user = await require_user(request)
     try:
-        await run_in_threadpool(service_of(request).delete_account, user, form.get("password", ""))
+        await run_in_threadpool(
+            service_of(request).accounts.delete_account, user, form.get("password", "")
+        )
     except PaperwireError as exc:
         return render(
             request, "account.html", {"error": str(exc), "collections": []}, status_code=400
@@ -443,7 +459,7 @@ async def submit(request: Request) -> Response:
     user = await require_user(request)
     try:
         found = await run_in_threadpool(
-            service_of(request).submit_paper, user, form.get("paper", "")
+            service_of(request).community.submit_paper, user, form.get("paper", "")
         )
     except PaperwireError as exc:
         return render(
@@ -459,7 +475,7 @@ async def submit(request: Request) -> Response:
 async def remove_submission(request: Request, paper_id: str) -> Response:
     await read_form(request)
     user = await require_user(request)
-    await run_in_threadpool(service_of(request).remove_submission, user, paper_id)
+    await run_in_threadpool(service_of(request).community.remove_submission, user, paper_id)
     changed(request)
     return redirect(f"/papers/{paper_id}")
 
@@ -467,9 +483,9 @@ async def remove_submission(request: Request, paper_id: str) -> Response:
 def profile(request: Request, username: str) -> HTMLResponse:
     viewer = user_sync(request)
     service = service_of(request)
-    feed = service.submitted_by(username, viewer=viewer, limit=PAGE_SIZE)
+    feed = service.feeds.submitted_by(username, viewer=viewer, limit=PAGE_SIZE)
     try:
-        collections = service.collections_of(username, viewer)
+        collections = service.community.collections_of(username, viewer)
     except NotFoundError:
         # Cards link "submitted by" to this page, and most submitters are Hugging Face users
         # with no account here: show what they submitted; 404 only for a name with nothing.
@@ -482,7 +498,7 @@ def profile(request: Request, username: str) -> HTMLResponse:
 
 
 def collection(request: Request, username: str, slug: str) -> HTMLResponse:
-    view = service_of(request).collection_page(username, slug, user_sync(request))
+    view = service_of(request).community.collection_page(username, slug, user_sync(request))
     return render(request, "collection.html", {"view": view, "c": view.collection})
 
 
@@ -490,7 +506,7 @@ async def create_collection(request: Request) -> Response:
     form = await read_form(request)
     user = await require_user(request)
     created = await run_in_threadpool(
-        service_of(request).create_collection,
+        service_of(request).community.create_collection,
         user,
         form.get("name", ""),
         form.get("description", ""),
@@ -503,12 +519,12 @@ async def edit_collection(request: Request, username: str, slug: str) -> Respons
     form = await read_form(request)
     user = await require_user(request)
     service = service_of(request)
-    view = await run_in_threadpool(service.collection_page, username, slug, user)
+    view = await run_in_threadpool(service.community.collection_page, username, slug, user)
     if form.get("delete") == "1":
-        await run_in_threadpool(service.delete_collection, user, view.collection.id)
+        await run_in_threadpool(service.community.delete_collection, user, view.collection.id)
         return redirect("/account")
     await run_in_threadpool(
-        lambda: service.update_collection(
+        lambda: service.community.update_collection(
             user,
             view.collection.id,
             name=form.get("name", ""),
@@ -526,5 +542,5 @@ def subscribe_page(request: Request) -> HTMLResponse:
 def healthz(request: Request) -> JSONResponse:
     # Cheap on purpose (load balancers call it every few seconds): one indexed query proves
     # the store answers; stats() would count every paper.
-    newest = service_of(request).newest_day()
+    newest = service_of(request).feeds.newest_day()
     return JSONResponse({"ok": True, "newest_day": newest.isoformat() if newest else None})

@@ -199,7 +199,7 @@ def _segment(text: str) -> str:
 # -- handlers --------------------------------------------------------------------------------
 def daily(request: Request, fmt: str) -> Response:
     fmt = _format(fmt)
-    feed = service_of(request).daily(None, limit=FEED_SIZE)
+    feed = service_of(request).feeds.daily(None, limit=FEED_SIZE)
     channel = Channel(
         f"paperwire: daily papers, {feed.title}",
         "The latest day's papers, most upvoted first.",
@@ -211,7 +211,7 @@ def daily(request: Request, fmt: str) -> Response:
 
 def trending(request: Request, fmt: str) -> Response:
     fmt = _format(fmt)
-    feed = service_of(request).trending(limit=FEED_SIZE)
+    feed = service_of(request).feeds.trending(limit=FEED_SIZE)
     channel = Channel(
         "paperwire: trending papers",
         "The latest papers ranked by votes, newer ones favoured.",
@@ -231,7 +231,7 @@ def search(
     fmt = _format(fmt)
     if not q.strip():
         raise HTTPException(400, "q: give a search query, as in /feeds/search.xml?q=diffusion")
-    response = service_of(request).search(q, mode="lexical", limit=FEED_SIZE, sort="date")
+    response = service_of(request).search.search(q, mode="lexical", limit=FEED_SIZE, sort="date")
     channel = Channel(
         f"paperwire: search {q.strip()}",
         f"New papers matching {q.strip()}",
@@ -243,7 +243,7 @@ def search(
 
 def category(request: Request, category: str, fmt: str) -> Response:
     fmt = _format(fmt)
-    feed = service_of(request).category_feed(category, limit=FEED_SIZE)
+    feed = service_of(request).feeds.category(category, limit=FEED_SIZE)
     channel = Channel(
         f"paperwire: {category}",
         f"New papers in {category}",
@@ -255,7 +255,7 @@ def category(request: Request, category: str, fmt: str) -> Response:
 
 def author(request: Request, name: str, fmt: str) -> Response:
     fmt = _format(fmt)
-    feed = service_of(request).author_feed(name, limit=FEED_SIZE)
+    feed = service_of(request).feeds.author(name, limit=FEED_SIZE)
     channel = Channel(
         f"paperwire: papers by {name}",
         f"New papers by {name}",
@@ -268,7 +268,7 @@ def author(request: Request, name: str, fmt: str) -> Response:
 def collection(request: Request, username: str, slug: str, fmt: str) -> Response:
     fmt = _format(fmt)
     # No viewer, even a logged-in owner: a private collection has no feed (404).
-    view = service_of(request).collection_page(username, slug, None)
+    view = service_of(request).community.collection_page(username, slug, None)
     found = view.collection
     channel = Channel(
         f"paperwire: {found.name} (collected by {found.owner})",

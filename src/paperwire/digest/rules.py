@@ -1,44 +1,17 @@
-"""Digest settings and the rules for what a visitor may subscribe with (pure).
-
-Settings are read with defaults (``setting``) so this feature works before its fields are in
-``Settings``; the names and defaults here are the ones documented in docs/settings.md.
-"""
+"""What a visitor may subscribe with: an address, a thing to follow, a schedule (pure rules,
+each failure an AccountError naming the field)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from email.utils import parseaddr
-from typing import Any
 
 from paperwire import accounts
 from paperwire.digest.model import FREQUENCIES, KINDS
 from paperwire.digest.periods import valid_zone
-from paperwire.digest.smtp import SECURITY, SmtpConfig
-from paperwire.errors import AccountError, ConfigError, InvalidQueryError
+from paperwire.errors import AccountError, InvalidQueryError
 from paperwire.search.query import parse_query
-from paperwire.secret_key import load_secret as load_secret  # the one loader, for digests
-from paperwire.settings import Settings
 
-DEFAULTS: dict[str, Any] = {
-    "smtp_host": "",
-    "smtp_port": 25,
-    "smtp_security": "none",
-    "smtp_username": "",
-    "smtp_password": "",
-    "smtp_timeout": 30.0,
-    "smtp_rate_per_second": 10.0,
-    "mail_from": "paperwire <digest@localhost>",
-    "digest_top_n": 10,
-    "digest_hour": 7,
-    "digest_grace_days": 3,
-    "topic_min_similarity": 0.35,
-    "digest_retry_seconds": 1.0,
-    "digest_max_failures": 3,
-    "digest_lock_ttl": 120.0,
-    "digest_every_minutes": 5.0,
-    "digest_notices_per_hour": 3,
-}
 MAX_TOP_N = 50
 MAX_VALUE = 300
 # The part before the @ in RFC 5322's dot-atom form, ASCII only: anything else (quotes,
@@ -49,39 +22,6 @@ _CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z-]{0,20}(?:\.[A-Za-z][A-Za-z-]{0,20}
 _SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
 
 
-def setting(settings: Settings, name: str) -> Any:
-    return getattr(settings, name, DEFAULTS[name])
-
-
-def smtp_config(settings: Settings) -> SmtpConfig:
-    host = str(setting(settings, "smtp_host"))
-    if not host:
-        raise ConfigError(
-            "smtp_host is not set: digests and confirmation mails cannot be sent "
-            "(set PAPERWIRE_SMTP_HOST)"
-        )
-    security = str(setting(settings, "smtp_security"))
-    if security not in SECURITY:
-        raise ConfigError(f"smtp_security: use one of {', '.join(SECURITY)}, not {security!r}")
-    return SmtpConfig(
-        host=host,
-        port=int(setting(settings, "smtp_port")),
-        security=security,
-        username=str(setting(settings, "smtp_username")),
-        password=str(setting(settings, "smtp_password")),
-        timeout=float(setting(settings, "smtp_timeout")),
-        rate_per_second=float(setting(settings, "smtp_rate_per_second")),
-    )
-
-
-def envelope_sender(settings: Settings) -> str:
-    address = parseaddr(str(setting(settings, "mail_from")))[1]
-    if "@" not in address:
-        raise ConfigError("mail_from: needs an address, e.g. paperwire <digest@example.org>")
-    return address
-
-
-# -- what visitors send -------------------------------------------------------------------------
 def check_address(raw: str) -> tuple[str, str]:
     """(address to mail, key for uniqueness). Uses the account rules (length, one @, no
     control characters: no CR/LF header injection, IDN domains to punycode), then asks for a

@@ -1,6 +1,6 @@
-"""The core of the service: papers in and out of the store. Small and cheap to import, so the
-one-shot commands that need nothing else (`paperwire show`, `stats`, `export`) start fast;
-``Service`` (facade.py) extends it with search, feeds, community, sync and digests."""
+"""Papers in and out of the store: import, look up, export, stats. Small and cheap to import,
+so the one-shot commands that need nothing else (`paperwire show`, `stats`, `export`) start
+fast: building this part loads neither SQLAlchemy nor the search stack."""
 
 from __future__ import annotations
 
@@ -18,18 +18,10 @@ from paperwire.settings import Settings
 from paperwire.store import Store
 
 
-class CoreService:
-    def __init__(self, settings: Settings, store: Store) -> None:
-        self.settings = settings
+class Papers:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
-
-    def close(self) -> None:
-        self.store.close()
-
-    def init(self) -> None:
-        """Create the data directory and bring the store's schema up to date (idempotent)."""
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store.migrate()
+        self.import_batch_size = settings.import_batch_size
 
     def import_files(
         self,
@@ -43,7 +35,7 @@ class CoreService:
             self.store,
             paths,
             fmt=fmt,
-            batch_size=self.settings.import_batch_size,
+            batch_size=self.import_batch_size,
             progress=progress,
             today=today,
         )
@@ -53,7 +45,7 @@ class CoreService:
 
         return self.import_files(demo_files(), progress=progress)
 
-    def get_paper(self, paper_id: str) -> Paper:
+    def get(self, paper_id: str) -> Paper:
         """A paper by any spelling of its arXiv id (or a derived id); NotFoundError otherwise."""
         key = paper_id.strip() if is_derived(paper_id.strip()) else normalize_id(paper_id)
         paper = self.store.get_paper(key)
@@ -75,7 +67,6 @@ class CoreService:
     def iter_papers(self) -> Iterator[Paper]:
         return (p for p in self.store.iter_papers() if not p.deleted)
 
-
-def make_core_service(settings: Settings) -> CoreService:
-    """The core alone, for commands that only read or write papers (see the module note)."""
-    return CoreService(settings, Store(settings.effective_database_url))
+    def after(self, cursor: str, limit: int) -> list[Paper]:
+        """Live papers in id order after ``cursor`` (keyset pagination for the API)."""
+        return self.store.papers_after(cursor, limit)

@@ -4,7 +4,7 @@ Thin: ``paperwire.sync`` does the work; this maps Settings onto its ``SyncConfig
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from paperwire.store import Store
     from paperwire.sync import SyncConfig, SyncReport
     from paperwire.sync.report import Progress
-    from paperwire.sync.schedule import Scheduler
 
 
 def make_sync_config(settings: Settings) -> SyncConfig:
@@ -39,9 +38,10 @@ def make_sync_config(settings: Settings) -> SyncConfig:
     )
 
 
-class SyncMixin:
-    store: Store
-    settings: Settings
+class Sync:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
 
     def sync(
         self,
@@ -66,8 +66,8 @@ class SyncMixin:
 
     def fetch_from_arxiv(self, arxiv_id: str) -> Paper:
         """Look a paper up on the arXiv API and store it (a submission, or a refresh to its
-        latest version); NotFoundError when arXiv has no such paper. ``make_service`` wires
-        it in as ``fetch_arxiv_paper``, which ``submit_paper`` calls for unknown papers."""
+        latest version); NotFoundError when arXiv has no such paper. ``make_service`` hands it
+        to the community part, whose ``submit_paper`` calls it for unknown papers."""
         from paperwire.sync import fetch_arxiv_paper
 
         return fetch_arxiv_paper(self.store, make_sync_config(self.settings), arxiv_id)
@@ -77,27 +77,3 @@ class SyncMixin:
         from paperwire.sync.bulk import newest_update_date
 
         return newest_update_date(path)
-
-    def sync_scheduler(self) -> Scheduler | None:
-        """The sync jobs on the settings' timetable (None when both are switched off); the
-        caller starts and stops it (``paperwire serve`` does, in the web app's lifespan)."""
-        import logging
-
-        from paperwire.sync.schedule import Scheduler, parse_time_of_day
-
-        at = self.settings.sync_arxiv_at.strip()
-        hours = self.settings.sync_hf_hours
-        if not at and hours <= 0:
-            return None
-        log = logging.getLogger("paperwire.sync")
-
-        def run(which: str) -> None:
-            report = self.sync(which, progress=log.info)
-            for job in report.jobs:
-                (log.info if job.ok else log.warning)(job.summary())
-
-        return Scheduler(
-            run,
-            arxiv_at=parse_time_of_day(at) if at else None,
-            hf_every=timedelta(hours=hours) if hours > 0 else None,
-        )

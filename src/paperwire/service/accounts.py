@@ -1,0 +1,77 @@
+"""Accounts: sign up, log in, sessions, password change, deletion."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from paperwire import accounts
+from paperwire.errors import AuthError
+from paperwire.models import User
+from paperwire.service.views import Clock
+from paperwire.store import Store
+
+
+class Accounts:
+    def __init__(
+        self, store: Store, clock: Clock, passwords: accounts.Passwords, session_days: int
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.passwords = passwords
+        self.session_days = session_days
+
+    def sign_up(
+        self, username: str, email: str | None, password: str, *, is_admin: bool = False
+    ) -> User:
+        username = accounts.check_username(username)
+        email = accounts.check_email(email) if email else None
+        accounts.check_password(password)
+        return self.store.people.create_user(
+            username, email, self.passwords.hash(password), is_admin=is_admin, now=self.clock()
+        )
+
+    def add_user(self, username: str, email: str | None, password: str, *, admin: bool) -> User:
+        """For `paperwire user add`: the first user is always an admin."""
+        is_admin = admin or self.store.people.count() == 0
+        return self.sign_up(username, email, password, is_admin=is_admin)
+
+    def log_in(self, username: str, password: str) -> tuple[User, str]:
+        """(user, session token for the cookie); AuthError without saying what was wrong."""
+        user = self.store.people.by_username(username.strip())
+        stored = self.store.people.password_hash(user.id) if user else None
+        if not self.passwords.verify(stored, password) or user is None:
+            raise AuthError("wrong username or password")
+        return user, self._new_session(user)
+
+    def _new_session(self, user: User) -> str:
+        token = accounts.new_token()
+        now = self.clock()
+        self.store.people.create_session(
+            user.id,
+            accounts.token_hash(token),
+            now,
+            now + timedelta(days=self.session_days),
+        )
+        return token
+
+    def session_user(self, token: str | None) -> User | None:
+        if not token:
+            return None
+        return self.store.people.session_user(accounts.token_hash(token), self.clock())
+
+    def log_out(self, token: str) -> None:
+        self.store.people.delete_session(accounts.token_hash(token))
+
+    def change_password(self, user: User, old: str, new: str, token: str | None) -> None:
+        """Every other session of the user ends (a stolen cookie stops working)."""
+        if not self.passwords.verify(self.store.people.password_hash(user.id), old):
+            raise AuthError("the current password is not right")
+        accounts.check_password(new)
+        self.store.people.set_password_hash(user.id, self.passwords.hash(new))
+        keep = accounts.token_hash(token) if token else None
+        self.store.people.delete_sessions(user.id, except_hash=keep)
+
+    def delete_account(self, user: User, password: str) -> None:
+        if not self.passwords.verify(self.store.people.password_hash(user.id), password):
+            raise AuthError("the password is not right")
+        self.store.people.delete_user(user.id)

@@ -1,0 +1,228 @@
+"""Scheduled work, in one table: every job ``paperwire serve`` runs, when, and under which
+cross-process lease. One loop per process (``JobRunner``) starts each job when it is due, in
+a thread of its own, never two runs of one job at once; a job whose run fails is logged and
+stays on its timetable.
+
+Jobs that must run once across processes and machines name a lease time-to-live: the runner
+takes the store's lease (``paperwire.sync.lease.JobLock``) for the run, and another process
+holding it makes this one skip the run. The sync and digest jobs take their own leases
+inside (so `paperwire sync` and `paperwire digest run` from cron are single too) and need
+none here; the index catch-up is per process (each process keeps its own index).
+
+When a job is due is pure (``Every``, ``DailyAt``) and tested without threads or clocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
+from typing import TYPE_CHECKING
+
+from paperwire.errors import PaperwireError
+from paperwire.service.views import Clock
+from paperwire.store import Store
+
+if TYPE_CHECKING:
+    from paperwire.service.wiring import Service
+
+log = logging.getLogger(__name__)
+
+INDEX_CATCH_UP = timedelta(seconds=30)
+EMBED_BATCH = 256
+DIGEST_FIRST_RUN = timedelta(seconds=30)  # let the server finish starting first
+SESSION_CLEAN_UP = timedelta(hours=1)
+
+
+def next_daily(now: datetime, at: dt_time) -> datetime:
+    """The first ``at`` (UTC) strictly after ``now``."""
+    candidate = datetime.combine(now.date(), at, tzinfo=UTC)
+    return candidate if candidate > now else candidate + timedelta(days=1)
+
+
+def parse_time_of_day(text: str) -> dt_time:
+    """``HH:MM`` -> time; ValueError otherwise."""
+    hours, _, minutes = text.strip().partition(":")
+    return dt_time(int(hours), int(minutes or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Every:
+    interval: timedelta
+    first_after: timedelta = timedelta(0)  # the first run, counted from the runner's start
+
+    def first(self, now: datetime) -> datetime:
+        return now + self.first_after
+
+    def next(self, now: datetime) -> datetime:
+        return now + self.interval
+
+
+@dataclass(frozen=True, slots=True)
+class DailyAt:
+    at: dt_time  # UTC
+
+    def first(self, now: datetime) -> datetime:
+        return next_daily(now, self.at)
+
+    def next(self, now: datetime) -> datetime:
+        return next_daily(now, self.at)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    name: str
+    schedule: Every | DailyAt
+    # Returns True when it stopped with work left (a batch job): it runs again at once.
+    run: Callable[[], bool | None]
+    lease_ttl: float | None = None  # seconds; None: no lease taken by the runner
+
+
+class JobRunner:
+    def __init__(
+        self,
+        store: Store,
+        jobs: Sequence[Job],
+        clock: Clock,
+        *,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.jobs = {job.name: job for job in jobs}
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        now = clock()
+        self.due = {job.name: job.schedule.first(now) for job in jobs}
+        self._running: dict[str, threading.Thread] = {}
+        self._stop = threading.Event()
+        self._loop_thread: threading.Thread | None = None
+
+    def tick(self) -> list[str]:
+        """Start every job that is due and not running; returns their names."""
+        started = []
+        now = self.clock()
+        for name in sorted(self.due, key=self.due.__getitem__):
+            thread = self._running.get(name)
+            if self.due[name] > now or (thread is not None and thread.is_alive()):
+                continue
+            job = self.jobs[name]
+            self.due[name] = job.schedule.next(now)
+            thread = threading.Thread(target=self._run, args=(job,), name=f"job {name}")
+            self._running[name] = thread
+            thread.start()
+            started.append(name)
+        return started
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the runs in progress."""
+        for thread in list(self._running.values()):
+            thread.join(timeout)
+
+    def _run(self, job: Job) -> None:
+        try:
+            if job.lease_ttl is None:
+                more = job.run()
+            else:
+                from paperwire.sync.lease import JobLock
+
+                with JobLock(self.store, f"job:{job.name}", job.lease_ttl) as lease:
+                    if not lease.held:
+                        log.debug("job %s skipped: %s", job.name, lease.describe_holder())
+                        return
+                    more = job.run()
+        except PaperwireError as exc:
+            log.warning("job %s failed: %s", job.name, exc)
+            return
+        except Exception:
+            log.exception("job %s failed", job.name)
+            return
+        if more:
+            self.due[job.name] = self.clock()
+
+    def start(self) -> None:
+        if self._loop_thread is None:
+            self._loop_thread = threading.Thread(target=self._loop, name="jobs", daemon=True)
+            self._loop_thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop starting jobs, and wait (up to ``timeout``) for the runs in progress."""
+        self._stop.set()
+        if self._loop_thread is not None:
+            self._loop_thread.join(timeout)
+            self._loop_thread = None
+        self.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.tick()
+            self._stop.wait(self.poll_seconds)
+
+
+def service_jobs(service: Service, *, scheduled: bool = True) -> list[Job]:
+    """The job table. ``scheduled`` False: only the per-process index catch-up (a web app
+    that runs no jobs still sees papers other processes import)."""
+    settings = service.settings
+    catch_up = Every(INDEX_CATCH_UP, first_after=INDEX_CATCH_UP)
+    jobs = [Job("index", catch_up, lambda: _index(service))]
+    if not scheduled:
+        return jobs
+    if settings.sync_arxiv_at.strip():
+        at = parse_time_of_day(settings.sync_arxiv_at)
+        jobs.append(Job("sync-arxiv", DailyAt(at), lambda: _sync(service, "arxiv")))
+    if settings.sync_hf_hours > 0:
+        every = Every(timedelta(hours=settings.sync_hf_hours))
+        jobs.append(Job("sync-hf", every, lambda: _sync(service, "hf")))
+    if settings.smtp_host:
+        every = Every(
+            max(timedelta(seconds=30), timedelta(minutes=settings.digest_every_minutes)),
+            first_after=DIGEST_FIRST_RUN,
+        )
+        jobs.append(Job("digests", every, lambda: _digests(service)))
+    if settings.embed_in_background:
+        # One process embeds at a time: several workers would embed the same papers.
+        every = Every(INDEX_CATCH_UP)
+        jobs.append(Job("embed", every, lambda: _embed(service), lease_ttl=300.0))
+    jobs.append(
+        Job(
+            "sessions",
+            Every(SESSION_CLEAN_UP),
+            lambda: _clean_sessions(service),
+            lease_ttl=60.0,
+        )
+    )
+    return jobs
+
+
+def _index(service: Service) -> None:
+    """Papers imported or synced by other processes become searchable here."""
+    service.search.index()
+
+
+def _sync(service: Service, which: str) -> None:
+    sync_log = logging.getLogger("paperwire.sync")
+    report = service.sync.sync(which, progress=sync_log.info)
+    for job in report.jobs:
+        (sync_log.info if job.ok else sync_log.warning)(job.summary())
+
+
+def _digests(service: Service) -> None:
+    report = service.digests.run_digests()
+    if report.due or report.errors or report.confirmations_sent:
+        log.info("digests: %s", report.summary())
+
+
+def _embed(service: Service) -> bool:
+    """A batch of papers that lack vectors; True while there are more (semantic search and
+    related papers fill in while the site serves; a restart continues where it stopped)."""
+    if service.search.embedder() is None:
+        return False
+    return service.search.embed(limit=EMBED_BATCH).seen > 0
+
+
+def _clean_sessions(service: Service) -> None:
+    removed = service.store.people.delete_expired_sessions(service.clock())
+    if removed:
+        log.info("removed %d expired sessions", removed)

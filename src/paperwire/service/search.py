@@ -1,0 +1,148 @@
+"""Search: the embedding model, the lexical and vector indexes, search and related papers.
+Heavy things (the model, the indexes) load once per process, on first use."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from paperwire.errors import PaperwireError
+from paperwire.ingest import ProgressFn
+from paperwire.models import Paper
+from paperwire.settings import Settings
+from paperwire.store import Store
+
+if TYPE_CHECKING:
+    from paperwire.search.beir import Evaluation
+    from paperwire.search.embedder import Embedder
+    from paperwire.search.engine import SearchEngine
+    from paperwire.search.indexer import EmbedReport, IndexReport
+    from paperwire.search.query import ParsedQuery
+    from paperwire.search.types import SearchResponse, SearchResult
+
+log = logging.getLogger(__name__)
+
+
+class Search:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self._embedder: Embedder | None = None
+        self._embedder_error: str | None = None
+        self._engine: SearchEngine | None = None
+        self._lock = threading.Lock()  # the model and indexes are built once per process
+
+    def embedder(self) -> Embedder | None:
+        """The embedding model, loaded once per process; None (with a logged reason) when its
+        files are missing, so keyword search keeps working."""
+        with self._lock:
+            if self._embedder is None and self._embedder_error is None:
+                from paperwire.search.embedder import Embedder
+
+                model_dir = Path(self.settings.model_dir) if self.settings.model_dir else None
+                try:
+                    self._embedder = Embedder(model_dir)
+                except (OSError, ValueError, RuntimeError) as exc:
+                    self._embedder_error = f"embedding model unavailable: {exc}"
+                    log.warning(self._embedder_error)
+            return self._embedder
+
+    @property
+    def engine(self) -> SearchEngine:
+        if self._engine is None:
+            from paperwire.search.embedder import DIM
+            from paperwire.search.engine import SearchEngine
+            from paperwire.search.indexer import SearchIndex
+
+            embedder = self.embedder()
+            with self._lock:
+                if self._engine is None:
+                    # Without a model the vector index stays empty: search is keyword-only.
+                    model = embedder.name if embedder is not None else "no-model"
+                    index = SearchIndex(
+                        self.store,
+                        self.settings.index_dir,
+                        model,
+                        DIM,
+                        self.settings.hnsw_threshold,
+                    )
+                    self._engine = SearchEngine(
+                        self.store, index, self.embedder, self.settings.search_candidates
+                    )
+        return self._engine
+
+    def index(self, *, rebuild: bool = False, progress: ProgressFn | None = None) -> IndexReport:
+        """Bring the search indexes up to date with the store (or rebuild them)."""
+        index = self.engine.index
+        report = index.rebuild(progress) if rebuild else index.catch_up(progress)
+        index.vectors.prepare()
+        return report
+
+    def index_pending(self) -> int:
+        return self.engine.index.pending()
+
+    def embed(self, *, progress: ProgressFn | None = None, limit: int | None = None) -> EmbedReport:
+        """Embed papers whose text changed since the last run (resumable), then update the
+        vector index."""
+        from paperwire.search.indexer import embed_pending
+
+        embedder = self.embedder()
+        if embedder is None:
+            raise PaperwireError(self._embedder_error or "embedding model unavailable")
+        report = embed_pending(
+            self.store,
+            embedder,
+            batch_size=self.settings.embed_batch_size,
+            progress=progress,
+            limit=limit,
+        )
+        self.index()
+        return report
+
+    def embed_pending_count(self) -> int:
+        embedder = self.embedder()
+        if embedder is None:
+            return 0
+        return self.store.count_changes_since(
+            self.store.get_counter(f"embed_cursor:{embedder.name}")
+        )
+
+    def search(
+        self,
+        query: str | ParsedQuery,
+        *,
+        mode: str = "hybrid",
+        limit: int = 20,
+        offset: int = 0,
+        sort: str = "relevance",
+    ) -> SearchResponse:
+        return self.engine.search(query, mode=mode, limit=limit, offset=offset, sort=sort)
+
+    def evaluate(
+        self,
+        path: Path,
+        *,
+        split: str = "test",
+        modes: Iterable[str] = ("lexical", "semantic", "hybrid"),
+        progress: ProgressFn | None = None,
+    ) -> Evaluation:
+        """Score search modes on a BEIR benchmark (nDCG@10, recall@100, MRR@10), in a
+        throw-away store with this service's search settings and model."""
+        from paperwire.search.evaluation import evaluate
+
+        return evaluate(
+            path,
+            split=split,
+            modes=modes,
+            embedder=self.embedder,
+            candidates=self.settings.search_candidates,
+            hnsw_threshold=self.settings.hnsw_threshold,
+            embed_batch_size=self.settings.embed_batch_size,
+            progress=progress,
+        )
+
+    def related(self, paper: Paper, limit: int = 10) -> list[SearchResult]:
+        return self.engine.related(paper, limit)
