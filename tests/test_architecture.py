@@ -101,3 +101,44 @@ def test_every_error_says_its_exit_code_and_http_status() -> None:
         assert cls.__module__ == "paperwire.errors", f"{cls.__qualname__} is not in errors.py"
         assert "exit_code" in vars(cls) and "http_status" in vars(cls), cls.__qualname__
         assert isinstance(cls.exit_code, int) and 100 <= cls.http_status <= 599
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_import_cycles_inside_paperwire() -> None:
+    """Any import, at module level or inside a function, counts: a cycle hidden in a lazy
+    import is still two modules that cannot be understood apart."""
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = set()
+        for imported in _imports(path):
+            # ``from paperwire.x import y`` may name a module paperwire.x.y or a name in x.
+            for candidate in (imported, imported.rsplit(".", 1)[0]):
+                if candidate in modules and candidate != name:
+                    targets.add(candidate)
+                    break
+        graph[name] = targets
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    assert cycles == [], "\n".join(" -> ".join(c) for c in cycles)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 
 from paperwire.service import Service
-from paperwire.service.jobs import DailyAt, Every, Job, JobRunner, next_daily, service_jobs
+from paperwire.service.jobs import DailyAt, Every, Job, JobRunner, next_daily
 from paperwire.store import Store
 
 
@@ -127,14 +127,14 @@ def test_the_job_table_follows_the_settings(service: Service) -> None:
 
     from paperwire.service import make_service
 
-    names = {job.name for job in service_jobs(service)}
+    names = {job.name for job in service.jobs().jobs.values()}
     # Test settings: no sync timetable, no SMTP server.
     assert names == {"index", "embed", "sessions"}
-    assert {job.name for job in service_jobs(service, scheduled=False)} == {"index"}
+    assert {job.name for job in service.jobs(scheduled=False).jobs.values()} == {"index"}
     on = dataclasses.replace(
         service.settings, sync_arxiv_at="01:30", sync_hf_hours=4, smtp_host="127.0.0.1"
     )
-    assert {job.name for job in service_jobs(make_service(on))} == {
+    assert {job.name for job in make_service(on).jobs().jobs.values()} == {
         "index",
         "sync-arxiv",
         "sync-hf",

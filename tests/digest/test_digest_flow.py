@@ -127,15 +127,15 @@ def test_the_serve_job_table_runs_the_digest_job(
     import time
 
     from paperwire.service import make_service
-    from paperwire.service.jobs import Every, Job, JobRunner, service_jobs
+    from paperwire.service.jobs import Every, Job, JobRunner
 
     records = snapshot_records(shared_data)
     put_papers(dservice, [paper_from(r, MON, upvotes=1) for r in records[:2]])
     subscribe_and_confirm(dservice, sink, "sched@example.org", "trending", send_hour=7)
     clock.set("2026-03-03T08:00+00:00")
     off = make_service(dataclasses.replace(dservice.settings, smtp_host=""))
-    assert "digests" not in {job.name for job in service_jobs(off)}  # no SMTP server: no job
-    job = next(job for job in service_jobs(dservice) if job.name == "digests")
+    assert "digests" not in {job.name for job in off.jobs().jobs.values()}  # no SMTP server: no job
+    job = next(job for job in dservice.jobs().jobs.values() if job.name == "digests")
     # The table's job as it is, due at once rather than 30 s after the start.
     runner = JobRunner(dservice.store, [Job(job.name, Every(timedelta(minutes=5)), job.run)], clock)
     runner.start()

@@ -27,7 +27,10 @@ from paperwire.service.views import Clock
 from paperwire.store import Store
 
 if TYPE_CHECKING:
-    from paperwire.service.wiring import Service
+    from paperwire.service.digests import Digests
+    from paperwire.service.search import Search
+    from paperwire.service.sync import Sync
+    from paperwire.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -161,68 +164,73 @@ class JobRunner:
             self._stop.wait(self.poll_seconds)
 
 
-def service_jobs(service: Service, *, scheduled: bool = True) -> list[Job]:
-    """The job table. ``scheduled`` False: only the per-process index catch-up (a web app
-    that runs no jobs still sees papers other processes import)."""
-    settings = service.settings
+@dataclass(frozen=True, slots=True)
+class JobParts:
+    """What the scheduled jobs use; the digest part is built only when mail is configured."""
+
+    settings: Settings
+    store: Store
+    clock: Clock
+    search: Search
+    sync: Sync
+    digests: Callable[[], Digests]
+
+
+def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
+    """Every job. ``scheduled`` False: only the per-process index catch-up (a web app that
+    runs no jobs still sees papers other processes import)."""
+    settings = parts.settings
     catch_up = Every(INDEX_CATCH_UP, first_after=INDEX_CATCH_UP)
-    jobs = [Job("index", catch_up, lambda: _index(service))]
+    jobs = [Job("index", catch_up, lambda: _index(parts))]
     if not scheduled:
         return jobs
     if settings.sync_arxiv_at.strip():
         at = parse_time_of_day(settings.sync_arxiv_at)
-        jobs.append(Job("sync-arxiv", DailyAt(at), lambda: _sync(service, "arxiv")))
+        jobs.append(Job("sync-arxiv", DailyAt(at), lambda: _sync(parts, "arxiv")))
     if settings.sync_hf_hours > 0:
         every = Every(timedelta(hours=settings.sync_hf_hours))
-        jobs.append(Job("sync-hf", every, lambda: _sync(service, "hf")))
+        jobs.append(Job("sync-hf", every, lambda: _sync(parts, "hf")))
     if settings.smtp_host:
         every = Every(
             max(timedelta(seconds=30), timedelta(minutes=settings.digest_every_minutes)),
             first_after=DIGEST_FIRST_RUN,
         )
-        jobs.append(Job("digests", every, lambda: _digests(service)))
+        jobs.append(Job("digests", every, lambda: _digests(parts)))
     if settings.embed_in_background:
         # One process embeds at a time: several workers would embed the same papers.
-        every = Every(INDEX_CATCH_UP)
-        jobs.append(Job("embed", every, lambda: _embed(service), lease_ttl=300.0))
-    jobs.append(
-        Job(
-            "sessions",
-            Every(SESSION_CLEAN_UP),
-            lambda: _clean_sessions(service),
-            lease_ttl=60.0,
-        )
-    )
+        jobs.append(Job("embed", Every(INDEX_CATCH_UP), lambda: _embed(parts), lease_ttl=300.0))
+    clean = Every(SESSION_CLEAN_UP)
+    jobs.append(Job("sessions", clean, lambda: _clean_sessions(parts), lease_ttl=60.0))
     return jobs
 
 
-def _index(service: Service) -> None:
+def _index(parts: JobParts) -> None:
     """Papers imported or synced by other processes become searchable here."""
-    service.search.index()
+    parts.search.index()
 
 
-def _sync(service: Service, which: str) -> None:
+def _sync(parts: JobParts, which: str) -> None:
     sync_log = logging.getLogger("paperwire.sync")
-    report = service.sync.sync(which, progress=sync_log.info)
+    report = parts.sync.sync(which, progress=sync_log.info)
     for job in report.jobs:
         (sync_log.info if job.ok else sync_log.warning)(job.summary())
 
 
-def _digests(service: Service) -> None:
-    report = service.digests.run_digests()
+def _digests(parts: JobParts) -> None:
+    report = parts.digests().run_digests()
     if report.due or report.errors or report.confirmations_sent:
         log.info("digests: %s", report.summary())
 
 
-def _embed(service: Service) -> bool:
+def _embed(parts: JobParts) -> bool:
     """A batch of papers that lack vectors; True while there are more (semantic search and
     related papers fill in while the site serves; a restart continues where it stopped)."""
-    if service.search.embedder() is None:
+    if parts.search.embedder() is None:
         return False
-    return service.search.embed(limit=EMBED_BATCH).seen > 0
+    return parts.search.embed(limit=EMBED_BATCH).seen > 0
 
 
-def _clean_sessions(service: Service) -> None:
-    removed = service.store.people.delete_expired_sessions(service.clock())
+def _clean_sessions(parts: JobParts) -> None:
+    removed = parts.store.people.delete_expired_sessions(parts.clock())
     if removed:
         log.info("removed %d expired sessions", removed)

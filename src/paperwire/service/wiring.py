@@ -147,9 +147,12 @@ class Service:
     def jobs(self, *, scheduled: bool = True) -> JobRunner:
         """The runner of this service's job table (``paperwire serve`` starts it once per
         process); ``scheduled`` False: only the index catch-up."""
-        from paperwire.service.jobs import JobRunner, service_jobs
+        from paperwire.service.jobs import JobParts, JobRunner, job_table
 
-        return JobRunner(self.store, service_jobs(self, scheduled=scheduled), self.clock)
+        parts = JobParts(
+            self.settings, self.store, self.clock, self.search, self.sync, lambda: self.digests
+        )
+        return JobRunner(self.store, job_table(parts, scheduled=scheduled), self.clock)
 
 
 def make_service(settings: Settings, *, clock: Clock = utc_now) -> Service:
