@@ -26,8 +26,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from paperwire.digest.model import FREQUENCIES, KINDS
 from paperwire.digest.tokens import ExpiredTokenError, TokenError
 from paperwire.errors import NotFoundError, PaperwireError
-from paperwire.service.digests import DigestsMixin, RateLimitedError
-from paperwire.web.forms import int_param, read_form, redirect, user_sync
+from paperwire.service.digests import RateLimitedError
+from paperwire.web.forms import int_param, read_form, redirect, service_of, user_sync
 from paperwire.web.rendering import render
 from paperwire.web.syndication import RSS_TYPE, Channel, rss
 
@@ -48,13 +48,6 @@ KIND_LABELS = {
 @cache
 def zones() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
-
-
-def _service(request: Request) -> DigestsMixin:
-    service = request.app.state.service
-    if not isinstance(service, DigestsMixin):
-        raise HTTPException(503, "e-mail digests are not enabled on this server")
-    return service
 
 
 def _token(request: Request) -> str:
@@ -115,7 +108,7 @@ def subscribe_form(request: Request) -> HTMLResponse:
 
 async def subscribe(request: Request) -> Response:
     form = await read_form(request, "subscribe")  # CSRF, and the per-IP limit
-    service = _service(request)
+    service = service_of(request)
     user = await run_in_threadpool(user_sync, request)
     values = {
         "email": form.get("email", "")[:400],
@@ -155,7 +148,7 @@ async def subscribe(request: Request) -> Response:
 def confirm_page(request: Request) -> HTMLResponse:
     token = _token(request)
     try:
-        state = _service(request).confirm_state(token)
+        state = service_of(request).confirm_state(token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(request, "digest_confirm.html", {"state": state, "token": token})
@@ -165,7 +158,7 @@ async def confirm(request: Request) -> Response:
     await read_form(request)
     token = _token(request)
     try:
-        state = await run_in_threadpool(_service(request).confirm, token)
+        state = await run_in_threadpool(service_of(request).confirm, token)
     except TokenError as exc:
         return _bad_link(request, exc)
     if state.state == "missing":
@@ -186,7 +179,7 @@ def unsubscribe_page(request: Request) -> HTMLResponse:
     if not token:
         return render(request, "digest_unsubscribe.html", {"state": None, "token": ""})
     try:
-        state = _service(request).unsubscribe_state(token)
+        state = service_of(request).unsubscribe_state(token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(request, "digest_unsubscribe.html", {"state": state, "token": token})
@@ -199,7 +192,7 @@ async def unsubscribe(request: Request) -> Response:
     if not token:
         raise HTTPException(400, "this unsubscribe link is incomplete; use the link from the mail")
     try:
-        state = await run_in_threadpool(_service(request).unsubscribe, token)
+        state = await run_in_threadpool(service_of(request).unsubscribe, token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(request, "digest_unsubscribe.html", {"state": state, "token": "", "done": True})
@@ -208,7 +201,9 @@ async def unsubscribe(request: Request) -> Response:
 async def manage_link(request: Request) -> Response:
     form = await read_form(request, "subscribe")
     try:
-        await run_in_threadpool(_service(request).request_manage_link, form.get("email", "")[:400])
+        await run_in_threadpool(
+            service_of(request).request_manage_link, form.get("email", "")[:400]
+        )
     except PaperwireError as exc:
         return render(
             request,
@@ -228,7 +223,7 @@ async def manage_link(request: Request) -> Response:
 def preferences_page(request: Request) -> HTMLResponse:
     token = _token(request)
     try:
-        prefs = _service(request).preferences(token)
+        prefs = service_of(request).preferences(token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(
@@ -241,7 +236,7 @@ def preferences_page(request: Request) -> HTMLResponse:
 async def preferences_update(request: Request) -> Response:
     form = await read_form(request)
     token = _token(request)
-    service = _service(request)
+    service = service_of(request)
     action = form.get("action", "")
     try:
         if action == "change":
@@ -299,7 +294,7 @@ async def preferences_update(request: Request) -> Response:
 
 def preview(request: Request, subscription_id: int) -> Response:
     try:
-        mail = _service(request).preview(subscription_id, _token(request))
+        mail = service_of(request).preview(subscription_id, _token(request))
     except TokenError as exc:
         return _bad_link(request, exc)
     if request.query_params.get("format") == "text":
@@ -313,7 +308,7 @@ def preview(request: Request, subscription_id: int) -> Response:
 def feed(request: Request, token: str) -> Response:
     """The private RSS feed of one subscription (its URL is the secret)."""
     try:
-        sub, items = _service(request).subscription_feed(token)
+        sub, items = service_of(request).subscription_feed(token)
     except TokenError:
         raise HTTPException(404, "there is no feed at this address") from None
     base = request.app.state.settings.base_url.rstrip("/")
