@@ -3,6 +3,7 @@ service is synchronous); POST handlers read and check the form, call the service
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi import Request
@@ -13,7 +14,9 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from paperwire import citations
 from paperwire.accounts import AuthError
 from paperwire.errors import NotFoundError, PaperwireError
+from paperwire.models import User
 from paperwire.search.engine import MODES
+from paperwire.service import Service
 from paperwire.web.errors import error_response, wants_json
 from paperwire.web.feed_pages import PAGE_SIZE, changed
 from paperwire.web.forms import (
@@ -79,39 +82,43 @@ async def comment(request: Request, paper_id: str) -> Response:
     return redirect(paper_url(found.id, f"#comment-{comment_id}"))
 
 
-async def comment_action(request: Request, comment_id: int, action: str) -> Response:
+# What a comment's form changes: the service call, given the user, the comment id and the form.
+CommentChange = Callable[[Service, User, int, dict[str, str]], None]
+
+
+async def _change_comment(request: Request, comment_id: int, change: CommentChange) -> Response:
     form = await read_form(request)
     user = await require_user(request)
     service = service_of(request)
+    # Its paper, to return to (and a 404 for a comment that is gone).
     found = await run_in_threadpool(service.store.community.comment, comment_id)
     if found is None:
         raise HTTPException(404, f"no comment {comment_id}")
-    if action == "edit":
-        await run_in_threadpool(service.edit_comment, user, comment_id, form.get("body", ""))
-    elif action == "delete":
-        await run_in_threadpool(service.delete_comment, user, comment_id)
-    elif action in ("hide", "show"):
-        await run_in_threadpool(service.hide_comment, user, comment_id, action == "hide")
-    else:
-        raise HTTPException(404, "unknown action")
+    await run_in_threadpool(change, service, user, comment_id, form)
     changed(request)
     return redirect(paper_url(found.paper_id, "#comments"))
 
 
 async def edit_comment(request: Request, comment_id: int) -> Response:
-    return await comment_action(request, comment_id, "edit")
+    return await _change_comment(
+        request, comment_id, lambda s, user, i, form: s.edit_comment(user, i, form.get("body", ""))
+    )
 
 
 async def delete_comment(request: Request, comment_id: int) -> Response:
-    return await comment_action(request, comment_id, "delete")
+    return await _change_comment(
+        request, comment_id, lambda s, user, i, _: s.delete_comment(user, i)
+    )
 
 
 async def hide_comment(request: Request, comment_id: int) -> Response:
-    return await comment_action(request, comment_id, "hide")
+    return await _change_comment(request, comment_id, lambda s, user, i, _: s.hide_comment(user, i))
 
 
 async def show_comment(request: Request, comment_id: int) -> Response:
-    return await comment_action(request, comment_id, "show")
+    return await _change_comment(
+        request, comment_id, lambda s, user, i, _: s.hide_comment(user, i, False)
+    )
 
 
 async def collect(request: Request, paper_id: str) -> Response:
