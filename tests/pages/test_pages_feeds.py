@@ -8,7 +8,7 @@ import re
 import pytest
 from pages_helpers import HOSTILE_ID, NEWEST_DAY, OLDER_DAY, REAL_ID, Site
 
-from paperwire.web import pages
+from paperwire.web import feed_pages
 
 
 def card_ids(html: str) -> list[str]:
@@ -125,7 +125,7 @@ def test_trending_ranks_upvoted_papers_of_the_last_days(site: Site) -> None:
 
 
 def test_pagination_degrades_to_links(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pages, "PAGE_SIZE", 4)
+    monkeypatch.setattr(feed_pages, "PAGE_SIZE", 4)
     first = site.client.get("/")
     assert card_ids(first.text)[0] == REAL_ID
     assert "page 1 of 4" in first.text

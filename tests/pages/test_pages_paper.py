@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 
-from pages_helpers import HOSTILE_ID, REAL_ID, SNAPSHOT_ID, Site
+from pages_helpers import HOSTILE_ID, NEWEST_DAY, REAL_ID, SNAPSHOT_ID, Site, post_form
+
+from paperwire.ingest import import_items
+from paperwire.models import Paper
+from paperwire.web.routing import paper_url
 
 
 def test_paper_page_shows_everything_the_store_knows(site: Site) -> None:
@@ -105,3 +109,26 @@ def test_hostile_paper_links_are_not_followed(site: Site) -> None:
     """A source that puts javascript: in a repository or project link gets no link."""
     html = site.client.get(f"/papers/{HOSTILE_ID}").text
     assert "javascript:" not in html
+
+
+def test_paper_urls_quote_the_id(site: Site) -> None:
+    # A derived id (the service takes those as they are) holding what a path must not.
+    odd = "x-odd/../id ?a#b"
+    quoted = "/papers/x-odd%2F..%2Fid%20%3Fa%23b"
+    paper = Paper(id=odd, title="An oddly named paper", abstract="Odd.", first_seen=NEWEST_DAY)
+    import_items(site.service.store, [("test", paper)], today=NEWEST_DAY)
+    home = site.client.get("/").text
+    assert f'action="{quoted}/vote"' in home
+    assert f'<a href="{quoted}">An oddly named paper</a>' in home
+    assert f'href="{quoted}#comments"' in home
+    assert "/papers/x-odd/" not in home
+    alice = site.logged_in("alice")
+    voted = post_form(alice, f"{quoted}/vote", page="/")
+    assert (voted.status_code, voted.headers["location"]) == (303, quoted)
+    page = alice.get(quoted)
+    assert page.status_code == 200, page.text
+    for suffix in ("/vote", "/comments", "/collect", ".bib", ".ris", ".md"):
+        assert f'"{quoted}{suffix}"' in page.text, suffix
+    assert f'value="http://127.0.0.1:8000{quoted}"' in page.text
+    # Old-style ids keep their slash: the routes take it as part of the id.
+    assert paper_url("hep-th/9901001", "/vote") == "/papers/hep-th/9901001/vote"

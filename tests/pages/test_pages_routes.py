@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pages_helpers import REAL_ID, Site, csrf_of
 
-from paperwire.web import pages
+from paperwire.web import feed_pages, pages
 from paperwire.web.routes import HTML_ROUTES
 from paperwire.web.routing import Route
 from paperwire.web.security import SECURITY_HEADERS
@@ -71,7 +71,7 @@ SAMPLES: dict[tuple[str, str], tuple[str, dict[str, str], int, int]] = {
 
 
 def _is_page(route: Route) -> bool:
-    return getattr(route.endpoint, "__module__", "") == pages.__name__
+    return getattr(route.endpoint, "__module__", "") in (pages.__name__, feed_pages.__name__)
 
 
 def _plain(path: str) -> str:

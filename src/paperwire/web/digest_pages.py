@@ -31,8 +31,7 @@ from paperwire.errors import (
     RateLimitedError,
     TokenError,
 )
-from paperwire.service import Service
-from paperwire.web.forms import int_param, read_form, redirect, user_sync
+from paperwire.web.forms import int_param, read_form, redirect, service_of, user_sync
 from paperwire.web.rendering import render
 from paperwire.web.syndication import RSS_TYPE, Channel, rss
 
@@ -53,11 +52,6 @@ KIND_LABELS = {
 @cache
 def zones() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
-
-
-def _service(request: Request) -> Service:
-    service: Service = request.app.state.service
-    return service
 
 
 def _token(request: Request) -> str:
@@ -118,7 +112,7 @@ def subscribe_form(request: Request) -> HTMLResponse:
 
 async def subscribe(request: Request) -> Response:
     form = await read_form(request, "subscribe")  # CSRF, and the per-IP limit
-    service = _service(request)
+    service = service_of(request)
     user = await run_in_threadpool(user_sync, request)
     values = {
         "email": form.get("email", "")[:400],
@@ -158,7 +152,7 @@ async def subscribe(request: Request) -> Response:
 def confirm_page(request: Request) -> HTMLResponse:
     token = _token(request)
     try:
-        state = _service(request).digests.confirm_state(token)
+        state = service_of(request).digests.confirm_state(token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(request, "digest_confirm.html", {"state": state, "token": token})
@@ -168,7 +162,7 @@ async def confirm(request: Request) -> Response:
     await read_form(request)
     token = _token(request)
     try:
-        state = await run_in_threadpool(_service(request).digests.confirm, token)
+        state = await run_in_threadpool(service_of(request).digests.confirm, token)
     except TokenError as exc:
         return _bad_link(request, exc)
     if state.state == "missing":
@@ -189,7 +183,7 @@ def unsubscribe_page(request: Request) -> HTMLResponse:
     if not token:
         return render(request, "digest_unsubscribe.html", {"state": None, "token": ""})
     try:
-        state = _service(request).digests.unsubscribe_state(token)
+        state = service_of(request).digests.unsubscribe_state(token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(request, "digest_unsubscribe.html", {"state": state, "token": token})
@@ -202,7 +196,7 @@ async def unsubscribe(request: Request) -> Response:
     if not token:
         raise HTTPException(400, "this unsubscribe link is incomplete; use the link from the mail")
     try:
-        state = await run_in_threadpool(_service(request).digests.unsubscribe, token)
+        state = await run_in_threadpool(service_of(request).digests.unsubscribe, token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(request, "digest_unsubscribe.html", {"state": state, "token": "", "done": True})
@@ -212,7 +206,7 @@ async def manage_link(request: Request) -> Response:
     form = await read_form(request, "subscribe")
     try:
         await run_in_threadpool(
-            _service(request).digests.request_manage_link, form.get("email", "")[:400]
+            service_of(request).digests.request_manage_link, form.get("email", "")[:400]
         )
     except PaperwireError as exc:
         return render(
@@ -233,7 +227,7 @@ async def manage_link(request: Request) -> Response:
 def preferences_page(request: Request) -> HTMLResponse:
     token = _token(request)
     try:
-        prefs = _service(request).digests.preferences(token)
+        prefs = service_of(request).digests.preferences(token)
     except TokenError as exc:
         return _bad_link(request, exc)
     return render(
@@ -246,7 +240,7 @@ def preferences_page(request: Request) -> HTMLResponse:
 async def preferences_update(request: Request) -> Response:
     form = await read_form(request)
     token = _token(request)
-    service = _service(request)
+    service = service_of(request)
     action = form.get("action", "")
     try:
         if action == "change":
@@ -306,7 +300,7 @@ async def preferences_update(request: Request) -> Response:
 
 def preview(request: Request, subscription_id: int) -> Response:
     try:
-        mail = _service(request).digests.preview(subscription_id, _token(request))
+        mail = service_of(request).digests.preview(subscription_id, _token(request))
     except TokenError as exc:
         return _bad_link(request, exc)
     if request.query_params.get("format") == "text":
@@ -320,7 +314,7 @@ def preview(request: Request, subscription_id: int) -> Response:
 def feed(request: Request, token: str) -> Response:
     """The private RSS feed of one subscription (its URL is the secret)."""
     try:
-        sub, items = _service(request).digests.subscription_feed(token)
+        sub, items = service_of(request).digests.subscription_feed(token)
     except TokenError:
         raise HTTPException(404, "there is no feed at this address") from None
     base = request.app.state.settings.base_url.rstrip("/")

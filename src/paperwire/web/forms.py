@@ -82,8 +82,16 @@ def redirect(url: str) -> RedirectResponse:
 
 
 def date_param(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
+    return _date(value, name) if value else None
+
+
+def day_param(day: str) -> date:
+    """The day of a ``/papers/date/{day}`` page. This and the next two are FastAPI
+    dependencies: their parameter is the path parameter of the same name."""
+    return _date(day, "date")
+
+
+def _date(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -92,23 +100,23 @@ def date_param(value: str | None, name: str) -> date | None:
         ) from None
 
 
-def week_param(value: str) -> date:
+def week_param(week: str) -> date:
     """The Monday of an ISO week ``YYYY-Www``."""
-    match = _WEEK_RE.match(value)
+    match = _WEEK_RE.match(week)
     try:
         if match:
             return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
     except ValueError:
         pass
-    raise HTTPException(400, f"week: expected YYYY-Www such as 2025-W09, got {value[:20]!r}")
+    raise HTTPException(400, f"week: expected YYYY-Www such as 2025-W09, got {week[:20]!r}")
 
 
-def month_param(value: str) -> date:
+def month_param(month: str) -> date:
     """The first day of a month ``YYYY-MM``."""
-    match = _MONTH_RE.match(value)
+    match = _MONTH_RE.match(month)
     if match and 1 <= int(match.group(2)) <= 12:
         return date(int(match.group(1)), int(match.group(2)), 1)
-    raise HTTPException(400, f"month: expected YYYY-MM such as 2025-02, got {value[:20]!r}")
+    raise HTTPException(400, f"month: expected YYYY-MM such as 2025-02, got {month[:20]!r}")
 
 
 def int_param(value: str | None, name: str, default: int, low: int, high: int) -> int:
@@ -121,3 +129,9 @@ def int_param(value: str | None, name: str, default: int, low: int, high: int) -
     if not low <= number <= high:
         raise HTTPException(400, f"{name}: must be between {low} and {high}")
     return number
+
+
+def page_number(p: str | None = None) -> int:
+    """The ``p`` query parameter of a paged list, counted from 0 (a FastAPI dependency: a
+    malformed one is a 400 with this module's wording, not FastAPI's 422)."""
+    return int_param(p, "p", 0, 0, 10_000)

@@ -4,7 +4,7 @@ service is synchronous); POST handlers read and check the form, call the service
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
@@ -16,157 +16,23 @@ from paperwire.accounts import AuthError
 from paperwire.errors import NotFoundError, PaperwireError
 from paperwire.models import User
 from paperwire.search.engine import MODES
-from paperwire.service.views import Feed
+from paperwire.service import Service
 from paperwire.web.errors import error_response, wants_json
+from paperwire.web.feed_pages import PAGE_SIZE, changed
 from paperwire.web.forms import (
     date_param,
     int_param,
-    month_param,
+    page_number,
     read_form,
     redirect,
     require_user,
     safe_next,
     service_of,
     user_sync,
-    week_param,
 )
-from paperwire.web.rendering import PageCache, render
-from paperwire.web.security import SESSION_COOKIE, csrf_token
-
-PAGE_SIZE = 30
-
-
-def _page(request: Request) -> tuple[int, int]:
-    page = int_param(request.query_params.get("p"), "p", 0, 0, 10_000)
-    return page, page * PAGE_SIZE
-
-
-def page_cache(request: Request) -> PageCache:
-    """This app's cache of anonymous feed pages (made on first use)."""
-    state = request.app.state
-    cache: PageCache | None = getattr(state, "page_cache", None)
-    if cache is None:
-        cache = state.page_cache = PageCache()
-    return cache
-
-
-def changed(request: Request) -> None:
-    """Something feeds show (votes, comments, submissions) changed: drop kept pages."""
-    page_cache(request).clear()
-
-
-def _feed_page(
-    request: Request, build: Callable[[User | None], Feed], page: int, **extra: object
-) -> Response:
-    """A feed page; for anonymous visitors from the page cache when it has it."""
-    viewer = user_sync(request)
-    cache = page_cache(request) if viewer is None else None
-    key = f"{request.url.path}?{request.url.query}"
-    kept = cache.get(key) if cache is not None else None
-    if kept is None:
-        feed = build(viewer)
-        context = {"feed": feed, "page": page, "pages": max(1, -(-feed.total // PAGE_SIZE))}
-        if cache is None:
-            return render(request, "feed.html", {**context, **extra})
-        response = render(request, "feed.html", {**context, **extra}, csrf=PageCache.SLOT)
-        kept = (response.status_code, bytes(response.body).decode())
-        cache.put(key, *kept)
-    status, body = kept
-    token = csrf_token(request.app.state.secret, request.state.csrf_cookie)
-    return HTMLResponse(body.replace(PageCache.SLOT, token), status_code=status)
-
-
-# -- feeds ---------------------------------------------------------------------------------
-def home(request: Request) -> Response:
-    page, offset = _page(request)
-    return _feed_page(
-        request,
-        lambda viewer: service_of(request).feeds.daily(
-            None, viewer=viewer, limit=PAGE_SIZE, offset=offset
-        ),
-        page,
-        is_home=True,
-    )
-
-
-def day(request: Request, day: str) -> Response:
-    shown = date_param(day, "date")
-    page, offset = _page(request)
-    return _feed_page(
-        request,
-        lambda viewer: service_of(request).feeds.daily(
-            shown, viewer=viewer, limit=PAGE_SIZE, offset=offset
-        ),
-        page,
-    )
-
-
-def week(request: Request, week: str) -> Response:
-    monday = week_param(week)
-    page, offset = _page(request)
-    return _feed_page(
-        request,
-        lambda viewer: service_of(request).feeds.weekly(
-            monday, viewer=viewer, limit=PAGE_SIZE, offset=offset
-        ),
-        page,
-    )
-
-
-def month(request: Request, month: str) -> Response:
-    first = month_param(month)
-    page, offset = _page(request)
-    return _feed_page(
-        request,
-        lambda viewer: service_of(request).feeds.monthly(
-            first, viewer=viewer, limit=PAGE_SIZE, offset=offset
-        ),
-        page,
-    )
-
-
-def latest_week(request: Request) -> Response:
-    newest = service_of(request).feeds.newest_day() or date.today()
-    iso = newest.isocalendar()
-    return redirect(f"/papers/week/{iso.year}-W{iso.week:02d}")
-
-
-def latest_month(request: Request) -> Response:
-    newest = service_of(request).feeds.newest_day() or date.today()
-    return redirect(f"/papers/month/{newest:%Y-%m}")
-
-
-def trending(request: Request) -> Response:
-    page, offset = _page(request)
-    return _feed_page(
-        request,
-        lambda viewer: service_of(request).feeds.trending(
-            viewer=viewer, limit=PAGE_SIZE, offset=offset
-        ),
-        page,
-    )
-
-
-def author(request: Request, name: str) -> Response:
-    page, offset = _page(request)
-    return _feed_page(
-        request,
-        lambda viewer: service_of(request).feeds.author(
-            name, viewer=viewer, limit=PAGE_SIZE, offset=offset
-        ),
-        page,
-    )
-
-
-def category(request: Request, category: str) -> Response:
-    page, offset = _page(request)
-    return _feed_page(
-        request,
-        lambda viewer: service_of(request).feeds.category(
-            category, viewer=viewer, limit=PAGE_SIZE, offset=offset
-        ),
-        page,
-    )
+from paperwire.web.rendering import render
+from paperwire.web.routing import paper_url
+from paperwire.web.security import SESSION_COOKIE
 
 
 # -- papers --------------------------------------------------------------------------------
@@ -203,7 +69,7 @@ async def vote(request: Request, paper_id: str) -> Response:
     changed(request)
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"id": card.paper.id, "upvotes": card.upvotes, "voted": card.voted})
-    return redirect(safe_next(form.get("next"), f"/papers/{card.paper.id}"))
+    return redirect(safe_next(form.get("next"), paper_url(card.paper.id)))
 
 
 async def comment(request: Request, paper_id: str) -> Response:
@@ -215,44 +81,50 @@ async def comment(request: Request, paper_id: str) -> Response:
     )
     changed(request)
     found = await run_in_threadpool(service.papers.get, paper_id)
-    return redirect(f"/papers/{found.id}#comment-{comment_id}")
+    return redirect(paper_url(found.id, f"#comment-{comment_id}"))
 
 
-async def comment_action(request: Request, comment_id: int, action: str) -> Response:
+# What a comment's form changes: the service call, given the user, the comment id and the form.
+CommentChange = Callable[[Service, User, int, dict[str, str]], None]
+
+
+async def _change_comment(request: Request, comment_id: int, change: CommentChange) -> Response:
     form = await read_form(request)
     user = await require_user(request)
     service = service_of(request)
+    # Its paper, to return to (and a 404 for a comment that is gone).
     found = await run_in_threadpool(service.store.community.comment, comment_id)
     if found is None:
         raise HTTPException(404, f"no comment {comment_id}")
-    if action == "edit":
-        await run_in_threadpool(
-            service.community.edit_comment, user, comment_id, form.get("body", "")
-        )
-    elif action == "delete":
-        await run_in_threadpool(service.community.delete_comment, user, comment_id)
-    elif action in ("hide", "show"):
-        await run_in_threadpool(service.community.hide_comment, user, comment_id, action == "hide")
-    else:
-        raise HTTPException(404, "unknown action")
+    await run_in_threadpool(change, service, user, comment_id, form)
     changed(request)
-    return redirect(f"/papers/{found.paper_id}#comments")
+    return redirect(paper_url(found.paper_id, "#comments"))
 
 
 async def edit_comment(request: Request, comment_id: int) -> Response:
-    return await comment_action(request, comment_id, "edit")
+    return await _change_comment(
+        request,
+        comment_id,
+        lambda s, user, i, form: s.community.edit_comment(user, i, form.get("body", "")),
+    )
 
 
 async def delete_comment(request: Request, comment_id: int) -> Response:
-    return await comment_action(request, comment_id, "delete")
+    return await _change_comment(
+        request, comment_id, lambda s, user, i, _: s.community.delete_comment(user, i)
+    )
 
 
 async def hide_comment(request: Request, comment_id: int) -> Response:
-    return await comment_action(request, comment_id, "hide")
+    return await _change_comment(
+        request, comment_id, lambda s, user, i, _: s.community.hide_comment(user, i)
+    )
 
 
 async def show_comment(request: Request, comment_id: int) -> Response:
-    return await comment_action(request, comment_id, "show")
+    return await _change_comment(
+        request, comment_id, lambda s, user, i, _: s.community.hide_comment(user, i, False)
+    )
 
 
 async def collect(request: Request, paper_id: str) -> Response:
@@ -279,7 +151,7 @@ async def collect(request: Request, paper_id: str) -> Response:
         service.community.set_in_collection, user, collection_id, paper_id, member
     )
     found = await run_in_threadpool(service.papers.get, paper_id)
-    return redirect(f"/papers/{found.id}#collections")
+    return redirect(paper_url(found.id, "#collections"))
 
 
 # -- search --------------------------------------------------------------------------------
@@ -298,7 +170,7 @@ def search(request: Request) -> Response:
     if params.get("cat", "").strip():
         extra.append(f"cat:{params['cat'].strip().split()[0]}")
     full = " ".join([text, *extra]).strip()
-    page, offset = _page(request)
+    page = page_number(params.get("p"))
     context: dict[str, object] = {
         "q": text,
         "mode": mode,
@@ -311,7 +183,7 @@ def search(request: Request) -> Response:
         service = service_of(request)
         try:
             response = service.search.search(
-                full, mode=mode, limit=PAGE_SIZE, offset=offset, sort=sort
+                full, mode=mode, limit=PAGE_SIZE, offset=page * PAGE_SIZE, sort=sort
             )
         except PaperwireError as exc:
             if wants_json(request):
@@ -469,7 +341,7 @@ async def submit(request: Request) -> Response:
             status_code=400 if "offline" not in str(exc) else 503,
         )
     changed(request)
-    return redirect(f"/papers/{found.id}")
+    return redirect(paper_url(found.id))
 
 
 async def remove_submission(request: Request, paper_id: str) -> Response:
@@ -477,7 +349,7 @@ async def remove_submission(request: Request, paper_id: str) -> Response:
     user = await require_user(request)
     await run_in_threadpool(service_of(request).community.remove_submission, user, paper_id)
     changed(request)
-    return redirect(f"/papers/{paper_id}")
+    return redirect(paper_url(paper_id))
 
 
 def profile(request: Request, username: str) -> HTMLResponse:
@@ -533,10 +405,6 @@ async def edit_collection(request: Request, username: str, slug: str) -> Respons
         )
     )
     return redirect(f"/u/{username}/c/{slug}")
-
-
-def subscribe_page(request: Request) -> HTMLResponse:
-    return render(request, "subscribe.html", {})
 
 
 def healthz(request: Request) -> JSONResponse:

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse
 
 from paperwire import __version__
 from paperwire.search.types import Snippet
+from paperwire.web.routing import paper_url
 from paperwire.web.security import csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -89,7 +90,8 @@ templates.env.filters.update(
     q=path_quote,
     web_url=web_url,
 )
-templates.env.globals.update(version=__version__)
+# Paper links go through paper_url: an id is quoted, never pasted into a path.
+templates.env.globals.update(version=__version__, paper_url=paper_url)
 
 
 def render(

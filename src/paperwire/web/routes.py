@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from paperwire.web import api, digest_pages, pages, syndication
+from paperwire.web import api, digest_pages, feed_pages, pages, syndication
 from paperwire.web.routing import Route
 
 HTML_ROUTES: list[Route] = [
-    Route("/", pages.home, name="home"),
-    Route("/papers/trending", pages.trending, name="trending"),
-    Route("/papers/week", pages.latest_week),
-    Route("/papers/month", pages.latest_month),
-    Route("/papers/date/{day}", pages.day, name="day"),
-    Route("/papers/week/{week}", pages.week, name="week"),
-    Route("/papers/month/{month}", pages.month, name="month"),
+    Route("/", feed_pages.home, name="home"),
+    Route("/papers/trending", feed_pages.trending, name="trending"),
+    Route("/papers/week", feed_pages.latest_week),
+    Route("/papers/month", feed_pages.latest_month),
+    Route("/papers/date/{day}", feed_pages.day, name="day"),
+    Route("/papers/week/{week}", feed_pages.week, name="week"),
+    Route("/papers/month/{month}", feed_pages.month, name="month"),
     Route("/papers/{paper_id:path}/vote", pages.vote, ("POST",)),
     Route("/papers/{paper_id:path}/comments", pages.comment, ("POST",)),
     Route("/papers/{paper_id:path}/collect", pages.collect, ("POST",)),
@@ -27,8 +27,8 @@ HTML_ROUTES: list[Route] = [
     Route("/comments/{comment_id:int}/show", pages.show_comment, ("POST",)),
     Route("/search", pages.search, name="search"),
     # :path, because a name may hold a "/" (its %2F is decoded before routing).
-    Route("/authors/{name:path}", pages.author, name="author"),
-    Route("/categories/{category:path}", pages.category, name="category"),
+    Route("/authors/{name:path}", feed_pages.author, name="author"),
+    Route("/categories/{category:path}", feed_pages.category, name="category"),
     Route("/signup", pages.signup_form),
     Route("/signup", pages.signup, ("POST",)),
     Route("/login", pages.login_form),

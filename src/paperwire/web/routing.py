@@ -1,12 +1,15 @@
-"""The ``Route`` record of the routes table, in a module of its own so that the tables in
-``api.py`` and ``syndication.py`` can build routes without importing ``routes.py`` (which
-imports them)."""
+"""The ``Route`` record of the routes table, and the one helper that builds paper URLs, in a
+module of their own so that ``api.py``, ``syndication.py`` and the templates can use them
+without importing ``routes.py`` (which imports them)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
+
+_DOT_SEGMENTS = {".", ".."}
 
 
 @dataclass(frozen=True)
@@ -16,3 +19,15 @@ class Route:
     methods: tuple[str, ...] = ("GET",)
     name: str | None = None
     api: bool = False  # listed in the OpenAPI document
+
+
+def paper_url(paper_id: str, suffix: str = "") -> str:
+    """The path of a paper's page, or of ``suffix`` below it ("/vote", ".bib", "#comments").
+
+    The id is percent-quoted, so ``?``, ``#`` and spaces stay part of it. Its slash stays a
+    slash (old-style ids such as ``hep-th/9901001`` have always had that URL; the
+    ``{paper_id:path}`` routes take it), except in an id with a ``.`` or ``..`` segment: a
+    browser resolves those away, so there the slash is quoted too (``%2F`` is decoded before
+    routing, so the route still sees the whole id)."""
+    safe = "" if _DOT_SEGMENTS & set(paper_id.split("/")) else "/"
+    return f"/papers/{quote(paper_id, safe=safe)}{suffix}"

@@ -11,29 +11,33 @@ written instead of becoming markup.
 Feeds are the same for everyone (no viewer: a feed URL gets shared, so a private collection
 never has one) and cacheable: ``Cache-Control`` for five minutes and an ``ETag`` over the body,
 answered with 304 when a reader sends it back in ``If-None-Match``.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here, on purpose: FastAPI reads a handler's
+parameters from its annotations, and the ``Depends(describe)`` of a handler made by ``feed``
+names a local variable that a string annotation could not be resolved against later.
+"""
 
 import datetime as dt
 import hashlib
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.utils import format_datetime
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from paperwire import __version__
 from paperwire.models import Paper
+from paperwire.service.views import Feed
 from paperwire.web.forms import service_of
-from paperwire.web.routing import Route
+from paperwire.web.rendering import path_quote
+from paperwire.web.routing import Route, paper_url
 
 FEED_SIZE = 50
 MAX_AGE = 300
@@ -70,10 +74,6 @@ def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return element
 
 
-def paper_url(base_url: str, paper: Paper) -> str:
-    return f"{base_url}/papers/{quote(paper.id, safe='/')}"
-
-
 def _aware(value: dt.datetime) -> dt.datetime:
     return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
@@ -108,7 +108,7 @@ def rss(channel: Channel, base_url: str, self_url: str) -> bytes:
     _add(head, "lastBuildDate", format_datetime(_updated(channel), usegmt=True))
     _add(head, "generator", f"paperwire {__version__}")
     for paper in channel.papers:
-        url = paper_url(base_url, paper)
+        url = base_url + paper_url(paper.id)
         item = _add(head, "item")
         _add(item, "title", paper.title)
         _add(item, "link", url)
@@ -134,7 +134,7 @@ def atom(channel: Channel, base_url: str, self_url: str) -> bytes:
     _add(_add(root, "author"), "name", "paperwire")
     _add(root, "generator", "paperwire", version=__version__)
     for paper in channel.papers:
-        url = paper_url(base_url, paper)
+        url = base_url + paper_url(paper.id)
         entry = _add(root, "entry")
         _add(entry, "id", url)
         _add(entry, "title", paper.title, type="text")
@@ -192,99 +192,83 @@ def _format(fmt: str) -> str:
     return fmt
 
 
-def _segment(text: str) -> str:
-    return quote(text, safe="")
+def feed(describe: Callable[..., Channel]) -> Callable[..., Response]:
+    """The handler of one feed, in RSS or Atom as its ``.{fmt}`` says. ``describe`` is a
+    FastAPI dependency (its parameters come from the path and query) that calls the service
+    and says what the feed holds; it runs only once the format is known to be good."""
+
+    def handler(
+        request: Request,
+        fmt: Annotated[str, Depends(_format)],
+        channel: Annotated[Channel, Depends(describe)],
+    ) -> Response:
+        return _respond(request, fmt, channel)
+
+    return handler
 
 
-# -- handlers --------------------------------------------------------------------------------
-def daily(request: Request, fmt: str) -> Response:
-    fmt = _format(fmt)
+# -- what each feed holds --------------------------------------------------------------------
+def _papers(feed: Feed) -> list[Paper]:
+    return [card.paper for card in feed.cards]
+
+
+def _daily(request: Request) -> Channel:
     feed = service_of(request).feeds.daily(None, limit=FEED_SIZE)
-    channel = Channel(
-        f"paperwire: daily papers, {feed.title}",
-        "The latest day's papers, most upvoted first.",
-        "/",
-        [card.paper for card in feed.cards],
-    )
-    return _respond(request, fmt, channel)
+    title = f"paperwire: daily papers, {feed.title}"
+    return Channel(title, "The latest day's papers, most upvoted first.", "/", _papers(feed))
 
 
-def trending(request: Request, fmt: str) -> Response:
-    fmt = _format(fmt)
+def _trending(request: Request) -> Channel:
     feed = service_of(request).feeds.trending(limit=FEED_SIZE)
-    channel = Channel(
-        "paperwire: trending papers",
-        "The latest papers ranked by votes, newer ones favoured.",
-        "/papers/trending",
-        [card.paper for card in feed.cards],
-    )
-    return _respond(request, fmt, channel)
+    about = "The latest papers ranked by votes, newer ones favoured."
+    return Channel("paperwire: trending papers", about, "/papers/trending", _papers(feed))
 
 
-def search(
+def _search(
     request: Request,
-    fmt: str,
     q: Annotated[str, Query(max_length=500, description="The search query.")] = "",
-) -> Response:
+) -> Channel:
     """New papers matching a query, newest first. Keyword matching only: nearest-in-meaning
     results always exist, so a feed of them would never stop growing with unrelated papers."""
-    fmt = _format(fmt)
-    if not q.strip():
+    text = q.strip()
+    if not text:
         raise HTTPException(400, "q: give a search query, as in /feeds/search.xml?q=diffusion")
     response = service_of(request).search.search(q, mode="lexical", limit=FEED_SIZE, sort="date")
-    channel = Channel(
-        f"paperwire: search {q.strip()}",
-        f"New papers matching {q.strip()}",
-        "/search?" + urlencode({"q": q.strip()}),
-        [result.paper for result in response.results],
-    )
-    return _respond(request, fmt, channel)
+    page = "/search?" + urlencode({"q": text})
+    papers = [result.paper for result in response.results]
+    return Channel(f"paperwire: search {text}", f"New papers matching {text}", page, papers)
 
 
-def category(request: Request, category: str, fmt: str) -> Response:
-    fmt = _format(fmt)
+def _category(request: Request, category: str) -> Channel:
     feed = service_of(request).feeds.category(category, limit=FEED_SIZE)
-    channel = Channel(
-        f"paperwire: {category}",
-        f"New papers in {category}",
-        f"/categories/{_segment(category)}",
-        [card.paper for card in feed.cards],
-    )
-    return _respond(request, fmt, channel)
+    page = f"/categories/{path_quote(category)}"
+    return Channel(f"paperwire: {category}", f"New papers in {category}", page, _papers(feed))
 
 
-def author(request: Request, name: str, fmt: str) -> Response:
-    fmt = _format(fmt)
+def _author(request: Request, name: str) -> Channel:
     feed = service_of(request).feeds.author(name, limit=FEED_SIZE)
-    channel = Channel(
-        f"paperwire: papers by {name}",
-        f"New papers by {name}",
-        f"/authors/{_segment(name)}",
-        [card.paper for card in feed.cards],
-    )
-    return _respond(request, fmt, channel)
+    page = f"/authors/{path_quote(name)}"
+    return Channel(f"paperwire: papers by {name}", f"New papers by {name}", page, _papers(feed))
 
 
-def collection(request: Request, username: str, slug: str, fmt: str) -> Response:
-    fmt = _format(fmt)
+def _collection(request: Request, username: str, slug: str) -> Channel:
     # No viewer, even a logged-in owner: a private collection has no feed (404).
     view = service_of(request).community.collection_page(username, slug, None)
     found = view.collection
-    channel = Channel(
+    return Channel(
         f"paperwire: {found.name} (collected by {found.owner})",
         found.description or f"A collection by {found.owner}",
-        f"/u/{_segment(found.owner)}/c/{_segment(found.slug)}",
+        f"/u/{path_quote(found.owner)}/c/{path_quote(found.slug)}",
         [card.paper for card in view.cards],
     )
-    return _respond(request, fmt, channel)
 
 
 # "{name}.{fmt}" splits at the last dot, so "cs.CV.atom" is category cs.CV, format atom.
 ROUTES: list[Route] = [
-    Route("/feeds/daily.{fmt}", daily, name="feed_daily"),
-    Route("/feeds/trending.{fmt}", trending, name="feed_trending"),
-    Route("/feeds/search.{fmt}", search, name="feed_search"),
-    Route("/feeds/category/{category}.{fmt}", category, name="feed_category"),
-    Route("/feeds/author/{name}.{fmt}", author, name="feed_author"),
-    Route("/u/{username}/c/{slug}.{fmt}", collection, name="feed_collection"),
+    Route("/feeds/daily.{fmt}", feed(_daily), name="feed_daily"),
+    Route("/feeds/trending.{fmt}", feed(_trending), name="feed_trending"),
+    Route("/feeds/search.{fmt}", feed(_search), name="feed_search"),
+    Route("/feeds/category/{category}.{fmt}", feed(_category), name="feed_category"),
+    Route("/feeds/author/{name}.{fmt}", feed(_author), name="feed_author"),
+    Route("/u/{username}/c/{slug}.{fmt}", feed(_collection), name="feed_collection"),
 ]
