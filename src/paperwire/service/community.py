@@ -15,7 +15,7 @@ from paperwire.errors import (
     OfflineError,
 )
 from paperwire.ids import normalize_id
-from paperwire.models import Collection, Paper, User
+from paperwire.models import Collection, Comment, Paper, User
 from paperwire.service.cards import Cards
 from paperwire.service.papers import Papers
 from paperwire.service.views import Clock, CollectionPage, PaperCard
@@ -75,6 +75,12 @@ class Community:
         return self.store.community.add_comment(
             user.id, paper.id, clean_body(body, MAX_COMMENT, "comment"), self.clock()
         )
+
+    def comment(self, comment_id: int) -> Comment:
+        found = self.store.community.comment(comment_id)
+        if found is None:
+            raise NotFoundError(f"no comment {comment_id}")
+        return found
 
     def edit_comment(self, user: User, comment_id: int, body: str) -> None:
         text = clean_body(body, MAX_COMMENT, "comment")

@@ -93,9 +93,7 @@ async def _change_comment(request: Request, comment_id: int, change: CommentChan
     user = await require_user(request)
     service = service_of(request)
     # Its paper, to return to (and a 404 for a comment that is gone).
-    found = await run_in_threadpool(service.store.community.comment, comment_id)
-    if found is None:
-        raise HTTPException(404, f"no comment {comment_id}")
+    found = await run_in_threadpool(service.community.comment, comment_id)
     await run_in_threadpool(change, service, user, comment_id, form)
     changed(request)
     return redirect(paper_url(found.paper_id, "#comments"))
