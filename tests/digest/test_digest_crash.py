@@ -92,7 +92,7 @@ def _run_killed_at(sink: SmtpSink, config: str, hook: str, at: int) -> int:
     return len(sink.received)
 
 
-@pytest.mark.slow  # three sender processes and two lock expiries: about 6 s
+@pytest.mark.slow  # three sender processes and two lock expiries: about 5 s
 def test_sigkill_mid_run_then_restart_delivers_exactly_once(
     settings: Settings, sink: SmtpSink, shared_data: Path
 ) -> None:

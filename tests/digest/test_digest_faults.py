@@ -56,11 +56,13 @@ def test_timeouts_are_retried_without_duplicates(
     dservice: DigestService, sink: SmtpSink, shared_data: Path
 ) -> None:
     _setup(dservice, sink, shared_data)
-    dservice.settings = dataclasses.replace(dservice.settings, smtp_timeout=0.4)
+    # A second of margin both ways: ordinary replies come well within the 1 s timeout on a
+    # loaded machine, and a stalled one is still 1.5 s away when the sender gives up.
+    dservice.settings = dataclasses.replace(dservice.settings, smtp_timeout=1.0)
     # First: the server stalls on MAIL FROM (nothing was sent: retry). Then: it stalls after
     # the final dot, having taken the message (no reply: counted as sent, never resent).
-    sink.handler.faults.mail_delays = [1.0]
-    sink.handler.faults.data_delays = [0.0, 1.0]
+    sink.handler.faults.mail_delays = [2.5]
+    sink.handler.faults.data_delays = [0.0, 2.5]
     report = dservice.run_digests(TUE_8)
     assert report.sent == 3, report.summary()
     assert dservice.run_digests(TUE_8 + timedelta(hours=1)).due == 0
