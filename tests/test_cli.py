@@ -20,6 +20,7 @@ def cli(data_dir: Path, *args: str, url: str = "") -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.slow  # 16 CLI processes: 6-8 s
 def test_import_show_stats_export(tmp_path: Path, shared_data: Path, database_url: str) -> None:
     data = tmp_path / "d"
     assert cli(data, "init", url=database_url).returncode == 0
@@ -92,6 +93,7 @@ def test_partly_bad_file_imports_the_good_records(tmp_path: Path, shared_data: P
     assert any("damaged.jsonl:12" in p for p in summary["problems"])
 
 
+@pytest.mark.slow  # builds the demo store twice: about 6 s
 @pytest.mark.parametrize("fmt", [None])
 def test_demo_is_idempotent(tmp_path: Path, fmt: None) -> None:
     data = tmp_path / "d"

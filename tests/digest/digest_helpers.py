@@ -58,7 +58,12 @@ class DigestSettings(Settings):
 
 
 def digest_settings(base: Settings, **overrides: Any) -> DigestSettings:
-    values = {f.name: getattr(base, f.name) for f in dataclasses.fields(Settings)}
+    # Every field above is a field of Settings too: copying it from ``base`` would put back the
+    # production default (a 30 s timeout, 1 s retries, 10 mails a second) over the test one.
+    own = DigestSettings.__annotations__
+    values = {
+        f.name: getattr(base, f.name) for f in dataclasses.fields(Settings) if f.name not in own
+    }
     values.update(base_url="https://papers.example.org", secret_key="test-secret")
     values.update(overrides)
     return DigestSettings(**values)

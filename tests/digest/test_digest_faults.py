@@ -16,6 +16,8 @@ from digest_helpers import (
     subscribe_and_confirm,
 )
 
+from paperwire.service import make_service
+
 MON = date(2026, 3, 2)
 TUE_8 = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
 READERS = ["ann@example.org", "bob@example.org", "cy@example.org"]
@@ -56,15 +58,20 @@ def test_timeouts_are_retried_without_duplicates(
     dservice: DigestService, sink: SmtpSink, shared_data: Path
 ) -> None:
     _setup(dservice, sink, shared_data)
-    dservice.settings = dataclasses.replace(dservice.settings, smtp_timeout=0.4)
+    # A second of margin both ways: ordinary replies come well within the 1 s timeout on a
+    # loaded machine, and a stalled one is still 1.5 s away when the sender gives up.
+    timed = make_service(
+        dataclasses.replace(dservice.settings, smtp_timeout=1.0), clock=dservice.clock
+    )
     # First: the server stalls on MAIL FROM (nothing was sent: retry). Then: it stalls after
     # the final dot, having taken the message (no reply: counted as sent, never resent).
-    sink.handler.faults.mail_delays = [1.0]
-    sink.handler.faults.data_delays = [0.0, 1.0]
-    report = dservice.digests.run_digests(TUE_8)
+    sink.handler.faults.mail_delays = [2.5]
+    sink.handler.faults.data_delays = [0.0, 2.5]
+    report = timed.digests.run_digests(TUE_8)
     assert report.sent == 3, report.summary()
-    assert dservice.digests.run_digests(TUE_8 + timedelta(hours=1)).due == 0
+    assert timed.digests.run_digests(TUE_8 + timedelta(hours=1)).due == 0
     assert sink.per_recipient() == {a: 1 for a in READERS}
+    timed.close()
 
 
 def test_4xx_then_2xx_is_delivered_once(

@@ -66,6 +66,7 @@ def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # embeds a SciFact slice and scores every mode: about 8 s
 def test_eval_beir_scores_every_mode_as_json(scifact_slice: Path, tmp_path: Path) -> None:
     run = cli("eval", "beir", str(scifact_slice), "--json", data_dir=tmp_path / "d")
     assert run.returncode == 0, run.stderr

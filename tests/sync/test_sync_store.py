@@ -13,6 +13,7 @@ from paperwire.store.sync import (
     get_state,
     list_states,
     lock_info,
+    lock_remaining_ms,
     put_state,
     release_lock,
     release_slot,
@@ -79,10 +80,19 @@ def test_racing_processes_get_the_lock_once(store: Store) -> None:
 
 
 def test_heartbeat_keeps_a_job_lock_past_its_ttl(store: Store) -> None:
-    with JobLock(store, "sync:arxiv", ttl=0.3) as lock:
+    # 1.5 s: the heartbeat renews every 0.5 s, so the lock survives a heartbeat a whole second
+    # late (a loaded machine), and the test waits only until the first ttl is over.
+    with JobLock(store, "sync:arxiv", ttl=1.5) as lock:
         assert lock.held
-        time.sleep(0.6)
-        with JobLock(store, "sync:arxiv", ttl=0.3) as other:
+        first = lock_info(store, "sync:arxiv")
+        assert first is not None
+        # Wait (by the store's clock, which judges expiry) until the lock, unrenewed, would
+        # have expired.
+        time.sleep(max(0, lock_remaining_ms(store, first)) / 1000 + 0.05)
+        assert lock_remaining_ms(store, first) < 0
+        renewed = lock_info(store, "sync:arxiv")
+        assert renewed is not None and renewed.expires_ms > first.expires_ms
+        with JobLock(store, "sync:arxiv", ttl=1.5) as other:
             assert not other.held
             assert "held by" in other.describe_holder()
         lock.check()
@@ -92,9 +102,10 @@ def test_heartbeat_keeps_a_job_lock_past_its_ttl(store: Store) -> None:
 def test_request_slots_space_requests_and_allow_one_in_flight(store: Store) -> None:
     assert claim_slot(store, "arxiv", lease_ms=10_000) == 0
     assert claim_slot(store, "arxiv", lease_ms=10_000) > 0  # in flight
-    release_slot(store, "arxiv", interval_ms=3000)
+    release_slot(store, "arxiv", interval_ms=600_000)
     wait = claim_slot(store, "arxiv", lease_ms=10_000)
-    assert 2900 <= wait <= 3000
+    # The whole interval but the moment between the two calls (10 s absorbs a loaded machine).
+    assert 590_000 <= wait <= 600_000
     assert claim_slot(store, "huggingface", lease_ms=10_000) == 0
 
 

@@ -8,6 +8,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -128,9 +129,15 @@ class PageCache:
 
     SLOT = "csrf-" + secrets.token_hex(16)  # hex: Jinja's escaping leaves it as it is
 
-    def __init__(self, seconds: float = 2.0, capacity: int = 512) -> None:
+    def __init__(
+        self,
+        seconds: float = 2.0,
+        capacity: int = 512,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.seconds = seconds
         self.capacity = capacity
+        self.clock = clock  # settable: tests step it rather than sleep through ``seconds``
         self._pages: OrderedDict[str, tuple[float, int, str]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -140,7 +147,7 @@ class PageCache:
             if found is None:
                 return None
             expires, status, body = found
-            if expires < time.monotonic():
+            if expires < self.clock():
                 del self._pages[key]
                 return None
             self._pages.move_to_end(key)
@@ -150,7 +157,7 @@ class PageCache:
         if self.seconds <= 0:
             return
         with self._lock:
-            self._pages[key] = (time.monotonic() + self.seconds, status, body)
+            self._pages[key] = (self.clock() + self.seconds, status, body)
             self._pages.move_to_end(key)
             while len(self._pages) > self.capacity:
                 self._pages.popitem(last=False)
