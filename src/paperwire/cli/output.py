@@ -54,7 +54,10 @@ def snippet(snippet: Snippet, indent: str = "    ") -> None:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Rows under headers; every column after the first is right-aligned (they hold numbers)."""
+    """Rows under headers; every column after the first is right-aligned (they hold numbers).
+    No rows, nothing printed."""
+    if not rows:
+        return
     from rich import box
     from rich.table import Table
 
