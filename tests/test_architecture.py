@@ -37,8 +37,8 @@ FORBIDDEN: dict[str, set[str]] = {
 }
 # Third-party frameworks that belong to one layer only.
 FRAMEWORKS = {
-    "typer": {"cli"},
     "click": {"cli"},
+    "rich": {"cli"},
     "fastapi": {"web"},
     "starlette": {"web"},
     "jinja2": {"web", "digest"},

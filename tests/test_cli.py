@@ -47,6 +47,7 @@ def test_import_show_stats_export(tmp_path: Path, shared_data: Path, database_ur
     assert cli(data, "export", "-o", str(out), url=database_url).returncode == 0
     assert len(out.read_text().splitlines()) == 200
     # The export re-imports into a fresh SQLite store as the same papers.
+    assert cli(tmp_path / "moved", "init").returncode == 0
     moved = json.loads(cli(tmp_path / "moved", "import", "--json", str(out)).stdout)
     assert moved["new"] == 200 and moved["skipped"] == 0
     assert json.loads(cli(tmp_path / "moved", "show", "--json", "0704.0001").stdout) == as_json
@@ -85,6 +86,7 @@ def test_partly_bad_file_imports_the_good_records(tmp_path: Path, shared_data: P
     damaged.write_bytes(
         b"\n".join([*lines[:10], b'{"id": "broken', b"\xff\xfe garbage", *lines[10:20]]) + b"\n"
     )
+    assert cli(tmp_path / "d", "init").returncode == 0
     result = cli(tmp_path / "d", "import", "--json", str(damaged))
     assert result.returncode == 0
     summary = json.loads(result.stdout)
@@ -97,6 +99,7 @@ def test_partly_bad_file_imports_the_good_records(tmp_path: Path, shared_data: P
 @pytest.mark.parametrize("fmt", [None])
 def test_demo_is_idempotent(tmp_path: Path, fmt: None) -> None:
     data = tmp_path / "d"
+    assert cli(data, "init").returncode == 0
     first = cli(data, "demo")
     assert first.returncode == 0, first.stderr
     stats = json.loads(cli(data, "stats", "--json").stdout)
@@ -104,3 +107,86 @@ def test_demo_is_idempotent(tmp_path: Path, fmt: None) -> None:
     second = cli(data, "demo")
     assert "new 0  updated 0" in second.stdout
     assert json.loads(cli(data, "stats", "--json").stdout) == stats
+
+
+# What `paperwire show` must never import: its start-up time is measured (bench/show_bench.py).
+HEAVY = {
+    "sqlalchemy",
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "onnxruntime",
+    "tantivy",
+    "usearch",
+    "numpy",
+    "rich",
+    "paperwire.search",
+    "paperwire.web",
+}
+SHOW_AND_LIST_MODULES = """
+import json, sys
+from paperwire.cli import main
+sys.argv = ["paperwire", *sys.argv[1:]]
+try:
+    main()
+finally:
+    print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def test_show_starts_without_the_database_search_or_web_stack(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    data = tmp_path / "d"
+    snapshot = shared_data / "arxiv-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
+    assert cli(data, "init").returncode == 0
+    assert cli(data, "import", "--no-index", str(snapshot)).returncode == 0
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(data), "PAPERWIRE_DATABASE_URL": ""}
+    for args in (["0704.0001"], ["--json", "0704.0001"]):
+        run = subprocess.run(
+            [sys.executable, "-c", SHOW_AND_LIST_MODULES, "show", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        assert "Calculation of prompt diphoton" in run.stdout
+        modules = json.loads(run.stderr.splitlines()[-1])
+        below = tuple(f"{name}." for name in HEAVY)
+        assert [m for m in modules if m in HEAVY or m.startswith(below)] == []
+
+
+def test_choices_are_the_domains_own() -> None:
+    """The CLI's enums spell exactly what the service accepts."""
+    from paperwire.cli.papers import Format
+    from paperwire.cli.search import Mode, Sort
+    from paperwire.cli.sync import Job
+    from paperwire.search.engine import MODES, SORTS
+    from paperwire.sources import FORMATS
+    from paperwire.sync import JOBS
+
+    assert [f.value for f in Format] == list(FORMATS)
+    assert {m.value for m in Mode} == set(MODES)
+    assert {s.value for s in Sort} == set(SORTS)
+    assert [j.value for j in Job] == [*JOBS, "all"]
+
+
+def test_wrong_choices_are_refused_with_the_valid_ones(tmp_path: Path) -> None:
+    for args, message in (
+        (["search", "--mode", "fuzzy", "x"], "unknown mode 'fuzzy'; choose one of: hybrid,"),
+        (["search", "--sort", "size", "x"], "unknown sort order 'size'; choose one of: relevance"),
+        (["sync", "nightly"], "unknown job 'nightly'; choose one of: arxiv, hf, all"),
+    ):
+        run = cli(tmp_path / "d", *args)
+        assert run.returncode == 2 and message in run.stderr, run.stderr
+
+
+def test_commands_refuse_a_store_that_needs_init(tmp_path: Path) -> None:
+    """Only `init` (and `serve --migrate`) migrate: any other command names what to run."""
+    for args in (["stats"], ["search", "x"], ["import", str(tmp_path)]):
+        done = cli(tmp_path / "fresh", *args)
+        assert done.returncode == 4, (args, done.stdout, done.stderr)
+        assert "has no schema yet" in done.stderr and "paperwire init" in done.stderr
+    assert cli(tmp_path / "fresh", "init").returncode == 0
+    assert cli(tmp_path / "fresh", "stats").returncode == 0

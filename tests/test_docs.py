@@ -20,18 +20,24 @@ def test_every_setting_is_documented() -> None:
 
 
 def test_every_cli_command_is_documented() -> None:
-    import typer.main
+    import click
 
     from paperwire.cli import app
 
     text = (DOCS / "cli.md").read_text(encoding="utf-8")
-    group = typer.main.get_group(app)
     missing = []
-    for name, command in group.commands.items():
-        if f"## `paperwire {name}" not in text:
-            missing.append(name)
-        for param in command.params:
-            for opt in getattr(param, "opts", []):
-                if opt.startswith("--") and f"`{opt}" not in text:
-                    missing.append(f"{name} {opt}")
+
+    def check(prefix: str, group: click.Group) -> None:
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                check(f"{prefix}{name} ", command)
+                continue
+            if f"## `paperwire {prefix}{name}" not in text:
+                missing.append(prefix + name)
+            for param in command.params:
+                for opt in param.opts:
+                    if opt.startswith("--") and f"`{opt}" not in text:
+                        missing.append(f"{prefix}{name} {opt}")
+
+    check("", app)
     assert missing == []

@@ -55,6 +55,14 @@ class StorageError(PaperwireError):
     http_status = 500
 
 
+class SchemaError(StorageError):
+    """The store has no schema yet, or an older one than this paperwire's: `paperwire init`
+    (or `serve --migrate`) brings it up to date; nothing else migrates."""
+
+    exit_code = 4
+    http_status = 503
+
+
 class DuplicateError(StorageError):
     """A unique value (username, e-mail, collection name) is taken."""
 

@@ -52,13 +52,15 @@ class Service:
     def check_schema(self) -> None:
         """Refuse a store whose schema is behind this paperwire's (or missing): every command
         but `init` (and `serve --migrate`) calls this instead of migrating on its own."""
-        from paperwire.errors import ConfigError
+        from paperwire.errors import SchemaError
         from paperwire.store.migrations import HEAD
 
-        revision = self.store.schema_revision()
+        path = self.store.sqlite_path
+        # A missing SQLite file is no schema: asking the driver would create the file.
+        revision = None if path is not None and not path.exists() else self.store.schema_revision()
         if revision != HEAD:
             found = f"is at schema revision {revision}" if revision else "has no schema yet"
-            raise ConfigError(
+            raise SchemaError(
                 f"the store {self.store.display_url} {found}; this paperwire needs {HEAD}: "
                 "run `paperwire init` (or `paperwire serve --migrate`) to bring it up to date"
             )

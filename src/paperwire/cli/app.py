@@ -1,0 +1,40 @@
+"""The ``paperwire`` command: every command group assembled, and domain errors turned into a
+message and an exit code in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from paperwire.cli import digest, output, papers, search, serve, sync, users
+from paperwire.errors import PaperwireError
+
+
+class _App(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PaperwireError as exc:
+            output.error(str(exc))
+            ctx.exit(exc.exit_code)
+
+
+@click.group("paperwire", cls=_App, no_args_is_help=True)
+def app() -> None:
+    """A self-hostable research-paper discovery service."""
+
+
+for command in (
+    *papers.COMMANDS,
+    sync.sync,
+    *search.COMMANDS,
+    serve.serve,
+    users.user_group,
+    digest.digest_group,
+):
+    app.add_command(command)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,211 @@
+"""Search and what it is built from: index, embed, search, related, eval beir."""
+
+from __future__ import annotations
+
+import enum
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from paperwire.cli import output
+from paperwire.cli.options import EnumChoice, build_service, config_option, json_option
+
+if TYPE_CHECKING:
+    from paperwire.search.types import SearchResult
+
+
+class Mode(enum.StrEnum):
+    """The search modes (``paperwire.search.engine.MODES``; a test keeps the two equal)."""
+
+    HYBRID = "hybrid"
+    LEXICAL = "lexical"
+    SEMANTIC = "semantic"
+
+
+class Sort(enum.StrEnum):
+    """The result orders (``paperwire.search.engine.SORTS``; a test keeps the two equal)."""
+
+    RELEVANCE = "relevance"
+    DATE = "date"
+
+
+@click.command()
+@click.option("--rebuild", is_flag=True, help="Drop and rebuild the indexes.")
+@config_option
+def index(rebuild: bool, config: Path | None) -> None:
+    """Bring the search indexes up to date with the store (they are derived and rebuildable)."""
+    service = build_service(config)
+    pending = None if rebuild else service.search.index_pending()
+    report = output.progress(
+        "indexing", pending, lambda tick: service.search.index(rebuild=rebuild, progress=tick)
+    )
+    for message in report.messages:
+        click.echo(message, err=True)
+    click.echo(
+        f"{'rebuilt' if report.rebuilt else 'caught up'}: {report.lexical_applied:,} paper "
+        f"changes, {report.vectors_applied:,} vector changes"
+    )
+
+
+@click.command()
+@click.option("--limit", type=int, help="Stop after this many papers (resume later).")
+@config_option
+def embed(limit: int | None, config: Path | None) -> None:
+    """Compute embeddings for papers that lack them (resumable: stop any time, run again)."""
+    service = build_service(config)
+    pending = service.search.embed_pending_count()
+    if limit is not None:
+        pending = min(pending, limit)
+    report = output.progress(
+        "embedding", pending, lambda tick: service.search.embed(progress=tick, limit=limit)
+    )
+    click.echo(
+        f"embedded {report.embedded:,} papers ({report.seen:,} changes looked at, "
+        f"{report.removed:,} removed)"
+    )
+
+
+def _result_dict(result: SearchResult) -> dict[str, object]:
+    paper = result.paper
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "authors": paper.authors,
+        "categories": paper.categories,
+        "first_seen": paper.first_seen.isoformat() if paper.first_seen else None,
+        "upvotes": paper.upvotes,
+        "score": round(result.score, 6),
+        "snippet": result.snippet.text,
+        "highlights": result.snippet.highlights,
+        "lexical_rank": result.lexical_rank,
+        "semantic_rank": result.semantic_rank,
+    }
+
+
+@click.command()
+@click.argument("query")
+@click.option(
+    "--mode",
+    "-m",
+    type=EnumChoice(Mode, "mode"),
+    default=Mode.HYBRID.value,
+    show_default=True,
+    help="Keywords, meaning, or both fused.",
+)
+@click.option("--limit", "-n", type=int, default=10, show_default=True, help="How many results.")
+@click.option(
+    "--sort",
+    type=EnumChoice(Sort, "sort order"),
+    default=Sort.RELEVANCE.value,
+    show_default=True,
+    help="Best match first, or newest first.",
+)
+@json_option("Print results as JSON.")
+@config_option
+def search(
+    query: str, mode: Mode, limit: int, sort: Sort, as_json: bool, config: Path | None
+) -> None:
+    """Search the papers (QUERY: words, "phrases", author:, cat:, since:, until:)."""
+    service = build_service(config)
+    service.search.index()
+    response = service.search.search(query, mode=mode.value, limit=limit, sort=sort.value)
+    for warning in response.warnings:
+        output.note(warning)
+    if as_json:
+        data = {
+            "query": response.query,
+            "mode": response.mode,
+            "total": response.total,
+            "took_ms": round(response.took_ms, 2),
+            "results": [_result_dict(r) for r in response.results],
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if not response.results:
+        click.echo("no results; try fewer words, another spelling, or drop a filter")
+        return
+    for rank, result in enumerate(response.results, 1):
+        paper = result.paper
+        output.styled(f"{rank:>2}. {paper.title}", "bold")
+        meta = [
+            paper.id,
+            ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else ""),
+        ]
+        if paper.first_seen:
+            meta.append(paper.first_seen.isoformat())
+        click.echo("    " + " · ".join(m for m in meta if m))
+        output.snippet(result.snippet)
+    click.echo(f"{response.total:,} matches · {response.took_ms:.0f} ms · {response.mode}")
+
+
+@click.command()
+@click.argument("paper_id", metavar="ID")
+@click.option("--limit", "-n", type=int, default=10, show_default=True, help="How many papers.")
+@json_option()
+@config_option
+def related(paper_id: str, limit: int, as_json: bool, config: Path | None) -> None:
+    """Papers related to one paper (nearest neighbours of its embedding; ID: an arXiv id in
+    any spelling)."""
+    service = build_service(config)
+    service.search.index()
+    results = service.feeds.related(paper_id, limit)
+    if as_json:
+        click.echo(json.dumps([_result_dict(r) for r in results], indent=2, ensure_ascii=False))
+        return
+    for rank, result in enumerate(results, 1):
+        click.echo(f"{rank:>2}. {result.paper.title} ({result.paper.id}, {result.score:.3f})")
+
+
+@click.group("eval", no_args_is_help=True)
+def eval_group() -> None:
+    """Measure search quality on a benchmark."""
+
+
+@eval_group.command("beir")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--split", default="test", show_default=True, help="qrels split to score.")
+@click.option(
+    "--mode",
+    "-m",
+    "modes",
+    type=EnumChoice(Mode, "mode"),
+    multiple=True,
+    help="Mode(s) to score (default: all).",
+)
+@json_option()
+@config_option
+def eval_beir(
+    path: Path, split: str, modes: tuple[Mode, ...], as_json: bool, config: Path | None
+) -> None:
+    """Score lexical, semantic and hybrid search on a BEIR benchmark (e.g. SciFact; PATH: a
+    folder in BEIR layout: corpus.jsonl, queries.jsonl, qrels/)."""
+    chosen = [m.value for m in modes or (Mode.LEXICAL, Mode.SEMANTIC, Mode.HYBRID)]
+    service = build_service(config, check=False)
+    evaluation = output.progress(
+        "embedding benchmark",
+        None,
+        lambda tick: service.search.evaluate(path, split=split, modes=chosen, progress=tick),
+    )
+    scores = evaluation.scores
+    problems = [str(p) for p in evaluation.problems]
+    if problems:
+        shown = "\n  ".join(problems[:10])
+        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+        click.echo(f"skipped {len(problems)} bad lines:\n  {shown}{more}", err=True)
+    if as_json:
+        report = {"benchmark": str(path), "split": split, "scores": scores, "skipped": problems}
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"{path} · split {split} · {int(next(iter(scores.values()))['queries'])} queries")
+    output.table(
+        ["mode", "nDCG@10", "recall@100", "MRR@10"],
+        [
+            [name, f"{v['ndcg@10']:.4f}", f"{v['recall@100']:.4f}", f"{v['mrr@10']:.4f}"]
+            for name, v in scores.items()
+        ],
+    )
+
+
+COMMANDS = (index, embed, search, related, eval_group)
