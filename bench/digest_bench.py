@@ -136,7 +136,7 @@ def populate(svc: BenchService, n: int, day: date, seed: int = 7) -> dict[str, i
     rng = random.Random(seed)
     svc.init()
     store = svc.store
-    with store._connect() as conn:
+    with store.db.read() as conn:
         recent = [
             json.loads(a)
             for (a,) in conn.execute(
@@ -196,7 +196,7 @@ def populate(svc: BenchService, n: int, day: date, seed: int = 7) -> dict[str, i
                 "confirmed_at": now,
             }
         )
-    with store._connect(write=True) as conn:
+    with store.db.write() as conn:
         for table in (digest_items, deliveries, subscriptions, subscribers):
             conn.execute(delete(table))
         conn.execute(insert(subscribers), people)
@@ -242,7 +242,7 @@ def topic_cost(data_dir: Path, day: date) -> dict[str, float]:
 
     svc = service(data_dir)
     svc.index()
-    ids = [c.id for c in svc.digest_store.window_candidates(day - timedelta(days=4), day)]
+    ids = [c.id for c in svc.store.deliveries.window_candidates(day - timedelta(days=4), day)]
     costs, hits = [], []
     for query in TOPICS:
         matcher = TopicMatcher(svc.engine, min_similarity=0.35)

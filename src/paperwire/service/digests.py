@@ -26,6 +26,7 @@ from paperwire.digest.model import (
     FAILING,
     UNSUBSCRIBED,
     DigestItem,
+    FailingAddress,
     Links,
     Subscriber,
     Subscription,
@@ -43,7 +44,6 @@ from paperwire.service.digest_config import (
     setting,
     smtp_config,
 )
-from paperwire.store.digests import Digests, FailingAddress
 
 if TYPE_CHECKING:
     # Matching and composing pull in numpy, the search indexes and Jinja2: imported where a
@@ -111,19 +111,12 @@ class DigestsMixin:
     now: Callable[[], datetime]
     index: Callable[..., IndexReport]
     cards: Callable[..., list[PaperCard]]
-    _digest_store: Digests | None = None
     _tokens: Tokens | None = None
 
     if TYPE_CHECKING:  # Service's property (declared so, as an attribute would clash with it)
 
         @property
         def engine(self) -> SearchEngine: ...
-
-    @property
-    def digest_store(self) -> Digests:
-        if self._digest_store is None:
-            self._digest_store = Digests(self.store)
-        return self._digest_store
 
     @property
     def tokens(self) -> Tokens:
@@ -169,11 +162,11 @@ class DigestsMixin:
         if kind == "collection":
             self._check_collection(value)
         now = self.now()
-        store = self.digest_store
-        subscriber = store.get_or_create_subscriber(
+        store = self.store
+        subscriber = store.subscribers.get_or_create_subscriber(
             address, key, timezone, user.id if user else None, now
         )
-        sub, _created = store.find_or_add_subscription(
+        sub, _created = store.subscribers.find_or_add_subscription(
             subscriber.id,
             kind=kind,
             value=value,
@@ -190,7 +183,7 @@ class DigestsMixin:
                 "too many confirmation mails were sent to this address in the last hour; "
                 "check the inbox (and the spam folder) for the link, or try again later"
             )
-        store.set_confirm_due(sub.id, True)
+        store.subscribers.set_confirm_due(sub.id, True)
         mailed = self._send_confirmation(subscriber, sub)
         return SubscribeResult(subscriber.email, about, mailed)
 
@@ -200,7 +193,7 @@ class DigestsMixin:
             raise AccountError(f"collection: there is no public collection {value}")
 
     def _count_notice(self, subscriber: Subscriber) -> bool:
-        return self.digest_store.count_notice(
+        return self.store.subscribers.count_notice(
             subscriber.id,
             self.now(),
             int(setting(self.settings, "digest_notices_per_hour")),
@@ -247,12 +240,12 @@ class DigestsMixin:
     def _send_confirmation(self, subscriber: Subscriber, sub: Subscription) -> bool:
         if not self._send_now(subscriber, self.confirmation_mail(subscriber, sub)):
             return False  # still due: the digest job tries again
-        self.digest_store.set_confirm_due(sub.id, False)
+        self.store.subscribers.set_confirm_due(sub.id, False)
         return True
 
     def send_due_confirmations(self, connection: Callable[[], SmtpConnection]) -> tuple[int, int]:
         """Confirmation mails the web form could not send at once (the job calls this)."""
-        due = self.digest_store.confirmations_due()
+        due = self.store.subscribers.confirmations_due()
         if not due:
             return 0, 0
         smtp = connection()
@@ -265,7 +258,7 @@ class DigestsMixin:
                 failed += 1
                 log.warning("confirmation to %s not sent: %s", subscriber.email, exc)
                 continue
-            self.digest_store.set_confirm_due(sub.id, False)
+            self.store.subscribers.set_confirm_due(sub.id, False)
             sent += 1
         return sent, failed
 
@@ -273,7 +266,7 @@ class DigestsMixin:
         """Mail the preferences link to an address, if it is subscribed. The caller shows the
         same page either way: whether an address is subscribed is nobody else's business."""
         _, key = check_address(email)
-        subscriber = self.digest_store.subscriber_by_key(key)
+        subscriber = self.store.subscribers.subscriber_by_key(key)
         if subscriber is None or subscriber.status not in (ACTIVE, FAILING):
             return
         if not self._count_notice(subscriber):
@@ -287,7 +280,7 @@ class DigestsMixin:
 
     # -- links from mails ----------------------------------------------------------------------
     def _owner(self, subscriber_id: int, email: str) -> Subscriber:
-        subscriber = self.digest_store.subscriber(subscriber_id)
+        subscriber = self.store.subscribers.subscriber(subscriber_id)
         if subscriber is None or subscriber.email != email:
             # Signed by us, but for a subscriber that no longer exists (or changed address).
             raise TokenError("this link belongs to a subscription that no longer exists")
@@ -301,11 +294,11 @@ class DigestsMixin:
     def _link_state(
         self, subscriber_id: int, email: str, sub_id: int, *, confirming: bool
     ) -> LinkState:
-        subscriber = self.digest_store.subscriber(subscriber_id)
+        subscriber = self.store.subscribers.subscriber(subscriber_id)
         manage = self.tokens.manage(subscriber_id, email)
         if subscriber is None or subscriber.email != email:
             return LinkState("missing", email, "", manage)
-        sub = self.digest_store.subscription(subscriber_id, sub_id)
+        sub = self.store.subscribers.subscription(subscriber_id, sub_id)
         if sub is None:
             return LinkState("missing", email, "", manage)
         if confirming:
@@ -317,8 +310,8 @@ class DigestsMixin:
     def confirm(self, token: str) -> LinkState:
         """Activate the subscription; clicking twice is harmless (state ``already``)."""
         subscriber_id, email, sub_id = self.tokens.read_confirm(token)
-        subscriber = self.digest_store.subscriber(subscriber_id)
-        sub = self.digest_store.subscription(subscriber_id, sub_id)
+        subscriber = self.store.subscribers.subscriber(subscriber_id)
+        sub = self.store.subscribers.subscription(subscriber_id, sub_id)
         if subscriber is None or subscriber.email != email or sub is None:
             return LinkState("missing", email, "", self.tokens.manage(subscriber_id, email))
         # Covered through the latest period already due: the first digest comes at the next
@@ -326,7 +319,7 @@ class DigestsMixin:
         covered = periods.due_period_end(
             self.now(), subscriber.timezone, sub.frequency, sub.send_hour
         )
-        outcome = self.digest_store.confirm(subscriber_id, sub_id, self.now(), covered)
+        outcome = self.store.subscribers.confirm(subscriber_id, sub_id, self.now(), covered)
         state = {"confirmed": "confirmed", "already": "already"}.get(outcome, "missing")
         return LinkState(state, email, sub.describe(), self.tokens.manage(subscriber_id, email))
 
@@ -342,14 +335,16 @@ class DigestsMixin:
         state ``unsubscribed`` all the same, and nothing else changes."""
         subscriber_id, email, sub_id = self.tokens.read_unsubscribe(token)
         manage = self.tokens.manage(subscriber_id, email)
-        subscriber = self.digest_store.subscriber(subscriber_id)
+        subscriber = self.store.subscribers.subscriber(subscriber_id)
         if subscriber is None or subscriber.email != email:
             return LinkState("unsubscribed", email, "", manage)
-        sub = self.digest_store.subscription(subscriber_id, sub_id)
+        sub = self.store.subscribers.subscription(subscriber_id, sub_id)
         about = sub.describe() if sub else ""
-        self.digest_store.delete_subscription(subscriber_id, sub_id)
-        if not any(s.status == ACTIVE for s in self.digest_store.subscriptions_of(subscriber_id)):
-            self.digest_store.unsubscribe_all(subscriber_id)
+        self.store.subscribers.delete_subscription(subscriber_id, sub_id)
+        if not any(
+            s.status == ACTIVE for s in self.store.subscribers.subscriptions_of(subscriber_id)
+        ):
+            self.store.subscribers.unsubscribe_all(subscriber_id)
         return LinkState("unsubscribed", email, about, manage)
 
     # -- preferences (manage token) --------------------------------------------------------------
@@ -358,7 +353,7 @@ class DigestsMixin:
         subscriber = self._owner(subscriber_id, email)
         now = self.now()
         prefs = Preferences(subscriber, token)
-        for sub in self.digest_store.subscriptions_of(subscriber.id):
+        for sub in self.store.subscribers.subscriptions_of(subscriber.id):
             live = sub.status == ACTIVE and not sub.paused and subscriber.status == ACTIVE
             prefs.subscriptions.append(
                 SubscriptionView(
@@ -389,7 +384,7 @@ class DigestsMixin:
     ) -> None:
         subscriber_id, email = self.tokens.read_manage(token)
         subscriber = self._owner(subscriber_id, email)
-        sub = self.digest_store.subscription(subscriber.id, subscription_id)
+        sub = self.store.subscribers.subscription(subscriber.id, subscription_id)
         if sub is None:
             raise NotFoundError("that subscription is not one of this address's")
         check_schedule(frequency, subscriber.timezone, send_hour, top_n)
@@ -405,12 +400,12 @@ class DigestsMixin:
             values["covered_through"] = periods.due_period_end(
                 self.now(), subscriber.timezone, frequency, send_hour
             )
-        self.digest_store.update_subscription(subscriber.id, subscription_id, **values)
+        self.store.subscribers.update_subscription(subscriber.id, subscription_id, **values)
 
     def delete_subscription(self, token: str, subscription_id: int) -> None:
         subscriber_id, email = self.tokens.read_manage(token)
         subscriber = self._owner(subscriber_id, email)
-        if not self.digest_store.delete_subscription(subscriber.id, subscription_id):
+        if not self.store.subscribers.delete_subscription(subscriber.id, subscription_id):
             raise NotFoundError("that subscription is not one of this address's")
 
     def add_subscription(
@@ -432,7 +427,7 @@ class DigestsMixin:
         if kind == "collection":
             self._check_collection(value)
         covered = periods.due_period_end(self.now(), subscriber.timezone, frequency, send_hour)
-        sub, _ = self.digest_store.find_or_add_subscription(
+        sub, _ = self.store.subscribers.find_or_add_subscription(
             subscriber.id,
             kind=kind,
             value=value,
@@ -449,12 +444,12 @@ class DigestsMixin:
         subscriber = self._owner(subscriber_id, email)
         if not periods.valid_zone(timezone):
             raise AccountError("time zone: choose one from the list, such as Europe/Paris or UTC")
-        self.digest_store.set_timezone(subscriber.id, timezone)
+        self.store.subscribers.set_timezone(subscriber.id, timezone)
 
     def unsubscribe_everything(self, token: str) -> None:
         subscriber_id, email = self.tokens.read_manage(token)
         subscriber = self._owner(subscriber_id, email)
-        self.digest_store.unsubscribe_all(subscriber.id)
+        self.store.subscribers.unsubscribe_all(subscriber.id)
 
     # -- reading a digest without mail -----------------------------------------------------------
     def _run(self, now: datetime | None = None, dry_run: bool = True) -> DigestRun:
@@ -468,11 +463,11 @@ class DigestsMixin:
         if token is not None:
             subscriber_id, email = self.tokens.read_manage(token)
             subscriber = self._owner(subscriber_id, email)
-            sub = self.digest_store.subscription(subscriber.id, subscription_id)
+            sub = self.store.subscribers.subscription(subscriber.id, subscription_id)
             if sub is None:
                 raise NotFoundError("that subscription is not one of this address's")
         else:
-            found = self.digest_store.subscription_by_id(subscription_id)
+            found = self.store.subscribers.subscription_by_id(subscription_id)
             if found is None:
                 raise NotFoundError(f"no subscription {subscription_id}")
             subscriber, sub = found
@@ -489,8 +484,8 @@ class DigestsMixin:
         """What a subscription matches over its recent days, for its private RSS feed (no
         delivery log involved: a feed reader may poll as often as it likes)."""
         subscriber_id, sub_id = self.tokens.read_feed(token)
-        subscriber = self.digest_store.subscriber(subscriber_id)
-        sub = self.digest_store.subscription(subscriber_id, sub_id) if subscriber else None
+        subscriber = self.store.subscribers.subscriber(subscriber_id)
+        sub = self.store.subscribers.subscription(subscriber_id, sub_id) if subscriber else None
         if subscriber is None or sub is None or subscriber.status == UNSUBSCRIBED:
             raise NotFoundError("this feed no longer exists (the subscription was removed)")
         end = self._latest_day(subscriber, sub)
@@ -521,11 +516,11 @@ class DigestsMixin:
         return run.run(lock_wait)
 
     def digest_status(self, since_days: int = 14) -> DigestStatus:
-        store = self.digest_store
+        store = self.store
         return DigestStatus(
-            counts=store.counts(),
-            states=store.state_counts(self.now().date() - timedelta(days=since_days)),
-            failing=store.failing_addresses(),
+            counts=store.subscribers.counts(),
+            states=store.deliveries.state_counts(self.now().date() - timedelta(days=since_days)),
+            failing=store.subscribers.failing_addresses(),
         )
 
 

@@ -109,8 +109,8 @@ class Service(CoreService, FeedsMixin, CommunityMixin, SyncMixin, DigestsMixin):
         embedder = self.embedder()
         if embedder is None:
             return 0
-        return self.store.count_changes_since(
-            self.store.get_counter(f"embed_cursor:{embedder.name}")
+        return self.store.papers.count_changes_since(
+            self.store.jobs.get_counter(f"embed_cursor:{embedder.name}")
         )
 
     def search(
@@ -148,7 +148,7 @@ class Service(CoreService, FeedsMixin, CommunityMixin, SyncMixin, DigestsMixin):
                 scratch.init()
                 for start in range(0, len(benchmark.docs), 2000):
                     chunk = benchmark.docs[start : start + 2000]
-                    scratch.store.update_papers([d.id for d in chunk], _write_all(chunk))
+                    scratch.store.papers.update_papers([d.id for d in chunk], _write_all(chunk))
                 if embed:
                     scratch.embed(progress=progress)
                 else:
@@ -190,7 +190,7 @@ class Service(CoreService, FeedsMixin, CommunityMixin, SyncMixin, DigestsMixin):
 
     def papers_after(self, cursor: str, limit: int) -> list[Paper]:
         """Live papers in id order after ``cursor`` (keyset pagination for the API)."""
-        return self.store.papers_after(cursor, limit)
+        return self.store.papers.papers_after(cursor, limit)
 
     def paper_page(self, paper_id: str, viewer: User | None = None) -> PaperPage:
         paper = self.get_paper(paper_id)

@@ -32,7 +32,7 @@ class FeedsMixin:
         return datetime.now(UTC)
 
     def newest_day(self) -> date | None:
-        return self.store.latest_feed_day()
+        return self.store.papers.latest_feed_day()
 
     def cards(self, papers: Sequence[Paper], viewer: User | None = None) -> list[PaperCard]:
         if not papers:  # an empty page needs no queries at all
@@ -63,8 +63,10 @@ class FeedsMixin:
         offset: int,
     ) -> Feed:
         limit = max(1, min(limit, MAX_PAGE))
-        papers, total = self.store.papers_in_days(start, end, limit=limit, offset=max(0, offset))
-        previous, following = self.store.feed_days_around(start, end)
+        papers, total = self.store.papers.papers_in_days(
+            start, end, limit=limit, offset=max(0, offset)
+        )
+        previous, following = self.store.papers.feed_days_around(start, end)
         return Feed(
             title=title,
             kind=kind,
@@ -117,10 +119,10 @@ class FeedsMixin:
 
     def trending(self, *, viewer: User | None = None, limit: int = 50, offset: int = 0) -> Feed:
         """Papers of the last ``trending_window_days`` ranked by the time-decayed score."""
-        newest = self.store.latest_feed_day(min_upvotes=1)
+        newest = self.store.papers.latest_feed_day(min_upvotes=1)
         reference = reference_time(self.now(), newest)
         start = reference.date() - timedelta(days=self.settings.trending_window_days)
-        candidates, _ = self.store.papers_in_days(
+        candidates, _ = self.store.papers.papers_in_days(
             start, reference.date(), limit=2000, min_upvotes=1
         )
         cards = self.cards(candidates, viewer)
@@ -150,7 +152,9 @@ class FeedsMixin:
     def submitted_by(
         self, name: str, *, viewer: User | None = None, limit: int = 50, offset: int = 0
     ) -> Feed:
-        papers = self.store.papers_by_submitter(name, limit=min(limit, MAX_PAGE), offset=offset)
+        papers = self.store.papers.papers_by_submitter(
+            name, limit=min(limit, MAX_PAGE), offset=offset
+        )
         return Feed(
             title=f"Submitted by {name}",
             kind="submitter",
