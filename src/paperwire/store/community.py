@@ -387,8 +387,9 @@ class Community:
                 dialect_insert(conn, submissions)
                 .values(paper_id=paper_id, user_id=user_id, submitted_at=now, removed=False)
                 .on_conflict_do_nothing(index_elements=["paper_id"])
-            ).rowcount
-            return bool(inserted == 1)
+                .returning(submissions.c.paper_id)  # an INSERT's rowcount may be -1
+            ).scalar_one_or_none()
+            return inserted is not None
 
     def remove_submission(self, paper_id: str) -> bool:
         from sqlalchemy import update

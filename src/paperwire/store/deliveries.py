@@ -244,8 +244,9 @@ class Deliveries:
                         finished_at=now,
                     )
                     .on_conflict_do_nothing(index_elements=["subscription_id", "period_end"])
-                ).rowcount
-                if inserted != 1:
+                    .returning(d.c.id)  # an INSERT's rowcount may be -1
+                ).scalar_one_or_none()
+                if inserted is None:
                     return False  # another run wrote the period since we looked
             else:
                 conn.execute(

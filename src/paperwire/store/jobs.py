@@ -187,12 +187,14 @@ class Jobs:
             now = _now_ms(conn)
             row = conn.execute(query).one_or_none()
             if row is None:
+                # RETURNING, not rowcount: an INSERT's rowcount is -1 on some drivers.
                 inserted = conn.execute(
                     dialect_insert(conn, slots)
                     .values(name=name, next_ms=now, busy_until_ms=now + lease_ms)
                     .on_conflict_do_nothing(index_elements=["name"])
-                ).rowcount
-                if inserted == 1:
+                    .returning(slots.c.name)
+                ).scalar_one_or_none()
+                if inserted is not None:
                     return 0
                 row = conn.execute(query).one()  # another process created it just now
             ready = max(int(row.next_ms), int(row.busy_until_ms))
