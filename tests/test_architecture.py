@@ -81,12 +81,14 @@ def _connection_uses(path: Path) -> list[str]:
                 found.append(f"{line}: imports sqlalchemy")
         elif isinstance(node, ast.Attribute):
             owner = ast.unparse(node.value)
-            if node.attr in {"_connect", "_db"} or (
-                node.attr in {"db", "engine", "_engine", "connect", "begin"}
-                and "store" in owner.lower()
+            if (
+                node.attr in {"_connect", "_db"}
+                or (
+                    node.attr in {"db", "engine", "_engine", "connect", "begin"}
+                    and "store" in owner.lower()
+                )
+                or (node.attr in {"connect", "begin"} and owner.split(".")[-1] in {"engine", "db"})
             ):
-                found.append(f"{line}: {owner}.{node.attr}")
-            elif node.attr in {"connect", "begin"} and owner.split(".")[-1] in {"engine", "db"}:
                 found.append(f"{line}: {owner}.{node.attr}")
     return found
 
