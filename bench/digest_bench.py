@@ -130,7 +130,7 @@ def populate(svc: Service, n: int, day: date, seed: int = 7) -> dict[str, int]:
     rng = random.Random(seed)
     svc.init()
     store = svc.store
-    with store._connect() as conn:
+    with store.db.read() as conn:
         recent = [
             json.loads(a)
             for (a,) in conn.execute(
@@ -190,7 +190,7 @@ def populate(svc: Service, n: int, day: date, seed: int = 7) -> dict[str, int]:
                 "confirmed_at": now,
             }
         )
-    with store._connect(write=True) as conn:
+    with store.db.write() as conn:
         for table in (digest_items, deliveries, subscriptions, subscribers):
             conn.execute(delete(table))
         conn.execute(insert(subscribers), people)
@@ -236,7 +236,7 @@ def topic_cost(data_dir: Path, day: date) -> dict[str, float]:
 
     svc = service(data_dir)
     svc.search.index()
-    ids = [c.id for c in svc.digest_store.window_candidates(day - timedelta(days=4), day)]
+    ids = [c.id for c in svc.store.deliveries.window_candidates(day - timedelta(days=4), day)]
     costs, hits = [], []
     for query in TOPICS:
         matcher = TopicMatcher(svc.search.engine, min_similarity=0.35)

@@ -153,7 +153,7 @@ def throughput(label: str, oai_url: str, runs: int, pg: bool) -> list[str]:
                 t1, c1, records = harvest(url, oai_url, 0.0)
                 # The same pages once more (checkpoint dropped): every record unchanged.
                 store = Store(url)
-                with store._connect(write=True) as conn:
+                with store.db.write() as conn:
                     conn.exec_driver_sql("DELETE FROM sync_state")
                 store.close()
                 t2, c2, _ = harvest(url, oai_url, 0.0)

@@ -56,7 +56,7 @@ def test_round_trip_all_fields(store: Store) -> None:
     paper.title_raw = "WebArena\n  v1"
     paper.ai_keywords = ["agents", "web"]
     run(store, paper)
-    got = store.get_paper("2307.13854")
+    got = store.papers.get_paper("2307.13854")
     assert got is not None
     assert got.seq == 1
     got.seq = 0
@@ -66,29 +66,31 @@ def test_round_trip_all_fields(store: Store) -> None:
     expected.first_seen = TODAY
     assert got == expected
     # The SQLAlchemy path and (on SQLite) the stdlib fast path agree.
-    assert store.get_papers(["2307.13854"])["2307.13854"] == store.get_paper("2307.13854")
+    assert store.papers.get_papers(["2307.13854"])["2307.13854"] == store.papers.get_paper(
+        "2307.13854"
+    )
 
 
 def test_upsert_is_idempotent(store: Store) -> None:
     first = run(store, arxiv_paper(), hf_paper())
     assert (first.new, first.updated, first.unchanged) == (1, 0, 0)  # merged within the batch
-    seq = store.stats()["change_seq"]
+    seq = store.papers.stats()["change_seq"]
     again = run(store, arxiv_paper(), hf_paper())
     assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
-    assert store.stats()["change_seq"] == seq
+    assert store.papers.stats()["change_seq"] == seq
 
 
 def test_newer_version_updates_and_keeps_history(store: Store) -> None:
     run(store, arxiv_paper(version=1))
     report = run(store, arxiv_paper(version=3))
     assert report.updated == 1
-    paper = store.get_paper("2307.13854")
+    paper = store.papers.get_paper("2307.13854")
     assert paper is not None
     assert paper.title == "WebArena v3"
     assert [v.number for v in paper.versions] == [1, 3]
     assert paper.published == datetime(2023, 7, 25, 12, 0, tzinfo=UTC)
     older = run(store, arxiv_paper(version=2, versions=[Version(2, None)]))
-    paper2 = store.get_paper("2307.13854")
+    paper2 = store.papers.get_paper("2307.13854")
     assert paper2 is not None and paper2.title == "WebArena v3"
     # An older version only adds to the history; its metadata changes nothing.
     assert older.updated == 1 and [v.number for v in paper2.versions] == [1, 2, 3]
@@ -99,7 +101,7 @@ def test_sources_merge(store: Store) -> None:
     run(store, arxiv_paper())
     run(store, hf_paper(upvotes=5))
     run(store, hf_paper(upvotes=42))
-    paper = store.get_paper("2307.13854")
+    paper = store.papers.get_paper("2307.13854")
     assert paper is not None
     assert paper.title == "WebArena v1"  # arXiv metadata is not replaced by the curated title
     assert paper.upvotes == 42 and paper.github_stars == 700
@@ -111,36 +113,36 @@ def test_sources_merge(store: Store) -> None:
 def test_change_sequence_is_monotonic(store: Store) -> None:
     run(store, arxiv_paper("2301.00001"), arxiv_paper("2301.00002"), arxiv_paper("2301.00003"))
     run(store, hf_paper("2301.00002"))
-    changes = store.changes_since(0)
+    changes = store.papers.changes_since(0)
     assert [p.id for p in changes] == ["2301.00001", "2301.00003", "2301.00002"]
     assert [p.seq for p in changes] == [1, 2, 4] or [p.seq for p in changes] == sorted(
         p.seq for p in changes
     )
     last = changes[-1].seq
-    assert store.changes_since(last) == []
+    assert store.papers.changes_since(last) == []
     run(store, Deleted("2301.00001"))
-    tomb = store.changes_since(last)
+    tomb = store.papers.changes_since(last)
     assert [(p.id, p.deleted) for p in tomb] == [("2301.00001", True)]
-    assert store.stats()["papers"] == 2 and store.stats()["deleted"] == 1
+    assert store.papers.stats()["papers"] == 2 and store.papers.stats()["deleted"] == 1
 
 
 def test_failed_batch_writes_nothing(store: Store) -> None:
     run(store, arxiv_paper("2301.00001"))
-    before = store.stats()
+    before = store.papers.stats()
 
     def explode(existing: dict[str, Paper]) -> list[Paper]:
         raise RuntimeError("decide failed")
 
     with pytest.raises(RuntimeError):
-        store.update_papers(["2301.00001"], explode)
+        store.papers.update_papers(["2301.00001"], explode)
     bad = arxiv_paper("2301.00002")
     bad.abstract = None  # type: ignore[assignment]  # violates NOT NULL mid-batch
     with pytest.raises(StorageError):
-        store.update_papers(
+        store.papers.update_papers(
             ["2301.00002", "2301.00003"], lambda _: [arxiv_paper("2301.00003"), bad]
         )
-    assert store.stats() == before
-    assert store.get_paper("2301.00003") is None
+    assert store.papers.stats() == before
+    assert store.papers.get_paper("2301.00003") is None
 
 
 def test_export_moves_between_backends(service, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -172,11 +174,11 @@ def test_export_moves_between_backends(service, tmp_path) -> None:  # type: igno
 
 def test_bad_url_is_a_storage_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(StorageError, match="invalid database URL"):
-        Store("nonsense://x").stats()
+        Store("nonsense://x").papers.stats()
     with pytest.raises(StorageError, match="database error"):
-        Store("postgresql+psycopg://nobody@127.0.0.1:1/none").stats()
+        Store("postgresql+psycopg://nobody@127.0.0.1:1/none").papers.stats()
     with pytest.raises(StorageError, match="paperwire init"):
-        Store(f"sqlite:///{tmp_path / 'missing.db'}").get_paper("2301.00001")
+        Store(f"sqlite:///{tmp_path / 'missing.db'}").papers.get_paper("2301.00001")
 
 
 def test_the_schema_head_constant_is_alembics_head() -> None:

@@ -231,7 +231,9 @@ def import_items(
         report.unchanged += read - len(batch)
         ids = {item.id for item in batch}
         deletions = {item.id for item in batch if isinstance(item, Deleted)}
-        result = store.update_papers(ids, functools.partial(decide_batch, items=batch, today=day))
+        result = store.papers.update_papers(
+            ids, functools.partial(decide_batch, items=batch, today=day)
+        )
         report.new += len(result.new)
         changed = set(result.updated)
         report.deleted += len(changed & deletions)
@@ -249,7 +251,7 @@ def _drop_seen_records(store: Store, batch: list[Paper | Deleted]) -> list[Paper
     fingerprinted = [p for p in batch if isinstance(p, Paper) and p.input_digests]
     if not fingerprinted:
         return batch
-    stored = store.input_digests([p.id for p in fingerprinted])
+    stored = store.papers.input_digests([p.id for p in fingerprinted])
     seen: set[int] = set()
     for paper in fingerprinted:
         known = stored.get(paper.id, {})
@@ -262,7 +264,7 @@ def _resolve_titles(store: Store, batch: list[Paper | Deleted], report: ImportRe
     untitled = [p for p in batch if isinstance(p, Paper) and is_derived(p.id)]
     if not untitled:
         return
-    found = store.ids_by_title([p.title for p in untitled])
+    found = store.papers.ids_by_title([p.title for p in untitled])
     for paper in untitled:
         real = found.get(paper.title)
         if real is not None and not is_derived(real):

@@ -218,7 +218,7 @@ def paper_from(
 
 def put_papers(service: Service, papers: Iterable[Paper]) -> None:
     batch = list(papers)
-    service.store.update_papers([p.id for p in batch], lambda _existing: batch)
+    service.store.papers.update_papers([p.id for p in batch], lambda _existing: batch)
     service.search.index()
 
 
@@ -246,6 +246,6 @@ def subscribe_and_confirm(
     mail = sink.to(email.lower() if "@" in email else email)[-1].message
     state = service.digests.confirm(token_of(confirm_link(mail)))
     assert state.state == "confirmed", state
-    subscriber = service.digest_store.subscriber_by_key(email.lower())
+    subscriber = service.store.subscribers.subscriber_by_key(email.lower())
     assert subscriber is not None
     return subscriber.id

@@ -49,12 +49,12 @@ NOW = "2026-03-03T08:00:00+00:00"
 def _populate(service: DigestService, shared_data: Path) -> None:
     records = snapshot_records(shared_data)
     put_papers(service, [paper_from(r, MON, upvotes=1 + i % 7) for i, r in enumerate(records[:20])])
-    store = service.digest_store
+    store = service.store
     now = datetime(2026, 3, 1, 12, tzinfo=UTC)
     for i in range(SUBSCRIBERS):
         address = f"reader{i:03d}@example.org"
-        subscriber = store.get_or_create_subscriber(address, address, "UTC", None, now)
-        sub, _ = store.find_or_add_subscription(
+        subscriber = store.subscribers.get_or_create_subscriber(address, address, "UTC", None, now)
+        sub, _ = store.subscribers.find_or_add_subscription(
             subscriber.id,
             kind="trending",
             value="",
@@ -63,7 +63,7 @@ def _populate(service: DigestService, shared_data: Path) -> None:
             top_n=5,
             now=now,
         )
-        store.confirm(subscriber.id, sub.id, now, date(2026, 3, 1))
+        store.subscribers.confirm(subscriber.id, sub.id, now, date(2026, 3, 1))
 
 
 def _run_killed_at(sink: SmtpSink, config: str, hook: str, at: int) -> int:
@@ -130,7 +130,7 @@ def test_sigkill_mid_run_then_restart_delivers_exactly_once(
     ids = [r.message["Message-ID"] for r in sink.received]
     assert len(set(ids)) == SUBSCRIBERS
     check = make_service(config)
-    assert check.digest_store.state_counts(date(2026, 1, 1)) == {"sent": SUBSCRIBERS}
+    assert check.store.deliveries.state_counts(date(2026, 1, 1)) == {"sent": SUBSCRIBERS}
     # And a fourth run finds nothing left to do.
     assert check.digests.run_digests(datetime.fromisoformat(NOW)).due == 0
     check.close()

@@ -32,7 +32,7 @@ def _setup(service: DigestService, sink: SmtpSink, shared_data: Path) -> None:
 
 
 def _states(service: DigestService) -> dict[str, int]:
-    return service.digest_store.state_counts(date(2026, 1, 1))
+    return service.store.deliveries.state_counts(date(2026, 1, 1))
 
 
 def test_refused_connection_retries_later_and_then_delivers_once(

@@ -92,9 +92,9 @@ def test_double_opt_in_then_one_digest_with_parts_headers_and_links(
 
 
 def _sub_id(service: DigestService) -> int:
-    subscriber = service.digest_store.subscriber_by_key("reader@example.org")
+    subscriber = service.store.subscribers.subscriber_by_key("reader@example.org")
     assert subscriber is not None
-    return service.digest_store.subscriptions_of(subscriber.id)[0].id
+    return service.store.subscribers.subscriptions_of(subscriber.id)[0].id
 
 
 def test_no_paper_is_sent_twice_and_late_papers_are_caught(

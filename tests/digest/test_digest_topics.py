@@ -30,7 +30,7 @@ def test_floor_keeps_close_papers_and_drops_the_rest(
     put_papers(dservice, papers)
     model = dservice.search.engine.index.vectors.model
     vectors = [_unit(0), _unit(0, 1), _unit(1), _unit(2), _unit(3), _unit(4)]
-    dservice.store.put_embeddings(
+    dservice.store.embeddings.put_embeddings(
         model,
         DIM,
         [(p.id, "h", v.astype(np.float16).tobytes()) for p, v in zip(papers, vectors, strict=True)],

@@ -110,7 +110,7 @@ def test_subscribe_confirm_twice_preferences_and_one_click_unsubscribe(
 
     # Pause from the preferences page: the next run sends nothing.
     token = token_of(done.headers["location"])
-    sub_id = dservice.digest_store.subscriptions_of(1)[0].id
+    sub_id = dservice.store.subscribers.subscriptions_of(1)[0].id
     form = {
         "csrf_token": csrf,
         "action": "change",
@@ -132,10 +132,10 @@ def test_subscribe_confirm_twice_preferences_and_one_click_unsubscribe(
     # RFC 8058: the mail provider POSTs from its own servers, no cookie, no CSRF token.
     stranger = TestClient(client.app, base_url="https://testserver", follow_redirects=False)
     assert "Unsubscribe" in stranger.get(unsubscribe).text  # GET only shows a button
-    assert dservice.digest_store.subscriptions_of(1) != []
+    assert dservice.store.subscribers.subscriptions_of(1) != []
     gone = stranger.post(unsubscribe, data={"List-Unsubscribe": "One-Click"})
     assert gone.status_code == 200 and "Unsubscribed" in gone.text
-    assert dservice.digest_store.subscriptions_of(1) == []
+    assert dservice.store.subscribers.subscriptions_of(1) == []
     again = stranger.post(unsubscribe, data={"List-Unsubscribe": "One-Click"})
     assert again.status_code == 200  # twice: harmless
     assert "Already unsubscribed" in stranger.get(unsubscribe).text
@@ -198,7 +198,7 @@ def test_bad_tokens_and_expired_links_change_nothing(
     clock.value += timedelta(days=8)
     expired = client.post(confirm, data={"csrf_token": csrf})
     assert expired.status_code == 410 and "expired" in expired.text
-    subscriber = dservice.digest_store.subscriber_by_key("late@example.org")
+    subscriber = dservice.store.subscribers.subscriber_by_key("late@example.org")
     assert subscriber is not None and subscriber.status == "pending"
 
 

@@ -19,7 +19,7 @@ def unit(rows: int, seed: int) -> np.ndarray:
 
 def put(store: Store, ids: list[str], vectors: np.ndarray, removed: list[str] = ()) -> None:  # type: ignore[assignment]
     rows = [(i, "h", v.astype(np.float16).tobytes()) for i, v in zip(ids, vectors, strict=True)]
-    store.put_embeddings("test-model", DIM, rows, removed)
+    store.embeddings.put_embeddings("test-model", DIM, rows, removed)
 
 
 def test_exact_and_hnsw_agree(store: Store, tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ def test_submitting_a_paper_by_id_stores_it(
     paper = fetch_arxiv_paper(store, make_config(), "arXiv:1605.08386v1", today=TODAY)
     assert paper.id == "1605.08386" and paper.title and paper.authors
     assert paper.sources == ["arxiv-atom"]
-    assert store.get_paper("1605.08386") == paper
+    assert store.papers.get_paper("1605.08386") == paper
     assert replay.hits_on("/api")[0].params["id_list"] == "1605.08386"
     old_style = fetch_arxiv_paper(store, make_config(), "astro-ph/0601001", today=TODAY)
     assert old_style.id == "astro-ph/0601001"

@@ -12,7 +12,6 @@ from sync_replay import MakeConfig, ReplayServer
 from paperwire.ingest import import_items
 from paperwire.models import Paper, Version
 from paperwire.store import Store
-from paperwire.store.sync import get_state
 from paperwire.sync import EXIT_CHANGED, EXIT_ERRORS, EXIT_UNCHANGED, run_sync
 from paperwire.sync.hf import STATE, days_to_fetch
 
@@ -57,12 +56,12 @@ def test_daily_papers_merge_onto_arxiv_papers_and_refresh_cheaply(
     assert hf_dates(replay) == ["2026-02-28", "2026-03-01", "2026-03-02"]
     assert (job.pages, job.records, job.new, job.updated, job.error_count) == (3, 14, 13, 1, 0)
     assert report.exit_code == EXIT_CHANGED
-    merged = store.get_paper(arxiv.id)
+    merged = store.papers.get_paper(arxiv.id)
     assert merged is not None
     assert merged.title == arxiv.title and merged.categories == ["cs.CL"]  # arXiv's metadata
     assert merged.upvotes == first_item["upvotes"]  # HF's community fields
     assert merged.sources == ["oai-pmh", "hf-daily"]
-    assert get_state(store, STATE)["last_day"] == "2026-03-02"  # type: ignore[index]
+    assert store.jobs.get_state(STATE)["last_day"] == "2026-03-02"  # type: ignore[index]
 
     # Same day, nothing new: the refresh is three 304s.
     again = run_sync(store, config, "hf", today=DAY)
@@ -75,7 +74,7 @@ def test_daily_papers_merge_onto_arxiv_papers_and_refresh_cheaply(
     replay.hf_days[DAY.isoformat()] = json.dumps(items).encode()
     grown = run_sync(store, config, "hf", today=DAY)
     assert (grown.jobs[0].updated, grown.exit_code) == (1, EXIT_CHANGED)
-    assert store.get_paper(arxiv.id).upvotes == first_item["upvotes"] + 5  # type: ignore[union-attr]
+    assert store.papers.get_paper(arxiv.id).upvotes == first_item["upvotes"] + 5  # type: ignore[union-attr]
 
 
 def test_a_damaged_day_is_reported_and_fetched_again_next_time(
@@ -89,7 +88,7 @@ def test_a_damaged_day_is_reported_and_fetched_again_next_time(
     assert report.exit_code == EXIT_ERRORS
     assert job.new == 14  # the days around it went on
     assert any("date=2026-03-01" in e and "invalid JSON" in e for e in job.errors), job.errors
-    assert get_state(store, STATE)["last_day"] == "2026-02-28"  # type: ignore[index]
+    assert store.jobs.get_state(STATE)["last_day"] == "2026-02-28"  # type: ignore[index]
 
     replay.hf_days["2026-03-01"] = b"[]"
     fixed = run_sync(store, config, "hf", today=DAY)

@@ -11,7 +11,6 @@ from sync_replay import MakeConfig, ReplayServer
 
 from paperwire.errors import ConfigError
 from paperwire.store import Store
-from paperwire.store.sync import acquire_lock, list_states
 from paperwire.sync import EXIT_CHANGED, EXIT_ERRORS, EXIT_UNCHANGED, run_sync
 from paperwire.sync.bulk import newest_update_date
 
@@ -39,7 +38,7 @@ def test_all_runs_both_jobs_and_reports_progress(
 def test_a_job_running_elsewhere_is_skipped(
     store: Store, replay: ReplayServer, make_config: MakeConfig
 ) -> None:
-    assert acquire_lock(store, "sync:arxiv", "otherhost:123:abcd", ttl_ms=60_000)
+    assert store.jobs.acquire_lock("sync:arxiv", "otherhost:123:abcd", ttl_ms=60_000)
     report = run_sync(store, make_config(), "arxiv", today=TODAY)
     assert "held by otherhost:123:abcd" in (report.jobs[0].skipped or "")
     assert report.exit_code == EXIT_UNCHANGED
@@ -50,7 +49,7 @@ def test_a_source_that_stays_down_leaves_the_store_as_it_was(
     store: Store, replay: ReplayServer, make_config: MakeConfig
 ) -> None:
     run_sync(store, make_config(), "arxiv", today=TODAY)
-    before = ([p.to_dict() for p in store.iter_papers()], list_states(store))
+    before = ([p.to_dict() for p in store.papers.iter_papers()], store.jobs.list_states())
     replay.fault("status", path="/oai", status=503, times=None)
     started = time.monotonic()
     report = run_sync(store, make_config(budget_seconds=1.0, max_retries=100), "arxiv")
@@ -59,7 +58,7 @@ def test_a_source_that_stays_down_leaves_the_store_as_it_was(
     failed = report.jobs[0].failed or ""
     assert failed.startswith(replay.oai_url + "?verb=ListRecords") and "HTTP 503" in failed
     assert "time budget (1 s)" in failed
-    assert ([p.to_dict() for p in store.iter_papers()], list_states(store)) == before
+    assert ([p.to_dict() for p in store.papers.iter_papers()], store.jobs.list_states()) == before
 
 
 def test_unknown_job_is_a_usage_error(store: Store, make_config: MakeConfig) -> None:

@@ -14,7 +14,6 @@ from typing import Any
 from sync_replay import IDS_A, TOKEN_A, MakeConfig, ReplayServer
 
 from paperwire.store import Store
-from paperwire.store.sync import get_state, lock_info, lock_remaining_ms
 from paperwire.sync import EXIT_CHANGED, EXIT_UNCHANGED, run_sync
 from paperwire.sync.oai import state_name
 
@@ -41,18 +40,18 @@ sys.exit(report.exit_code)
 
 def snapshot(store: Store) -> dict[str, Any]:
     """Every stored row the harvest is responsible for, in a comparable form."""
-    with store._connect() as conn:
+    with store.db.read() as conn:
         papers = [tuple(r) for r in conn.exec_driver_sql("SELECT * FROM papers ORDER BY id")]
         seq = conn.exec_driver_sql("SELECT value FROM counters WHERE name = 'paper_seq'")
         return {
             "papers": papers,
             "paper_seq": seq.scalar_one(),
-            "checkpoint": get_state(store, state_name(None)),
+            "checkpoint": store.jobs.get_state(state_name(None)),
         }
 
 
 def wipe(store: Store) -> None:
-    with store._connect(write=True) as conn:
+    with store.db.write() as conn:
         for table in ("papers", "sync_state", "job_locks", "request_slots"):
             conn.exec_driver_sql(f"DELETE FROM {table}")
         conn.exec_driver_sql("UPDATE counters SET value = 0 WHERE name = 'paper_seq'")
@@ -75,7 +74,7 @@ def test_killed_harvest_resumes_and_ends_like_an_uninterrupted_one(
     )
     try:
         deadline = time.monotonic() + 30
-        while (get_state(store, state_name(None)) or {}).get("pages") != 1:
+        while (store.jobs.get_state(state_name(None)) or {}).get("pages") != 1:
             assert child.poll() is None, child.communicate()
             assert time.monotonic() < deadline, "the child never stored its first page"
             time.sleep(0.02)
@@ -92,9 +91,9 @@ def test_killed_harvest_resumes_and_ends_like_an_uninterrupted_one(
     # Its lock outlives it until the ttl runs out: a run now is skipped, not doubled.
     early = run_sync(store, config, "arxiv", today=TODAY)
     assert early.jobs[0].skipped and early.exit_code == EXIT_UNCHANGED
-    held = lock_info(store, "sync:arxiv")
+    held = store.jobs.lock_info("sync:arxiv")
     assert held is not None
-    time.sleep(max(0, lock_remaining_ms(store, held)) / 1000 + 0.05)  # by the store's clock
+    time.sleep(max(0, store.jobs.lock_remaining_ms(held)) / 1000 + 0.05)  # by the store's clock
 
     resumed = run_sync(store, config, "arxiv", today=TODAY)
     assert resumed.exit_code == EXIT_CHANGED, json.dumps(resumed.to_dict())

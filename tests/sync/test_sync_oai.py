@@ -17,7 +17,6 @@ from sync_replay import (
 )
 
 from paperwire.store import Store
-from paperwire.store.sync import get_state, put_state
 from paperwire.sync import EXIT_CHANGED, EXIT_ERRORS, EXIT_UNCHANGED, run_sync
 from paperwire.sync.oai import state_name
 
@@ -26,7 +25,7 @@ ALL_IDS = sorted(IDS_A + IDS_B + IDS_C)
 
 
 def stored_ids(store: Store) -> list[str]:
-    return sorted(p.id for p in store.iter_papers() if not p.deleted)
+    return sorted(p.id for p in store.papers.iter_papers() if not p.deleted)
 
 
 def oai_requests(replay: ReplayServer) -> list[dict[str, str]]:
@@ -52,7 +51,7 @@ def test_harvest_follows_tokens_then_goes_on_incrementally(
     assert second == {"verb": "ListRecords", "resumptionToken": TOKEN_A}
     assert third == {"verb": "ListRecords", "resumptionToken": TOKEN_B}
     # The next window starts at the first page's responseDate (2015-01-06T20:49:59Z).
-    checkpoint = get_state(store, state_name("physics:hep-th"))
+    checkpoint = store.jobs.get_state(state_name("physics:hep-th"))
     assert checkpoint is not None
     assert checkpoint["next_from"] == "2015-01-06" and not checkpoint["in_progress"]
 
@@ -66,8 +65,7 @@ def test_harvest_follows_tokens_then_goes_on_incrementally(
 def test_a_checkpoint_in_progress_resumes_at_its_page(
     store: Store, replay: ReplayServer, make_config: MakeConfig
 ) -> None:
-    put_state(
-        store,
+    store.jobs.put_state(
         state_name(None),
         {"in_progress": True, "window_from": "2015-01-01", "token": TOKEN_B, "pages": 2},
     )
@@ -112,7 +110,7 @@ def test_a_page_that_stays_damaged_stops_the_job_at_its_checkpoint(
     assert f"resumptionToken={TOKEN_A.replace('|', '%7C')}" in job.failed
     assert "malformed XML" in job.failed and "same after 3 tries" in job.failed
     assert stored_ids(store) == sorted(IDS_A)  # nothing of the damaged page
-    checkpoint = get_state(store, state_name(None))
+    checkpoint = store.jobs.get_state(state_name(None))
     assert checkpoint is not None and checkpoint["token"] == TOKEN_A
 
     replay.clear_faults()
@@ -128,7 +126,7 @@ def test_html_error_page_is_not_taken_for_an_empty_harvest(
     report = run_sync(store, make_config(), "arxiv", today=TODAY)
     assert report.exit_code == EXIT_ERRORS
     assert "not an OAI-PMH response (Content-Type text/html)" in (report.jobs[0].failed or "")
-    assert stored_ids(store) == [] and get_state(store, state_name(None)) is None
+    assert stored_ids(store) == [] and store.jobs.get_state(state_name(None)) is None
 
 
 def test_oai_error_is_reported_with_its_code(
@@ -150,7 +148,7 @@ def test_deleted_records_become_tombstones(
     replay.oai_first = lambda params: delete_first_record(replay.oai_pages[TOKEN_B])
     report = run_sync(store, config, "arxiv", today=TODAY)
     assert report.jobs[0].deleted == 1 and report.exit_code == EXIT_CHANGED
-    gone = store.get_paper(IDS_C[0])
+    gone = store.papers.get_paper(IDS_C[0])
     assert gone is not None and gone.deleted
     assert stored_ids(store) == sorted(set(ALL_IDS) - {IDS_C[0]})
 
@@ -162,14 +160,14 @@ def test_dry_run_counts_without_writing(
     job = report.jobs[0]
     assert (job.pages, job.new, job.dry_run) == (3, 12, True)
     assert report.exit_code == EXIT_CHANGED  # something would change
-    assert stored_ids(store) == [] and get_state(store, state_name(None)) is None
+    assert stored_ids(store) == [] and store.jobs.get_state(state_name(None)) is None
     assert "would be new 12" in job.summary()
 
 
 def test_since_starts_a_new_window(
     store: Store, replay: ReplayServer, make_config: MakeConfig
 ) -> None:
-    put_state(store, state_name(None), {"next_from": "2026-11-20"})
+    store.jobs.put_state(state_name(None), {"next_from": "2026-11-20"})
     run_sync(store, make_config(), "arxiv", since=date(2024, 3, 1), today=TODAY)
     assert oai_requests(replay)[0]["from"] == "2024-03-01"
 

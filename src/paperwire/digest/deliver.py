@@ -42,6 +42,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from paperwire.digest.model import Claim
 from paperwire.digest.smtp import (
     PermanentError,
     SmtpConnection,
@@ -49,7 +50,7 @@ from paperwire.digest.smtp import (
     TemporaryError,
     UnknownOutcomeError,
 )
-from paperwire.store.digests import Claim, Digests
+from paperwire.store.deliveries import Deliveries
 
 # Waits before the next *run* retries a deferred digest: 5 min, 10, 20, ... at most 6 h.
 NEXT_RUN_BASE = timedelta(minutes=5)
@@ -75,7 +76,7 @@ class RetryPolicy:
 class Deliverer:
     def __init__(
         self,
-        digests: Digests,
+        digests: Deliveries,
         connection: SmtpConnection,
         sender: str,
         policy: RetryPolicy,

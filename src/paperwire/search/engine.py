@@ -175,7 +175,7 @@ class SearchEngine:
         semantic: list[Hit],
         sort: str,
     ) -> list[SearchResult]:
-        papers = self.store.get_papers([h.id for h in fused])
+        papers = self.store.papers.get_papers([h.id for h in fused])
         lex_rank = {h.id: r for r, h in enumerate(lexical, 1)}
         sem_rank = {h.id: r for r, h in enumerate(semantic, 1)}
         results = [
@@ -210,7 +210,7 @@ class SearchEngine:
                 for h in self.index.lexical.search(words, limit + 5, count=False)[0]
                 if h.id != paper.id
             ]
-        papers = self.store.get_papers([h.id for h in hits])
+        papers = self.store.papers.get_papers([h.id for h in hits])
         same_title = paper.title.casefold()
         results = [
             SearchResult(papers[h.id], h.score, lead_snippet(papers[h.id]))

@@ -55,7 +55,7 @@ def workspace(
             store.migrate()
             for start in range(0, len(benchmark.docs), WRITE_CHUNK):
                 chunk = benchmark.docs[start : start + WRITE_CHUNK]
-                store.update_papers([d.id for d in chunk], _write_all(chunk))
+                store.papers.update_papers([d.id for d in chunk], _write_all(chunk))
             if embedder is not None:
                 embed_pending(store, embedder, batch_size=embed_batch_size, progress=progress)
             model = embedder.name if embedder is not None else "no-model"

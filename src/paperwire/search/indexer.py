@@ -61,15 +61,15 @@ def embed_pending(
 ) -> EmbedReport:
     """Embed every paper changed since this model's cursor (``limit`` caps papers seen)."""
     cursor_name = f"embed_cursor:{embedder.name}"
-    cursor = store.get_counter(cursor_name)
+    cursor = store.jobs.get_counter(cursor_name)
     report = EmbedReport()
     while limit is None or report.seen < limit:
         size = batch_size if limit is None else min(batch_size, limit - report.seen)
-        papers = store.changes_since(cursor, size)
+        papers = store.papers.changes_since(cursor, size)
         if not papers:
             break
         live = [p for p in papers if not p.deleted]
-        stored = store.embedding_hashes(embedder.name, [p.id for p in live])
+        stored = store.embeddings.embedding_hashes(embedder.name, [p.id for p in live])
         todo = [p for p in live if stored.get(p.id) != text_hash(p)]
         vectors = embedder.embed([embedding_text(p) for p in todo])
         rows = [
@@ -78,7 +78,9 @@ def embed_pending(
         ]
         removed = [p.id for p in papers if p.deleted]
         cursor = papers[-1].seq
-        store.put_embeddings(embedder.name, embedder.dim, rows, removed, (cursor_name, cursor))
+        store.embeddings.put_embeddings(
+            embedder.name, embedder.dim, rows, removed, (cursor_name, cursor)
+        )
         report.seen += len(papers)
         report.embedded += len(rows)
         report.removed += len(removed)
@@ -173,7 +175,7 @@ class SearchIndex:
             # Documents without a state file: an interrupted first build. Start clean.
             self.lexical.clear()
         while True:
-            papers = self.store.changes_since(seq, batch)
+            papers = self.store.papers.changes_since(seq, batch)
             if not papers:
                 break
             self.lexical.apply(
@@ -200,4 +202,4 @@ class SearchIndex:
         return report
 
     def pending(self) -> int:
-        return self.store.count_changes_since(self.lexical_seq)
+        return self.store.papers.count_changes_since(self.lexical_seq)

@@ -108,7 +108,7 @@ class VectorIndex:
         applied = 0
         changed: set[int] = set()  # matrix rows whose vector changed or went away
         while True:
-            rows = store.embeddings_since(self.model, self.seq, batch)
+            rows = store.embeddings.embeddings_since(self.model, self.seq, batch)
             if not rows:
                 break
             new_ids = [pid for pid, _, _ in rows if pid not in self.positions]

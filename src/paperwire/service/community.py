@@ -150,7 +150,7 @@ class Community:
                     )
                 ]
 
-            self.store.update_papers({paper.id}, unsubmit)
+            self.store.papers.update_papers({paper.id}, unsubmit)
 
     # -- collections ---------------------------------------------------------------------
     def create_collection(
@@ -198,7 +198,7 @@ class Community:
         if found is None:  # private collections look exactly like missing ones to others
             raise NotFoundError(f"no collection {owner}/{slug}")
         ids = self.store.community.collection_paper_ids(found.id)
-        papers = self.store.get_papers(ids)
+        papers = self.store.papers.get_papers(ids)
         live = [papers[i] for i in ids if i in papers and not papers[i].deleted]
         return CollectionPage(
             found,

@@ -16,16 +16,14 @@ from paperwire.digest.tokens import Tokens
 from paperwire.errors import ConfigError
 from paperwire.service.views import Clock
 from paperwire.settings import Settings
-from paperwire.store.digests import Digests as DigestStore
+from paperwire.store import Store
 
 log = logging.getLogger(__name__)
 
 
 class Notices:
-    def __init__(
-        self, digest_store: DigestStore, settings: Settings, clock: Clock, tokens: Tokens
-    ) -> None:
-        self.digest_store = digest_store
+    def __init__(self, store: Store, settings: Settings, clock: Clock, tokens: Tokens) -> None:
+        self.store = store
         self.settings = settings
         self.clock = clock
         self.tokens = tokens
@@ -43,7 +41,7 @@ class Notices:
         )
 
     def count_notice(self, subscriber: Subscriber) -> bool:
-        return self.digest_store.count_notice(
+        return self.store.subscribers.count_notice(
             subscriber.id,
             self.clock(),
             self.settings.digest_notices_per_hour,
@@ -90,12 +88,12 @@ class Notices:
     def send_confirmation(self, subscriber: Subscriber, sub: Subscription) -> bool:
         if not self.send_now(subscriber, self.confirmation_mail(subscriber, sub)):
             return False  # still due: the digest job tries again
-        self.digest_store.set_confirm_due(sub.id, False)
+        self.store.subscribers.set_confirm_due(sub.id, False)
         return True
 
     def send_due_confirmations(self, connection: Callable[[], SmtpConnection]) -> tuple[int, int]:
         """Confirmation mails the web form could not send at once (the job calls this)."""
-        due = self.digest_store.confirmations_due()
+        due = self.store.subscribers.confirmations_due()
         if not due:
             return 0, 0
         smtp = connection()
@@ -108,6 +106,6 @@ class Notices:
                 failed += 1
                 log.warning("confirmation to %s not sent: %s", subscriber.email, exc)
                 continue
-            self.digest_store.set_confirm_due(sub.id, False)
+            self.store.subscribers.set_confirm_due(sub.id, False)
             sent += 1
         return sent, failed

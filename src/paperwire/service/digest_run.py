@@ -40,7 +40,6 @@ from paperwire.service.digest_mail import Notices
 from paperwire.service.search import Search
 from paperwire.settings import Settings
 from paperwire.store import Store
-from paperwire.store.digests import Digests as DigestStore
 
 log = logging.getLogger(__name__)
 PAGE = 500  # subscriptions read per query
@@ -115,7 +114,6 @@ class _WindowData:
 class DigestRun:
     def __init__(
         self,
-        digest_store: DigestStore,
         store: Store,
         settings: Settings,
         notices: Notices,
@@ -127,7 +125,6 @@ class DigestRun:
         only: str | None,
         progress: Callable[[int], None] | None,
     ) -> None:
-        self.digests = digest_store
         self.store = store
         self.settings = settings
         self.notices = notices
@@ -171,7 +168,7 @@ class DigestRun:
     def _locked_run(self, check: Callable[[], None]) -> None:
         smtp_config(self.settings)  # no SMTP server set: a configuration error, before anything
         try:
-            self.report.resolved = self.digests.resolve_sending(self.now)
+            self.report.resolved = self.store.deliveries.resolve_sending(self.now)
             self.report.confirmations_sent, self.report.confirmations_failed = (
                 self.notices.send_due_confirmations(self._connection)
             )
@@ -185,7 +182,7 @@ class DigestRun:
         after = 0
         key = self.only.lower() if self.only else None
         while True:
-            page = self.digests.active_subscriptions(after, PAGE, key)
+            page = self.store.subscribers.active_subscriptions(after, PAGE, key)
             if not page:
                 return
             self._prefetch_sent(page)
@@ -212,7 +209,7 @@ class DigestRun:
         host = site_host(self.settings.base_url)
         claim = None
         if not self.dry_run:
-            claim = self.digests.claim(
+            claim = self.store.deliveries.claim(
                 sub.id, period_end, self.now, message_id(sub.id, period_end, host)
             )
             if claim is None:
@@ -223,7 +220,7 @@ class DigestRun:
         self.report.match_seconds += time.perf_counter() - clock
         if not items:
             if not self.dry_run:
-                self.digests.record_empty(sub.id, period_end, self.now)
+                self.store.deliveries.record_empty(sub.id, period_end, self.now)
             self.report.empty += 1
             return
         clock = time.perf_counter()
@@ -264,7 +261,7 @@ class DigestRun:
         key = (after, through)
         data = self._windows.get(key)
         if data is None:
-            candidates = {c.id: c for c in self.digests.window_candidates(after, through)}
+            candidates = {c.id: c for c in self.store.deliveries.window_candidates(after, through)}
             data = _WindowData(self.matcher.window(list(candidates)), candidates)
             self._windows[key] = data
             while len(self._windows) > WINDOWS_KEPT:
@@ -279,7 +276,7 @@ class DigestRun:
             reason = f"added to the collection {quoted(sub.value)}"
             return [
                 Match(pid, 0.0, reason)
-                for pid in self.digests.collection_additions(owner, slug, after, through)
+                for pid in self.store.deliveries.collection_additions(owner, slug, after, through)
             ]
         data = self._window(after, through)
         if sub.kind == "trending":
@@ -311,7 +308,9 @@ class DigestRun:
             if prefetched is not None:
                 sent = prefetched
             else:
-                sent = self.digests.sent_since(sub.id, None if sub.kind == "collection" else after)
+                sent = self.store.deliveries.sent_since(
+                    sub.id, None if sub.kind == "collection" else after
+                )
         chosen = [m for m in found if m.paper_id not in sent][: sub.top_n]
         papers = self._papers([m.paper_id for m in chosen])
         live = [m for m in chosen if m.paper_id in papers and not papers[m.paper_id].deleted]
@@ -331,7 +330,7 @@ class DigestRun:
             self._sent = {}
             return
         earliest = min(periods.window(sub, end, self.grace)[0] for sub, end in due)
-        self._sent = self.digests.sent_for([sub.id for sub, _ in due], earliest)
+        self._sent = self.store.deliveries.sent_for([sub.id for sub, _ in due], earliest)
 
     def _papers(self, ids: list[str]) -> dict[str, Paper]:
         """Papers by id through a per-run cache: thousands of digests share a day's papers."""
@@ -339,7 +338,7 @@ class DigestRun:
         if missing:
             if len(self._paper_cache) > PAPERS_KEPT:
                 self._paper_cache.clear()
-            self._paper_cache.update(self.store.get_papers(missing))
+            self._paper_cache.update(self.store.papers.get_papers(missing))
         return {i: self._paper_cache[i] for i in ids if i in self._paper_cache}
 
     def _votes(self, chosen: list[Paper], after: date, through: date) -> dict[str, int]:
@@ -381,7 +380,7 @@ class DigestRun:
                 max_failures=self.settings.digest_max_failures,
             )
             self._deliverer = Deliverer(
-                self.digests,
+                self.store.deliveries,
                 SmtpConnection(smtp_config(self.settings)),
                 envelope_sender(self.settings),
                 policy,

@@ -25,6 +25,7 @@ from paperwire.digest.model import (
     FAILING,
     UNSUBSCRIBED,
     DigestItem,
+    FailingAddress,
     Subscriber,
     Subscription,
 )
@@ -37,8 +38,6 @@ from paperwire.service.search import Search
 from paperwire.service.views import Clock
 from paperwire.settings import Settings
 from paperwire.store import Store
-from paperwire.store.digests import Digests as DigestStore
-from paperwire.store.digests import FailingAddress
 
 if TYPE_CHECKING:
     # Matching and composing pull in numpy, the search indexes and Jinja2: imported where a
@@ -96,7 +95,6 @@ class Digests:
 
     def __init__(
         self,
-        digest_store: DigestStore,
         store: Store,
         settings: Settings,
         clock: Clock,
@@ -104,7 +102,6 @@ class Digests:
         search: Search,
         cards: Cards,
     ) -> None:
-        self.digest_store = digest_store
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -137,11 +134,11 @@ class Digests:
         if kind == "collection":
             self._check_collection(value)
         now = self.clock()
-        store = self.digest_store
-        subscriber = store.get_or_create_subscriber(
+        store = self.store
+        subscriber = store.subscribers.get_or_create_subscriber(
             address, key, timezone, user.id if user else None, now
         )
-        sub, _created = store.find_or_add_subscription(
+        sub, _created = store.subscribers.find_or_add_subscription(
             subscriber.id,
             kind=kind,
             value=value,
@@ -158,7 +155,7 @@ class Digests:
                 "too many confirmation mails were sent to this address in the last hour; "
                 "check the inbox (and the spam folder) for the link, or try again later"
             )
-        store.set_confirm_due(sub.id, True)
+        store.subscribers.set_confirm_due(sub.id, True)
         mailed = self.notices.send_confirmation(subscriber, sub)
         return SubscribeResult(subscriber.email, about, mailed)
 
@@ -171,7 +168,7 @@ class Digests:
         """Mail the preferences link to an address, if it is subscribed. The caller shows the
         same page either way: whether an address is subscribed is nobody else's business."""
         _, key = check_address(email)
-        subscriber = self.digest_store.subscriber_by_key(key)
+        subscriber = self.store.subscribers.subscriber_by_key(key)
         if subscriber is None or subscriber.status not in (ACTIVE, FAILING):
             return
         if not self.notices.count_notice(subscriber):
@@ -186,7 +183,7 @@ class Digests:
 
     # -- links from mails ----------------------------------------------------------------------
     def _owner(self, subscriber_id: int, email: str) -> Subscriber:
-        subscriber = self.digest_store.subscriber(subscriber_id)
+        subscriber = self.store.subscribers.subscriber(subscriber_id)
         if subscriber is None or subscriber.email != email:
             # Signed by us, but for a subscriber that no longer exists (or changed address).
             raise TokenError("this link belongs to a subscription that no longer exists")
@@ -200,11 +197,11 @@ class Digests:
     def _link_state(
         self, subscriber_id: int, email: str, sub_id: int, *, confirming: bool
     ) -> LinkState:
-        subscriber = self.digest_store.subscriber(subscriber_id)
+        subscriber = self.store.subscribers.subscriber(subscriber_id)
         manage = self.tokens.manage(subscriber_id, email)
         if subscriber is None or subscriber.email != email:
             return LinkState("missing", email, "", manage)
-        sub = self.digest_store.subscription(subscriber_id, sub_id)
+        sub = self.store.subscribers.subscription(subscriber_id, sub_id)
         if sub is None:
             return LinkState("missing", email, "", manage)
         if confirming:
@@ -216,8 +213,8 @@ class Digests:
     def confirm(self, token: str) -> LinkState:
         """Activate the subscription; clicking twice is harmless (state ``already``)."""
         subscriber_id, email, sub_id = self.tokens.read_confirm(token)
-        subscriber = self.digest_store.subscriber(subscriber_id)
-        sub = self.digest_store.subscription(subscriber_id, sub_id)
+        subscriber = self.store.subscribers.subscriber(subscriber_id)
+        sub = self.store.subscribers.subscription(subscriber_id, sub_id)
         if subscriber is None or subscriber.email != email or sub is None:
             return LinkState("missing", email, "", self.tokens.manage(subscriber_id, email))
         # Covered through the latest period already due: the first digest comes at the next
@@ -225,7 +222,7 @@ class Digests:
         covered = periods.due_period_end(
             self.clock(), subscriber.timezone, sub.frequency, sub.send_hour
         )
-        outcome = self.digest_store.confirm(subscriber_id, sub_id, self.clock(), covered)
+        outcome = self.store.subscribers.confirm(subscriber_id, sub_id, self.clock(), covered)
         state = {"confirmed": "confirmed", "already": "already"}.get(outcome, "missing")
         return LinkState(state, email, sub.describe(), self.tokens.manage(subscriber_id, email))
 
@@ -241,14 +238,16 @@ class Digests:
         state ``unsubscribed`` all the same, and nothing else changes."""
         subscriber_id, email, sub_id = self.tokens.read_unsubscribe(token)
         manage = self.tokens.manage(subscriber_id, email)
-        subscriber = self.digest_store.subscriber(subscriber_id)
+        subscriber = self.store.subscribers.subscriber(subscriber_id)
         if subscriber is None or subscriber.email != email:
             return LinkState("unsubscribed", email, "", manage)
-        sub = self.digest_store.subscription(subscriber_id, sub_id)
+        sub = self.store.subscribers.subscription(subscriber_id, sub_id)
         about = sub.describe() if sub else ""
-        self.digest_store.delete_subscription(subscriber_id, sub_id)
-        if not any(s.status == ACTIVE for s in self.digest_store.subscriptions_of(subscriber_id)):
-            self.digest_store.unsubscribe_all(subscriber_id)
+        self.store.subscribers.delete_subscription(subscriber_id, sub_id)
+        if not any(
+            s.status == ACTIVE for s in self.store.subscribers.subscriptions_of(subscriber_id)
+        ):
+            self.store.subscribers.unsubscribe_all(subscriber_id)
         return LinkState("unsubscribed", email, about, manage)
 
     # -- preferences (manage token) --------------------------------------------------------------
@@ -257,7 +256,7 @@ class Digests:
         subscriber = self._owner(subscriber_id, email)
         now = self.clock()
         prefs = Preferences(subscriber, token)
-        for sub in self.digest_store.subscriptions_of(subscriber.id):
+        for sub in self.store.subscribers.subscriptions_of(subscriber.id):
             live = sub.status == ACTIVE and not sub.paused and subscriber.status == ACTIVE
             prefs.subscriptions.append(
                 SubscriptionView(
@@ -288,7 +287,7 @@ class Digests:
     ) -> None:
         subscriber_id, email = self.tokens.read_manage(token)
         subscriber = self._owner(subscriber_id, email)
-        sub = self.digest_store.subscription(subscriber.id, subscription_id)
+        sub = self.store.subscribers.subscription(subscriber.id, subscription_id)
         if sub is None:
             raise NotFoundError("that subscription is not one of this address's")
         check_schedule(frequency, subscriber.timezone, send_hour, top_n)
@@ -304,12 +303,12 @@ class Digests:
             values["covered_through"] = periods.due_period_end(
                 self.clock(), subscriber.timezone, frequency, send_hour
             )
-        self.digest_store.update_subscription(subscriber.id, subscription_id, **values)
+        self.store.subscribers.update_subscription(subscriber.id, subscription_id, **values)
 
     def delete_subscription(self, token: str, subscription_id: int) -> None:
         subscriber_id, email = self.tokens.read_manage(token)
         subscriber = self._owner(subscriber_id, email)
-        if not self.digest_store.delete_subscription(subscriber.id, subscription_id):
+        if not self.store.subscribers.delete_subscription(subscriber.id, subscription_id):
             raise NotFoundError("that subscription is not one of this address's")
 
     def add_subscription(
@@ -331,7 +330,7 @@ class Digests:
         if kind == "collection":
             self._check_collection(value)
         covered = periods.due_period_end(self.clock(), subscriber.timezone, frequency, send_hour)
-        sub, _ = self.digest_store.find_or_add_subscription(
+        sub, _ = self.store.subscribers.find_or_add_subscription(
             subscriber.id,
             kind=kind,
             value=value,
@@ -348,12 +347,12 @@ class Digests:
         subscriber = self._owner(subscriber_id, email)
         if not periods.valid_zone(timezone):
             raise AccountError("time zone: choose one from the list, such as Europe/Paris or UTC")
-        self.digest_store.set_timezone(subscriber.id, timezone)
+        self.store.subscribers.set_timezone(subscriber.id, timezone)
 
     def unsubscribe_everything(self, token: str) -> None:
         subscriber_id, email = self.tokens.read_manage(token)
         subscriber = self._owner(subscriber_id, email)
-        self.digest_store.unsubscribe_all(subscriber.id)
+        self.store.subscribers.unsubscribe_all(subscriber.id)
 
     # -- reading a digest without mail -----------------------------------------------------------
     def _run(
@@ -367,7 +366,6 @@ class Digests:
         from paperwire.service.digest_run import DigestRun
 
         return DigestRun(
-            self.digest_store,
             self.store,
             self.settings,
             self.notices,
@@ -385,11 +383,11 @@ class Digests:
         if token is not None:
             subscriber_id, email = self.tokens.read_manage(token)
             subscriber = self._owner(subscriber_id, email)
-            sub = self.digest_store.subscription(subscriber.id, subscription_id)
+            sub = self.store.subscribers.subscription(subscriber.id, subscription_id)
             if sub is None:
                 raise NotFoundError("that subscription is not one of this address's")
         else:
-            found = self.digest_store.subscription_by_id(subscription_id)
+            found = self.store.subscribers.subscription_by_id(subscription_id)
             if found is None:
                 raise NotFoundError(f"no subscription {subscription_id}")
             subscriber, sub = found
@@ -406,8 +404,8 @@ class Digests:
         """What a subscription matches over its recent days, for its private RSS feed (no
         delivery log involved: a feed reader may poll as often as it likes)."""
         subscriber_id, sub_id = self.tokens.read_feed(token)
-        subscriber = self.digest_store.subscriber(subscriber_id)
-        sub = self.digest_store.subscription(subscriber_id, sub_id) if subscriber else None
+        subscriber = self.store.subscribers.subscriber(subscriber_id)
+        sub = self.store.subscribers.subscription(subscriber_id, sub_id) if subscriber else None
         if subscriber is None or sub is None or subscriber.status == UNSUBSCRIBED:
             raise NotFoundError("this feed no longer exists (the subscription was removed)")
         end = self._latest_day(subscriber, sub)
@@ -435,11 +433,11 @@ class Digests:
         return self._run(now, dry_run=dry_run, only=key, progress=progress).run(lock_wait)
 
     def digest_status(self, since_days: int = 14) -> DigestStatus:
-        store = self.digest_store
+        store = self.store
         return DigestStatus(
-            counts=store.counts(),
-            states=store.state_counts(self.clock().date() - timedelta(days=since_days)),
-            failing=store.failing_addresses(),
+            counts=store.subscribers.counts(),
+            states=store.deliveries.state_counts(self.clock().date() - timedelta(days=since_days)),
+            failing=store.subscribers.failing_addresses(),
         )
 
 

@@ -40,7 +40,7 @@ class Feeds:
         self.search = search
 
     def newest_day(self) -> date | None:
-        return self.store.latest_feed_day()
+        return self.store.papers.latest_feed_day()
 
     def _period(
         self,
@@ -53,8 +53,10 @@ class Feeds:
         offset: int,
     ) -> Feed:
         limit = max(1, min(limit, MAX_PAGE))
-        papers, total = self.store.papers_in_days(start, end, limit=limit, offset=max(0, offset))
-        previous, following = self.store.feed_days_around(start, end)
+        papers, total = self.store.papers.papers_in_days(
+            start, end, limit=limit, offset=max(0, offset)
+        )
+        previous, following = self.store.papers.feed_days_around(start, end)
         return Feed(
             title=title,
             kind=kind,
@@ -107,10 +109,10 @@ class Feeds:
 
     def trending(self, *, viewer: User | None = None, limit: int = 50, offset: int = 0) -> Feed:
         """Papers of the last ``trending_window_days`` ranked by the time-decayed score."""
-        newest = self.store.latest_feed_day(min_upvotes=1)
+        newest = self.store.papers.latest_feed_day(min_upvotes=1)
         reference = reference_time(self.clock(), newest)
         start = reference.date() - timedelta(days=self.trending_window_days)
-        candidates, _ = self.store.papers_in_days(
+        candidates, _ = self.store.papers.papers_in_days(
             start, reference.date(), limit=2000, min_upvotes=1
         )
         cards = self.cards(candidates, viewer)
@@ -140,7 +142,9 @@ class Feeds:
     def submitted_by(
         self, name: str, *, viewer: User | None = None, limit: int = 50, offset: int = 0
     ) -> Feed:
-        papers = self.store.papers_by_submitter(name, limit=min(limit, MAX_PAGE), offset=offset)
+        papers = self.store.papers.papers_by_submitter(
+            name, limit=min(limit, MAX_PAGE), offset=offset
+        )
         return Feed(
             title=f"Submitted by {name}",
             kind="submitter",

@@ -48,13 +48,13 @@ class Papers:
     def get(self, paper_id: str) -> Paper:
         """A paper by any spelling of its arXiv id (or a derived id); NotFoundError otherwise."""
         key = paper_id.strip() if is_derived(paper_id.strip()) else normalize_id(paper_id)
-        paper = self.store.get_paper(key)
+        paper = self.store.papers.get_paper(key)
         if paper is None or paper.deleted:
             raise NotFoundError(f"no paper {key} in the store")
         return paper
 
     def stats(self) -> dict[str, Any]:
-        return self.store.stats()
+        return self.store.papers.stats()
 
     def export(self, out: IO[str]) -> int:
         """Write every live paper as a JSON line (the ``paperwire`` import format)."""
@@ -65,8 +65,8 @@ class Papers:
         return count
 
     def iter_papers(self) -> Iterator[Paper]:
-        return (p for p in self.store.iter_papers() if not p.deleted)
+        return (p for p in self.store.papers.iter_papers() if not p.deleted)
 
     def after(self, cursor: str, limit: int) -> list[Paper]:
         """Live papers in id order after ``cursor`` (keyset pagination for the API)."""
-        return self.store.papers_after(cursor, limit)
+        return self.store.papers.papers_after(cursor, limit)

@@ -106,8 +106,8 @@ class Search:
         embedder = self.embedder()
         if embedder is None:
             return 0
-        return self.store.count_changes_since(
-            self.store.get_counter(f"embed_cursor:{embedder.name}")
+        return self.store.papers.count_changes_since(
+            self.store.jobs.get_counter(f"embed_cursor:{embedder.name}")
         )
 
     def search(

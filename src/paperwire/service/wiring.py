@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from paperwire.service.papers import Papers
     from paperwire.service.search import Search
     from paperwire.service.sync import Sync
-    from paperwire.store.digests import Digests as DigestStore
 
 
 def utc_now() -> datetime:
@@ -55,9 +54,7 @@ class Service:
         from paperwire.errors import SchemaError
         from paperwire.store.migrations import HEAD
 
-        path = self.store.sqlite_path
-        # A missing SQLite file is no schema: asking the driver would create the file.
-        revision = None if path is not None and not path.exists() else self.store.schema_revision()
+        revision = self.store.schema_revision()
         if revision != HEAD:
             found = f"is at schema revision {revision}" if revision else "has no schema yet"
             raise SchemaError(
@@ -117,12 +114,6 @@ class Service:
         return Sync(self.store, self.settings)
 
     @functools.cached_property
-    def digest_store(self) -> DigestStore:
-        from paperwire.store.digests import Digests as DigestStore
-
-        return DigestStore(self.store)
-
-    @functools.cached_property
     def notices(self) -> Notices:
         from paperwire.digest.tokens import Tokens
         from paperwire.secret_key import load_secret
@@ -130,14 +121,13 @@ class Service:
 
         secret = load_secret(self.settings.secret_key, self.settings.data_dir)
         tokens = Tokens(secret, self.clock)
-        return Notices(self.digest_store, self.settings, self.clock, tokens)
+        return Notices(self.store, self.settings, self.clock, tokens)
 
     @functools.cached_property
     def digests(self) -> Digests:
         from paperwire.service.digests import Digests
 
         return Digests(
-            self.digest_store,
             self.store,
             self.settings,
             self.clock,

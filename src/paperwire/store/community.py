@@ -1,20 +1,20 @@
 """Votes, comments, collections and submissions. Each call that acts for a person takes that
 person's id and checks ownership in the SQL itself (``WHERE id = ? AND user_id = ?``), so no
-code path can touch another user's data by forgetting a check."""
+code path can touch another user's data by forgetting a check. None of these writes takes the
+ordering lock (see ``base``): each is one atomic statement or guarded by a unique key."""
 
 from __future__ import annotations
 
 from collections.abc import Collection as Ids
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from paperwire.models import Collection, Comment
+from paperwire.store.base import Database, dialect_insert, driver_rows
+from paperwire.store.papers import latest_feed_day_on
 from paperwire.store.people import DuplicateError
 from paperwire.store.rows import as_datetime, utc
-
-if TYPE_CHECKING:
-    from paperwire.store import Store
 
 
 @dataclass(slots=True)
@@ -54,35 +54,38 @@ def _collection(row: Any, size: int = 0) -> Collection:
 
 
 class Community:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     # -- votes ---------------------------------------------------------------------------
     def toggle_vote(self, user_id: int, paper_id: str, now: datetime) -> bool:
         """Add the user's vote, or take it back; returns whether the user now votes for it."""
-        from sqlalchemy import delete, insert
+        from sqlalchemy import delete
 
         from paperwire.store.schema import votes
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             removed = conn.execute(
                 delete(votes).where(votes.c.user_id == user_id, votes.c.paper_id == paper_id)
             ).rowcount
             if removed:
                 return False
-            conn.execute(insert(votes).values(user_id=user_id, paper_id=paper_id, created_at=now))
+            # A concurrent toggle may have inserted it since the delete: the vote stands.
+            conn.execute(
+                dialect_insert(conn, votes)
+                .values(user_id=user_id, paper_id=paper_id, created_at=now)
+                .on_conflict_do_nothing(index_elements=["user_id", "paper_id"])
+            )
             return True
 
     def card_counts(self, paper_ids: Ids[str], viewer_id: int | None = None) -> CardCounts:
         """Votes, visible comments and the viewer's own votes for a page of papers, and the
         latest feed day, read on one connection (every feed and paper page needs them all)."""
-        from paperwire.store import driver_rows, latest_feed_day_on
-
         counts = CardCounts({}, {}, set())
         if not paper_ids:
             return counts
         ids = list(paper_ids)
-        with self._store._connect() as conn:
+        with self._db.read() as conn:
             rows = driver_rows(
                 conn,
                 "SELECT paper_id, count(*) FROM votes WHERE paper_id IN ({ids}) GROUP BY paper_id",
@@ -114,7 +117,7 @@ class Community:
 
         from paperwire.store.schema import comments
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             return int(
                 conn.execute(
                     insert(comments)
@@ -134,7 +137,7 @@ class Community:
 
         from paperwire.store.schema import comments
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             return bool(
                 conn.execute(
                     update(comments)
@@ -148,7 +151,7 @@ class Community:
 
         from paperwire.store.schema import comments
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             return bool(
                 conn.execute(
                     delete(comments).where(
@@ -163,7 +166,7 @@ class Community:
 
         from paperwire.store.schema import comments
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             return bool(
                 conn.execute(
                     update(comments).where(comments.c.id == comment_id).values(hidden=hidden)
@@ -175,7 +178,7 @@ class Community:
 
         from paperwire.store.schema import comments, users
 
-        with self._store._connect() as conn:
+        with self._db.read() as conn:
             rows = conn.execute(
                 select(comments, users.c.username)
                 .join(users, users.c.id == comments.c.user_id)
@@ -189,7 +192,7 @@ class Community:
 
         from paperwire.store.schema import comments, users
 
-        with self._store._connect() as conn:
+        with self._db.read() as conn:
             row = conn.execute(
                 select(comments, users.c.username)
                 .join(users, users.c.id == comments.c.user_id)
@@ -201,33 +204,26 @@ class Community:
     def create_collection(
         self, user_id: int, slug: str, name: str, description: str, public: bool, now: datetime
     ) -> int:
-        from sqlalchemy import insert, select
-
         from paperwire.store.schema import collections
 
-        with self._store._connect(write=True) as conn:
-            exists = conn.execute(
-                select(collections.c.id).where(
-                    collections.c.user_id == user_id, collections.c.slug == slug
+        with self._db.write() as conn:
+            new_id = conn.execute(
+                dialect_insert(conn, collections)
+                .values(
+                    user_id=user_id,
+                    slug=slug,
+                    name=name,
+                    description=description,
+                    public=public,
+                    created_at=now,
+                    updated_at=now,
                 )
-            ).first()
-            if exists is not None:
-                raise DuplicateError(f"you already have a collection called {name!r}")
-            return int(
-                conn.execute(
-                    insert(collections)
-                    .values(
-                        user_id=user_id,
-                        slug=slug,
-                        name=name,
-                        description=description,
-                        public=public,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    .returning(collections.c.id)
-                ).scalar_one()
-            )
+                .on_conflict_do_nothing(index_elements=["user_id", "slug"])
+                .returning(collections.c.id)
+            ).scalar_one_or_none()
+        if new_id is None:
+            raise DuplicateError(f"you already have a collection called {name!r}")
+        return int(new_id)
 
     def update_collection(
         self,
@@ -243,7 +239,7 @@ class Community:
 
         from paperwire.store.schema import collections
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             return bool(
                 conn.execute(
                     update(collections)
@@ -257,7 +253,7 @@ class Community:
 
         from paperwire.store.schema import collection_items, collections
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             deleted = conn.execute(
                 delete(collections).where(
                     collections.c.id == collection_id, collections.c.user_id == user_id
@@ -275,11 +271,11 @@ class Community:
         self, user_id: int, collection_id: int, paper_id: str, member: bool, now: datetime
     ) -> bool:
         """Add or remove a paper in one of the user's collections; False if not theirs."""
-        from sqlalchemy import delete, insert, select, update
+        from sqlalchemy import delete, select, update
 
         from paperwire.store.schema import collection_items, collections
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             owned = conn.execute(
                 select(collections.c.id).where(
                     collections.c.id == collection_id, collections.c.user_id == user_id
@@ -295,9 +291,9 @@ class Community:
             )
             if member:
                 conn.execute(
-                    insert(collection_items).values(
-                        collection_id=collection_id, paper_id=paper_id, added_at=now
-                    )
+                    dialect_insert(conn, collection_items)
+                    .values(collection_id=collection_id, paper_id=paper_id, added_at=now)
+                    .on_conflict_do_nothing(index_elements=["collection_id", "paper_id"])
                 )
             conn.execute(
                 update(collections).where(collections.c.id == collection_id).values(updated_at=now)
@@ -319,7 +315,7 @@ class Community:
 
         from paperwire.store.schema import collections, users
 
-        with self._store._connect() as conn:
+        with self._db.read() as conn:
             row = conn.execute(
                 self._select_collections().where(
                     func.lower(users.c.username) == owner.lower(), collections.c.slug == slug
@@ -337,7 +333,7 @@ class Community:
         query = self._select_collections().where(collections.c.user_id == owner_id)
         if viewer_id != owner_id:
             query = query.where(collections.c.public.is_(True))
-        with self._store._connect() as conn:
+        with self._db.read() as conn:
             rows = conn.execute(query.order_by(collections.c.updated_at.desc())).all()
             sizes: dict[int, int] = {}
             if rows:
@@ -354,7 +350,7 @@ class Community:
 
         from paperwire.store.schema import collection_items
 
-        with self._store._connect() as conn:
+        with self._db.read() as conn:
             return [
                 r[0]
                 for r in conn.execute(
@@ -369,7 +365,7 @@ class Community:
 
         from paperwire.store.schema import collection_items, collections
 
-        with self._store._connect() as conn:
+        with self._db.read() as conn:
             return {
                 r[0]
                 for r in conn.execute(
@@ -384,31 +380,23 @@ class Community:
     # -- submissions ---------------------------------------------------------------------
     def record_submission(self, user_id: int, paper_id: str, now: datetime) -> bool:
         """False when the paper was already submitted (the first submitter keeps credit)."""
-        from sqlalchemy import insert, select
-
         from paperwire.store.schema import submissions
 
-        with self._store._connect(write=True) as conn:
-            if (
-                conn.execute(
-                    select(submissions.c.paper_id).where(submissions.c.paper_id == paper_id)
-                ).first()
-                is not None
-            ):
-                return False
-            conn.execute(
-                insert(submissions).values(
-                    paper_id=paper_id, user_id=user_id, submitted_at=now, removed=False
-                )
-            )
-            return True
+        with self._db.write() as conn:
+            inserted = conn.execute(
+                dialect_insert(conn, submissions)
+                .values(paper_id=paper_id, user_id=user_id, submitted_at=now, removed=False)
+                .on_conflict_do_nothing(index_elements=["paper_id"])
+                .returning(submissions.c.paper_id)  # an INSERT's rowcount may be -1
+            ).scalar_one_or_none()
+            return inserted is not None
 
     def remove_submission(self, paper_id: str) -> bool:
         from sqlalchemy import update
 
         from paperwire.store.schema import submissions
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             return bool(
                 conn.execute(
                     update(submissions)
@@ -416,20 +404,3 @@ class Community:
                     .values(removed=True)
                 ).rowcount
             )
-
-    def removed_submissions(self, paper_ids: Ids[str]) -> set[str]:
-        from sqlalchemy import select
-
-        from paperwire.store.schema import submissions
-
-        if not paper_ids:
-            return set()
-        with self._store._connect() as conn:
-            return {
-                r[0]
-                for r in conn.execute(
-                    select(submissions.c.paper_id).where(
-                        submissions.c.paper_id.in_(list(paper_ids)), submissions.c.removed.is_(True)
-                    )
-                )
-            }

@@ -1,25 +1,32 @@
-"""Accounts and sessions. Every query that touches a user's data takes the user explicitly."""
+"""Accounts and sessions. Every query that touches a user's data takes the user explicitly.
+
+Sessions (sign-in, sign-out) are single statements and take no lock beyond their own rows.
+Sign-up checks names case-insensitively before inserting, which a unique index cannot do, so
+sign-ups are serialised among themselves by a lock of their own (not the ordering lock of
+``base``, which only change-sequence writes take)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from paperwire.errors import DuplicateError as DuplicateError  # re-exported for store.community
 from paperwire.models import User
+from paperwire.store.base import Database
 from paperwire.store.rows import utc
-
-if TYPE_CHECKING:
-    from paperwire.store import Store
 
 
 def _user(row: Any) -> User:
     return User(row.id, row.username, row.email, bool(row.is_admin), utc(row.created_at))
 
 
+# Names the sign-up lock on PostgreSQL (any bigint other than the ordering lock's).
+_SIGNUP_LOCK = 0x75736572
+
+
 class People:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def create_user(
         self,
@@ -34,7 +41,9 @@ class People:
 
         from paperwire.store.schema import users
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SIGNUP_LOCK})")
             clash = func.lower(users.c.username) == username.lower()
             if email:
                 clash = or_(clash, users.c.email == email)
@@ -62,7 +71,7 @@ class People:
 
         from paperwire.store.schema import users
 
-        with self._store._connect() as conn:
+        with self._db.read() as conn:
             return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
 
     def _one(self, condition: Any) -> User | None:
@@ -70,7 +79,7 @@ class People:
 
         from paperwire.store.schema import users
 
-        with self._store._connect() as conn:
+        with self._db.read() as conn:
             row = conn.execute(select(users).where(condition)).first()
         return _user(row) if row is not None else None
 
@@ -91,7 +100,7 @@ class People:
 
         from paperwire.store.schema import users
 
-        with self._store._connect() as conn:
+        with self._db.read() as conn:
             value = conn.execute(
                 select(users.c.password_hash).where(users.c.id == user_id)
             ).scalar_one_or_none()
@@ -102,7 +111,7 @@ class People:
 
         from paperwire.store.schema import users
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             conn.execute(
                 update(users).where(users.c.id == user_id).values(password_hash=password_hash)
             )
@@ -113,9 +122,11 @@ class People:
 
         from paperwire.store import schema
 
-        with self._store._connect(write=True) as conn:
-            # Explicit deletes: SQLite enforces ON DELETE CASCADE only with foreign_keys on,
-            # and being explicit keeps both databases identical.
+        with self._db.write() as conn:
+            # Both databases enforce foreign keys (SQLite's are switched on for every
+            # connection in ``base``) and the schema's ON DELETE rules would do the same;
+            # the explicit statements say in one place what goes and what stays (a
+            # submission keeps its paper and loses its user).
             owned = schema.collections.c.user_id == user_id
             ids = [r.id for r in conn.execute(schema.collections.select().where(owned))]
             if ids:
@@ -141,7 +152,7 @@ class People:
 
         from paperwire.store.schema import sessions
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             conn.execute(
                 insert(sessions).values(
                     token_hash=token_hash, user_id=user_id, created_at=now, expires_at=expires
@@ -153,7 +164,7 @@ class People:
 
         from paperwire.store.schema import sessions, users
 
-        with self._store._connect() as conn:
+        with self._db.read() as conn:
             row = conn.execute(
                 select(users, sessions.c.expires_at)
                 .join(sessions, sessions.c.user_id == users.c.id)
@@ -168,7 +179,7 @@ class People:
 
         from paperwire.store.schema import sessions
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             stmt = delete(sessions).where(sessions.c.user_id == user_id)
             if except_hash is not None:
                 stmt = stmt.where(sessions.c.token_hash != except_hash)
@@ -179,7 +190,7 @@ class People:
 
         from paperwire.store.schema import sessions
 
-        with self._store._connect(write=True) as conn:
+        with self._db.write() as conn:
             conn.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
 
     def delete_expired_sessions(self, now: datetime) -> int:
@@ -188,5 +199,8 @@ class People:
 
         from paperwire.store.schema import sessions
 
-        with self._store._connect(write=True) as conn:
-            return conn.execute(delete(sessions).where(sessions.c.expires_at <= now)).rowcount
+        with self._db.write() as conn:
+            gone = conn.execute(
+                delete(sessions).where(sessions.c.expires_at <= now).returning(sessions.c.user_id)
+            )
+            return len(gone.all())

@@ -46,7 +46,7 @@ def preview_items(store: Store, items: Sequence[Item], name: str, today: date) -
             good.append(item)
     imported.read = len(good)
     ids = {item.id for item in good}
-    existing = store.get_papers(ids)
+    existing = store.papers.get_papers(ids)
     written = decide_batch(existing, good, today)
     deletions = {item.id for item in good if isinstance(item, Deleted)}
     changed = {paper.id for paper in written if paper.id in existing}

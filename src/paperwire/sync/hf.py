@@ -20,7 +20,6 @@ from typing import Any
 from paperwire.models import Item, Problem
 from paperwire.sources.hf_daily import parse_daily
 from paperwire.store import Store
-from paperwire.store.sync import get_state, put_state
 from paperwire.sync.apply import store_items
 from paperwire.sync.config import SyncConfig
 from paperwire.sync.http import Budget, PoliteClient
@@ -67,7 +66,7 @@ def sync_days(
     progress: Progress,
     guard: Guard,
 ) -> None:
-    state = get_state(store, STATE) or {}
+    state = store.jobs.get_state(STATE) or {}
     last = date.fromisoformat(state["last_day"]) if state.get("last_day") else None
     validators: dict[str, dict[str, str]] = dict(state.get("validators") or {})
     days = days_to_fetch(today, last, config.hf_refresh_days, since)
@@ -112,7 +111,7 @@ def sync_days(
         if clean_so_far and (last is None or day > last):
             last = day
         if not dry_run:
-            put_state(store, STATE, _state(last, validators, today, config.hf_refresh_days))
+            store.jobs.put_state(STATE, _state(last, validators, today, config.hf_refresh_days))
 
 
 def _damage(items: list[Item], url: str) -> Problem | None:

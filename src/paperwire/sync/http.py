@@ -3,7 +3,7 @@
 - **Pacing** (``Pacer``): requests of one group (all of arXiv is one group: its rule covers the
   API, OAI-PMH and RSS together) start at least ``interval`` after the previous one *ended*,
   one at a time. Within a process a lock and a clock do it; across processes and machines a
-  slot row in the store does (``store.sync.claim_slot``).
+  slot row in the store does (``store.jobs.claim_slot``).
 - **Retries**: timeouts, dropped connections, 429 and 5xx are tried again with exponential
   backoff and jitter; a ``Retry-After`` header is obeyed instead of the backoff.
 - **Budget**: every wait (pacing, backoff, Retry-After, the request itself) comes out of the
@@ -30,7 +30,6 @@ import httpx
 from paperwire import __version__
 from paperwire.errors import BudgetSpent, SourceError
 from paperwire.store import Store
-from paperwire.store.sync import claim_slot, release_slot
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +102,12 @@ class Pacer:
             finally:
                 self._next = self._clock() + self.interval
                 if self._store is not None:
-                    release_slot(self._store, self.name, int(self.interval * 1000))
+                    self._store.jobs.release_slot(self.name, int(self.interval * 1000))
 
     def _claim(self, budget: Budget, url: str) -> None:
         assert self._store is not None
         while True:
-            wait_ms = claim_slot(self._store, self.name, self._lease_ms)
+            wait_ms = self._store.jobs.claim_slot(self.name, self._lease_ms)
             if wait_ms <= 0:
                 return
             # Another process holds the turn: look again after at most one interval.

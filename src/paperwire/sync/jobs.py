@@ -218,6 +218,6 @@ def fetch_arxiv_paper(
     if not found:
         raise NotFoundError(f"arXiv has no paper {canonical}")
     import_items(store, found, today=today)
-    paper = store.get_paper(canonical)
+    paper = store.papers.get_paper(canonical)
     assert paper is not None  # just written
     return paper

@@ -17,14 +17,7 @@ from types import TracebackType
 
 from paperwire.errors import LockLost, PaperwireError
 from paperwire.store import Store
-from paperwire.store.sync import (
-    LockInfo,
-    acquire_lock,
-    lock_info,
-    lock_remaining_ms,
-    release_lock,
-    renew_lock,
-)
+from paperwire.store.jobs import LockInfo
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +40,9 @@ class JobLock:
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> JobLock:
-        self.held = acquire_lock(self.store, self.name, self.owner, self._ttl_ms)
+        self.held = self.store.jobs.acquire_lock(self.name, self.owner, self._ttl_ms)
         if not self.held:
-            self.holder = lock_info(self.store, self.name)
+            self.holder = self.store.jobs.lock_info(self.name)
             return self
         self._thread = threading.Thread(
             target=self._beat, name=f"heartbeat {self.name}", daemon=True
@@ -69,13 +62,13 @@ class JobLock:
         if self._thread is not None:
             self._thread.join()
         if not self._lost.is_set():
-            release_lock(self.store, self.name, self.owner)
+            self.store.jobs.release_lock(self.name, self.owner)
         self.held = False
 
     def describe_holder(self) -> str:
         if self.holder is None:
             return f"{self.name} is held by another run"
-        left = max(0, lock_remaining_ms(self.store, self.holder)) / 1000
+        left = max(0, self.store.jobs.lock_remaining_ms(self.holder)) / 1000
         return f"{self.name} is held by {self.holder.owner} (expires in {left:.0f} s)"
 
     def check(self) -> None:
@@ -88,7 +81,7 @@ class JobLock:
         interval = self._ttl_ms / 3000
         while not self._stop.wait(interval):
             try:
-                if not renew_lock(self.store, self.name, self.owner, self._ttl_ms):
+                if not self.store.jobs.renew_lock(self.name, self.owner, self._ttl_ms):
                     self._lost.set()
                     return
             except PaperwireError as exc:

@@ -27,7 +27,6 @@ from paperwire.errors import SourceError
 from paperwire.models import Problem
 from paperwire.sources.oai import NO_RECORDS, OaiPage, parse_oai_page
 from paperwire.store import Store
-from paperwire.store.sync import get_state, put_state
 from paperwire.sync.apply import store_items
 from paperwire.sync.config import SyncConfig
 from paperwire.sync.http import Budget, PoliteClient
@@ -116,7 +115,7 @@ def harvest_set(
     (the checkpoint then still points at that page)."""
     name = state_name(set_spec)
     label = f"arxiv {set_spec or 'all'}"
-    checkpoint = Checkpoint.load(get_state(store, name))
+    checkpoint = Checkpoint.load(store.jobs.get_state(name))
     if since is not None:
         checkpoint = Checkpoint(next_from=since.isoformat())
     if not checkpoint.in_progress:
@@ -152,7 +151,7 @@ def harvest_set(
         records += sum(not isinstance(item, Problem) for item in page.items)
         checkpoint = checkpoint.advance(page, today.isoformat())
         if not dry_run:
-            put_state(store, name, checkpoint.to_json())
+            store.jobs.put_state(name, checkpoint.to_json())
         of = f" of {page.complete_list_size:,}" if page.complete_list_size else ""
         progress(f"{label}: page {pages}, {records:,}{of} records")
         if not checkpoint.in_progress:

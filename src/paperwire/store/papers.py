@@ -1,0 +1,311 @@
+"""Papers: the records, their change sequence, the input digests of re-imports, the feeds.
+
+Paper writes go through ``update_papers``, an ordered write (see ``base``), so the change
+sequence is committed in order: an indexer that has seen sequence N never later finds a
+smaller one appear.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from paperwire.errors import StorageError
+from paperwire.ids import is_derived
+from paperwire.models import Paper
+from paperwire.store.base import Database, chunks, driver_rows, upsert
+from paperwire.store.rows import as_date, paper_to_row, row_to_paper, title_key
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    new: list[str]
+    updated: list[str]
+
+
+Decide = Callable[[dict[str, Paper]], list[Paper]]
+
+
+class Papers:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def get_paper(self, paper_id: str) -> Paper | None:
+        # A one-off lookup (`paperwire show`) skips SQLAlchemy; a process that already has
+        # the engine (the web server) reuses its pooled connections instead of opening one.
+        path = self._db.sqlite_path
+        if path is not None and not self._db.started:
+            return _get_paper_sqlite(path, paper_id)
+        return self.get_papers([paper_id]).get(paper_id)
+
+    def get_papers(self, ids: Collection[str]) -> dict[str, Paper]:
+        if not ids:
+            return {}
+        with self._db.read() as conn:
+            return _fetch_papers(conn, ids)
+
+    def ids_by_title(self, titles: Collection[str]) -> dict[str, str]:
+        """Map titles to the id of a stored paper with the same title key (real ids first)."""
+        from sqlalchemy import select
+
+        from paperwire.store.schema import papers
+
+        keys = {title_key(t): t for t in titles}
+        found: dict[str, str] = {}
+        with self._db.read() as conn:
+            rows = conn.execute(
+                select(papers.c.id, papers.c.title_key).where(papers.c.title_key.in_(list(keys)))
+            )
+            for paper_id, key in rows:
+                title = keys[key]
+                if title not in found or is_derived(found[title]):
+                    found[title] = paper_id
+        return found
+
+    def input_digests(self, ids: Collection[str]) -> dict[str, dict[str, str]]:
+        """``paper id -> {source: fingerprint}`` for the stored papers among ``ids``."""
+        import orjson
+        from sqlalchemy import select
+
+        from paperwire.store.schema import papers
+
+        found: dict[str, dict[str, str]] = {}
+        with self._db.read() as conn:
+            for chunk in chunks(list(ids)):
+                rows = conn.execute(
+                    select(papers.c.id, papers.c.input_digests).where(
+                        papers.c.id.in_(chunk), papers.c.input_digests.is_not(None)
+                    )
+                )
+                found.update((pid, orjson.loads(digests)) for pid, digests in rows)
+        return found
+
+    def update_papers(self, ids: Collection[str], decide: Decide) -> WriteResult:
+        """Read the stored papers for ``ids``, let ``decide`` (pure) say which papers to write,
+        and write them with fresh change sequence numbers, all in one ordered transaction."""
+        from sqlalchemy import update
+
+        from paperwire.store.schema import counters, papers
+
+        with self._db.write(ordered=True) as conn:
+            existing = _fetch_papers(conn, ids)
+            to_write = decide(existing)
+            if not to_write:
+                return WriteResult([], [])
+            top = conn.execute(
+                update(counters)
+                .where(counters.c.name == "paper_seq")
+                .values(value=counters.c.value + len(to_write))
+                .returning(counters.c.value)
+            ).scalar_one()
+            rows = []
+            for offset, paper in enumerate(to_write):
+                paper.seq = top - len(to_write) + 1 + offset
+                rows.append(paper_to_row(paper))
+            conn.execute(upsert(conn, papers), rows)
+            return WriteResult(
+                new=[p.id for p in to_write if p.id not in existing],
+                updated=[p.id for p in to_write if p.id in existing],
+            )
+
+    def iter_papers(self, batch_size: int = 1000) -> Iterator[Paper]:
+        """Every paper (deleted ones included) in id order, in constant memory."""
+        last = ""
+        while True:
+            with self._db.read() as conn:
+                page = _query_papers(conn, "id > {p} ORDER BY id LIMIT {p}", (last, batch_size))
+            if not page:
+                return
+            yield from page
+            last = page[-1].id
+
+    def changes_since(self, seq: int, limit: int = 1000) -> list[Paper]:
+        """Papers changed after change number ``seq`` (tombstones included), oldest first."""
+        with self._db.read() as conn:
+            return _query_papers(conn, "seq > {p} ORDER BY seq LIMIT {p}", (seq, limit))
+
+    def count_changes_since(self, seq: int) -> int:
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import papers
+
+        with self._db.read() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(papers).where(papers.c.seq > seq)
+                ).scalar_one()
+            )
+
+    # -- feeds ---------------------------------------------------------------------------
+    def latest_feed_day(self, *, min_upvotes: int = 0) -> date | None:
+        """The latest feed day with live papers (with at least ``min_upvotes``)."""
+        with self._db.read() as conn:
+            return latest_feed_day_on(conn, min_upvotes)
+
+    def feed_days_around(self, start: date, end: date) -> tuple[date | None, date | None]:
+        """In one query: the nearest feed day before ``start`` and the nearest one after
+        ``end`` (None where there is none); what a feed page links to."""
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import papers
+
+        day, live = papers.c.feed_day, papers.c.deleted.is_(False)
+        query = select(
+            select(func.max(day)).where(live, day < start).scalar_subquery(),
+            select(func.min(day)).where(live, day > end).scalar_subquery(),
+        )
+        with self._db.read() as conn:
+            previous, following = conn.execute(query).one()
+        return as_date(previous), as_date(following)
+
+    def papers_in_days(
+        self, start: date, end: date, *, limit: int, offset: int = 0, min_upvotes: int = 0
+    ) -> tuple[list[Paper], int]:
+        """Live papers whose feed day is in [start, end], most upvoted first, and how many."""
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import papers
+
+        where = [papers.c.deleted.is_(False), papers.c.feed_day >= start, papers.c.feed_day <= end]
+        if min_upvotes:
+            where.append(func.coalesce(papers.c.upvotes, 0) >= min_upvotes)
+        with self._db.read() as conn:
+            total = int(
+                conn.execute(select(func.count()).select_from(papers).where(*where)).scalar_one()
+            )
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    select(papers.c.id)
+                    .where(*where)
+                    .order_by(
+                        func.coalesce(papers.c.upvotes, 0).desc(),
+                        papers.c.feed_day.desc(),
+                        papers.c.id,
+                    )
+                    .limit(limit)
+                    .offset(offset)
+                )
+            ]
+            found = _fetch_papers(conn, ids)
+        return [found[i] for i in ids if i in found], total
+
+    def papers_by_submitter(self, name: str, *, limit: int, offset: int = 0) -> list[Paper]:
+        from sqlalchemy import select
+
+        from paperwire.store.schema import papers
+
+        with self._db.read() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    select(papers.c.id)
+                    .where(papers.c.deleted.is_(False), papers.c.submitted_by == name)
+                    .order_by(papers.c.feed_day.desc(), papers.c.id)
+                    .limit(limit)
+                    .offset(offset)
+                )
+            ]
+            found = _fetch_papers(conn, ids)
+        return [found[i] for i in ids if i in found]
+
+    def papers_after(self, cursor: str, limit: int) -> list[Paper]:
+        """Live papers in id order after ``cursor`` (keyset pagination for the API)."""
+        with self._db.read() as conn:
+            return _query_papers(
+                conn, "id > {p} AND NOT deleted ORDER BY id LIMIT {p}", (cursor, limit)
+            )
+
+    def stats(self) -> dict[str, Any]:
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import counters, papers
+
+        with self._db.read() as conn:
+            live = papers.c.deleted.is_(False)
+            total, deleted = conn.execute(
+                select(func.count(), func.count().filter(papers.c.deleted.is_(True))).select_from(
+                    papers
+                )
+            ).one()
+            first, last = conn.execute(
+                select(func.min(papers.c.first_seen), func.max(papers.c.first_seen)).where(live)
+            ).one()
+            with_upvotes = conn.execute(
+                select(func.count()).select_from(papers).where(live, papers.c.upvotes.is_not(None))
+            ).scalar_one()
+            top_categories = conn.execute(
+                select(papers.c.primary_category, func.count().label("n"))
+                .where(live, papers.c.primary_category.is_not(None))
+                .group_by(papers.c.primary_category)
+                .order_by(func.count().desc())
+                .limit(10)
+            ).all()
+            seq = conn.execute(
+                select(counters.c.value).where(counters.c.name == "paper_seq")
+            ).scalar_one()
+        return {
+            "papers": total - deleted,
+            "deleted": deleted,
+            "with_upvotes": with_upvotes,
+            "first_seen_min": first.isoformat() if first else None,
+            "first_seen_max": last.isoformat() if last else None,
+            "top_categories": [(c, n) for c, n in top_categories],
+            "change_seq": seq,
+        }
+
+
+def latest_feed_day_on(conn: Connection, min_upvotes: int = 0) -> date | None:
+    """``Papers.latest_feed_day`` inside an open connection (a page's card queries share one)."""
+    sql = "SELECT max(feed_day) FROM papers WHERE NOT deleted"
+    if min_upvotes:
+        sql += " AND coalesce(upvotes, 0) >= {p}"
+    rows = driver_rows(conn, sql, (min_upvotes,) if min_upvotes else ())
+    return as_date(rows[0][0])
+
+
+def _get_paper_sqlite(path: Path, paper_id: str) -> Paper | None:
+    """Point lookup with the stdlib driver: same SQL and row mapping, no SQLAlchemy."""
+    if not path.exists():
+        raise StorageError(f"no store at {path}; run `paperwire init` first")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            conn.row_factory = sqlite3.Row
+            row = conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"database error on {path}: {exc}") from exc
+    return row_to_paper(row) if row is not None else None
+
+
+def _query_papers(
+    conn: Connection, condition: str, params: Sequence[Any] = (), ids: Sequence[str] = ()
+) -> list[Paper]:
+    """Papers matching ``condition`` (``{p}`` and ``{ids}`` as in ``driver_rows``), read
+    through the DBAPI cursor: on a re-import this runs for every record, and SQLAlchemy's
+    per-row result processing cost as much as the merge itself. ``row_to_paper`` accepts the
+    raw driver values of both databases."""
+    from paperwire.store.schema import papers
+
+    columns = list(papers.c.keys())
+    sql = f"SELECT {', '.join(columns)} FROM papers WHERE {condition}"
+    return [
+        row_to_paper(dict(zip(columns, values, strict=True)))
+        for values in driver_rows(conn, sql, params, ids)
+    ]
+
+
+def _fetch_papers(conn: Connection, ids: Collection[str]) -> dict[str, Paper]:
+    found: dict[str, Paper] = {}
+    for chunk in chunks(list(ids)):
+        found.update((p.id, p) for p in _query_papers(conn, "id IN ({ids})", ids=chunk))
+    return found
