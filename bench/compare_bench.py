@@ -10,8 +10,8 @@ import / show / index / embed / serve``) and HTTP only, never Python internals, 
 works across an internal redesign. ``init`` runs first on every store (it migrates a schema);
 ``serve`` gets ``--migrate`` when its ``--help`` offers it.
 
-Sizes (chosen so that one full run takes about 20 minutes on the shared 2-core machine; the
-first run also builds the cached 20k store, about 5 minutes of it embedding):
+Sizes (chosen so that one full run takes about 7 minutes on the shared 2-core machine; the
+first run also builds the cached 20k store: 9 minutes of embedding at load average 5):
 
 1. import: ``import --no-index`` of the first 50,000 lines of the 200k corpus (a fixed slice:
    six imports of all 200,971 papers take 5 to 12 minutes here) into a fresh SQLite store;
