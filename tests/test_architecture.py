@@ -34,6 +34,7 @@ FORBIDDEN: dict[str, set[str]] = {
     # The web reaches data through the service only; errors come from paperwire.errors.
     "web": {"cli", "store"},
     "demo": _TOP | {"store"},
+    "lease": _TOP | {"sources", "ingest", "search", "sync", "digest"},
 }
 # Modules a forbidden layer may still import: the store persists the digest's plain records
 # and follows its state table (both pure, importing nothing but ``models``).

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from paperwire.lease import JobLock
 from paperwire.store import Store
-from paperwire.sync.lease import JobLock
 
 
 def test_migrations_create_the_sync_tables(store: Store) -> None:

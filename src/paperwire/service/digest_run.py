@@ -149,7 +149,7 @@ class DigestRun:
         if self.dry_run:
             self._walk()
         else:
-            from paperwire.sync.lease import JobLock
+            from paperwire.lease import JobLock
 
             ttl = self.settings.digest_lock_ttl
             deadline = time.monotonic() + lock_wait

@@ -4,7 +4,7 @@ a thread of its own, never two runs of one job at once; a job whose run fails is
 stays on its timetable.
 
 Jobs that must run once across processes and machines name a lease time-to-live: the runner
-takes the store's lease (``paperwire.sync.lease.JobLock``) for the run, and another process
+takes the store's lease (``paperwire.lease.JobLock``) for the run, and another process
 holding it makes this one skip the run. The sync and digest jobs take their own leases
 inside (so `paperwire sync` and `paperwire digest run` from cron are single too) and need
 none here; the index catch-up is per process (each process keeps its own index).
@@ -129,7 +129,7 @@ class JobRunner:
             if job.lease_ttl is None:
                 more = job.run()
             else:
-                from paperwire.sync.lease import JobLock
+                from paperwire.lease import JobLock
 
                 with JobLock(self.store, f"job:{job.name}", job.lease_ttl) as lease:
                     if not lease.held:

@@ -24,13 +24,13 @@ import httpx
 from paperwire.errors import BudgetSpent, ConfigError, LockLost, NotFoundError, SourceError
 from paperwire.ids import normalize_id
 from paperwire.ingest import import_items
+from paperwire.lease import JobLock
 from paperwire.models import Paper
 from paperwire.store import Store
 from paperwire.sync.arxiv_api import ArxivApi
 from paperwire.sync.config import SyncConfig
 from paperwire.sync.hf import sync_days
 from paperwire.sync.http import Budget, Pacer, PoliteClient, Sleep
-from paperwire.sync.lease import JobLock
 from paperwire.sync.oai import harvest_set
 from paperwire.sync.report import JobReport, Progress, SyncReport, no_progress
 

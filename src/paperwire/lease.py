@@ -1,4 +1,6 @@
 """A job lock that works across processes and machines: a row in the store's ``job_locks``.
+Neutral ground: the job runner (service/jobs.py), the sync jobs and the digest run all take
+their leases here, and it depends on nothing but the store.
 
 Taken atomically, renewed by a heartbeat thread while the job runs, deleted at the end. When a
 holder dies without deleting it (SIGKILL, a lost machine) the row expires after ``ttl`` and
