@@ -62,7 +62,6 @@ class Outcome:
     state: str  # sent | retry | failed
     error: str | None = None
     server_down: bool = False  # the server is unreachable: stop trying others in this run
-    address_failing: bool = False  # this failure made the address "failing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +142,7 @@ class Deliverer:
             # against the subscriber; retry later and let the operator see the error.
             self.digests.mark_retry(claim.delivery_id, now, now + NEXT_RUN_BASE, str(exc))
             return Outcome("retry", str(exc), server_down=True)
-        subscriber = self.digests.mark_failed(
+        self.digests.mark_failed(
             claim.delivery_id, now, str(exc), self.policy.max_failures
         )
-        return Outcome("failed", str(exc), address_failing=subscriber.status == "failing")
+        return Outcome("failed", str(exc))

@@ -90,7 +90,6 @@ class SmtpConnection:
         self._sleep = sleep
         self._monotonic = monotonic
         self._last_start: float | None = None
-        self.connects = 0  # how many times a connection was opened (reuse is measured)
 
     # -- connection ------------------------------------------------------------------------
     def _open(self) -> smtplib.SMTP:
@@ -129,7 +128,6 @@ class SmtpConnection:
             raise TemporaryError(
                 f"cannot reach the SMTP server {cfg.host}:{cfg.port}: {exc}", connection=True
             ) from exc
-        self.connects += 1
         return smtp
 
     def _connection(self) -> smtplib.SMTP:

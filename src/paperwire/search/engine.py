@@ -140,7 +140,6 @@ class SearchEngine:
             page = results[offset : offset + limit]
         if snippets:
             self._add_snippets(query, page)
-        coverage = self.index.vectors.size / max(1, self.index.lexical.num_docs())
         return SearchResponse(
             query=raw,
             mode=mode,
@@ -148,7 +147,6 @@ class SearchEngine:
             total=total,
             took_ms=(time.perf_counter() - started) * 1000,
             warnings=warnings,
-            semantic_coverage=min(1.0, coverage),
         )
 
     def _semantic(self, query: ParsedQuery, wanted: int) -> list[Hit]:

@@ -49,4 +49,3 @@ class SearchResponse:
     total: int  # matches before the limit (lexical count; semantic adds what it found)
     took_ms: float
     warnings: list[str] = field(default_factory=list)
-    semantic_coverage: float = 1.0  # share of the store that is embedded

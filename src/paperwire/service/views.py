@@ -38,7 +38,6 @@ class PaperPage:
     comments: list[Comment]
     related: list[PaperCard]
     collections: list[tuple[Collection, bool]] = field(default_factory=list)  # viewer's, member?
-    submitted_by_member: str | None = None
 
 
 @dataclass(slots=True)
