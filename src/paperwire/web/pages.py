@@ -22,6 +22,7 @@ from paperwire.web.feed_pages import PAGE_SIZE, changed
 from paperwire.web.forms import (
     date_param,
     int_param,
+    log_in,
     page_number,
     read_form,
     redirect,
@@ -244,7 +245,7 @@ async def login(request: Request) -> Response:
     form = await read_form(request, "login")
     try:
         _, token = await run_in_threadpool(
-            service_of(request).accounts.log_in, form.get("username", ""), form.get("password", "")
+            log_in, request, form.get("username", ""), form.get("password", "")
         )
     except AuthError as exc:
         return render(
