@@ -159,3 +159,14 @@ def test_category_page_lists_its_papers(site: Site) -> None:
     assert 'href="/feeds/category/cs.CL.xml"' in response.text
     physics = site.client.get("/categories/hep-ph")
     assert "0704.0001" in card_ids(physics.text)
+
+
+def test_an_author_name_without_a_searchable_word_lists_nobody(site: Site) -> None:
+    # "-" and one 45-letter word analyse to nothing; dropping that filter listed every paper.
+    for path in ("/authors/-", "/authors/" + "q" * 45):
+        response = site.client.get(path)
+        assert response.status_code == 200
+        assert card_ids(response.text) == [], path
+    found = site.client.get("/search", params={"q": "author:" + "q" * 45, "mode": "lexical"})
+    assert found.status_code == 200
+    assert card_ids(found.text) == []
