@@ -43,6 +43,8 @@ def split_version(raw: str) -> tuple[str, int | None]:
         shown = raw if len(raw) <= 60 else raw[:57] + "..."
         raise InvalidIdError(f"not an arXiv id: {shown!r}")
     canonical = match.group("new") or match.group("old")
+    if len(canonical) > MAX_ID:  # an old-style archive name has no fixed length
+        raise InvalidIdError(f"arXiv id longer than {MAX_ID} characters: {raw!r:.60}")
     version = match.group("version")
     new_id = match.group("new")
     if new_id is not None:
