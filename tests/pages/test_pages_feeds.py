@@ -170,3 +170,13 @@ def test_an_author_name_without_a_searchable_word_lists_nobody(site: Site) -> No
     found = site.client.get("/search", params={"q": "author:" + "q" * 45, "mode": "lexical"})
     assert found.status_code == 200
     assert card_ids(found.text) == []
+
+
+def test_weeks_and_months_at_the_ends_of_the_calendar_are_a_400(site: Site) -> None:
+    for path in ("/papers/week/9999-W52", "/papers/month/9999-12", "/papers/month/0000-01"):
+        assert site.client.get(path).status_code == 400, path
+    for key, value in (("week", "9999-W52"), ("month", "9999-12"), ("month", "0000-01")):
+        response = site.client.get("/api/daily_papers", params={key: value})
+        assert response.status_code == 400, (key, value)
+    assert site.client.get("/papers/week/9998-W52").status_code == 200
+    assert site.client.get("/papers/month/9998-12").status_code == 200
