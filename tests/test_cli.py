@@ -190,3 +190,23 @@ def test_commands_refuse_a_store_that_needs_init(tmp_path: Path) -> None:
         assert "has no schema yet" in done.stderr and "paperwire init" in done.stderr
     assert cli(tmp_path / "fresh", "init").returncode == 0
     assert cli(tmp_path / "fresh", "stats").returncode == 0
+
+
+def test_show_and_search_print_no_terminal_escapes(tmp_path: Path) -> None:
+    # A real import path: a paperwire export whose title and abstract carry ESC/CSI sequences,
+    # a BEL and an RTL override.
+    title = "Escapes \x1b]0;owned\x07 in \x1b[2Jtitles \u202eevil\x9b31m"
+    record = {"id": "2401.00001", "title": title, "abstract": "Line one\x1b[31m.\nLine two."}
+    export = tmp_path / "hostile.jsonl"
+    export.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    data = tmp_path / "data"
+    assert cli(data, "init").returncode == 0
+    assert cli(data, "import", "--format", "paperwire", str(export)).returncode == 0
+    show = cli(data, "show", "2401.00001")
+    found = cli(data, "search", "--mode", "lexical", "escapes")
+    for done in (show, found):
+        assert done.returncode == 0, done.stderr
+        assert "Escapes" in done.stdout
+        for control in ("\x1b", "\x07", "\x9b", "\u202e"):
+            assert control not in done.stdout
+    assert "Line one\ufffd[31m.\nLine two." in show.stdout

@@ -3,36 +3,78 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from paperwire.models import Paper
 
-_BIBTEX_SPECIAL = re.compile(r"([{}\\&%$#_])")
+# Outside TeX math, the characters LaTeX reads as commands (unless already escaped).
+_BIBTEX_SPECIAL = re.compile(r"(?<!\\)([&%#_])")
+_MATH = re.compile(r"(?<!\\)\$")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: every line break and control character is a space, so that a value
+    can never start a field or record of its own (RIS tags, BibTeX ``@``)."""
+    return " ".join(
+        "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text).split()
+    )
+
+
+def _balanced(text: str) -> str:
+    """``text`` without the braces that do not pair up: BibTeX ends a value at its closing
+    brace and counts escaped braces too, so one stray ``}`` would let the rest forge fields."""
+    keep = [True] * len(text)
+    opened: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}":
+            if opened:
+                opened.pop()
+            else:
+                keep[i] = False
+    for i in opened:
+        keep[i] = False
+    return "".join(ch for ch, k in zip(text, keep, strict=True) if k).rstrip("\\")
 
 
 def _bib_escape(text: str) -> str:
-    return _BIBTEX_SPECIAL.sub(r"\\\1", text)
+    """A BibTeX field value: one line, braces balanced, TeX math (``$\\alpha$``) kept as is,
+    LaTeX specials escaped outside it."""
+    parts = _MATH.split(one_line(text))
+    if len(parts) % 2 == 0:  # an unpaired $ is a dollar sign, not math
+        parts = [r"\$".join(parts)]
+    escaped = [p if n % 2 else _BIBTEX_SPECIAL.sub(r"\\\1", p) for n, p in enumerate(parts)]
+    return _balanced("$".join(escaped))
+
+
+def _ascii(text: str) -> str:
+    """``text`` in ASCII, accents transliterated (``Müller`` -> ``Muller``), not dropped."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def citation_key(paper: Paper) -> str:
-    surname = re.sub(r"[^A-Za-z]", "", paper.authors[0].split()[-1]) if paper.authors else "anon"
+    surname = (
+        re.sub(r"[^A-Za-z]", "", _ascii(paper.authors[0].split()[-1])) if paper.authors else "anon"
+    )
     year = (
         paper.published.year
         if paper.published
         else (paper.first_seen.year if paper.first_seen else "")
     )
-    word = next((w for w in re.findall(r"[A-Za-z]{4,}", paper.title)), "paper")
+    word = next((w for w in re.findall(r"[A-Za-z]{4,}", _ascii(paper.title))), "paper")
     return f"{surname.lower()}{year}{word.lower()}"
 
 
 def bibtex(paper: Paper) -> str:
     fields = [
-        ("title", "{" + _bib_escape(paper.title) + "}"),
+        ("title", "{" + _bib_escape(paper.title) + "}"),  # the inner braces keep its case
         ("author", " and ".join(_bib_escape(a) for a in paper.authors)),
         ("year", str(paper.published.year) if paper.published else ""),
         ("eprint", paper.id if paper.has_arxiv_id else ""),
         ("archivePrefix", "arXiv" if paper.has_arxiv_id else ""),
-        ("primaryClass", paper.categories[0] if paper.categories else ""),
-        ("doi", paper.doi or ""),
+        ("primaryClass", _bib_escape(paper.categories[0]) if paper.categories else ""),
+        ("doi", _bib_escape(paper.doi) if paper.doi else ""),
         ("journal", _bib_escape(paper.journal_ref) if paper.journal_ref else ""),
         ("url", paper.abs_url or ""),
     ]
@@ -41,20 +83,19 @@ def bibtex(paper: Paper) -> str:
 
 
 def ris(paper: Paper) -> str:
-    lines = ["TY  - RPRT" if not paper.journal_ref else "TY  - JOUR", f"TI  - {paper.title}"]
-    lines += [f"AU  - {a}" for a in paper.authors]
+    """RIS: one ``TAG  - value`` line per field, each value on one line (see ``one_line``)."""
+    fields = [("TY", "JOUR" if paper.journal_ref else "RPRT"), ("TI", paper.title)]
+    fields += [("AU", a) for a in paper.authors]
     if paper.published:
-        lines.append(f"PY  - {paper.published.year}")
-        lines.append(f"DA  - {paper.published:%Y/%m/%d}")
-    if paper.abstract:
-        lines.append(f"AB  - {paper.abstract}")
-    if paper.doi:
-        lines.append(f"DO  - {paper.doi}")
-    if paper.abs_url:
-        lines.append(f"UR  - {paper.abs_url}")
-    if paper.journal_ref:
-        lines.append(f"JO  - {paper.journal_ref}")
-    lines += [f"KW  - {c}" for c in paper.categories]
+        fields += [("PY", str(paper.published.year)), ("DA", f"{paper.published:%Y/%m/%d}")]
+    fields += [
+        ("AB", paper.abstract),
+        ("DO", paper.doi or ""),
+        ("UR", paper.abs_url or ""),
+        ("JO", paper.journal_ref or ""),
+    ]
+    fields += [("KW", c) for c in paper.categories]
+    lines = [f"{tag}  - {one_line(value)}" for tag, value in fields if one_line(value)]
     lines.append("ER  - ")
     return "\r\n".join(lines) + "\r\n"
 

@@ -22,6 +22,13 @@ _PREFIXES = re.compile(
     re.IGNORECASE,
 )
 DERIVED_PREFIX = "x-"
+# The longest id the store keeps (papers.id is String(64)): an arXiv id is far shorter, and a
+# longer one is damage or abuse.
+MAX_ID = 64
+# What a derived id may look like: ours are ``x-`` + 12 hex digits; an export written elsewhere
+# may use other slugs, but only URL-safe ones, so an id can never carry a path, a query or a
+# control character into a link (``x-/../../logout?``).
+_DERIVED_RE = re.compile(rf"^{DERIVED_PREFIX}[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 
 
 def split_version(raw: str) -> tuple[str, int | None]:
@@ -36,6 +43,8 @@ def split_version(raw: str) -> tuple[str, int | None]:
         shown = raw if len(raw) <= 60 else raw[:57] + "..."
         raise InvalidIdError(f"not an arXiv id: {shown!r}")
     canonical = match.group("new") or match.group("old")
+    if len(canonical) > MAX_ID:  # an old-style archive name has no fixed length
+        raise InvalidIdError(f"arXiv id longer than {MAX_ID} characters: {raw!r:.60}")
     version = match.group("version")
     new_id = match.group("new")
     if new_id is not None:
@@ -69,4 +78,23 @@ def derived_id(title: str) -> str:
 
 
 def is_derived(paper_id: str) -> bool:
+    """Whether an id is meant as derived (``x-...``); ``check_derived`` says if it is valid."""
     return paper_id.startswith(DERIVED_PREFIX)
+
+
+def check_derived(raw: str) -> str:
+    """``raw`` when it is a well-formed derived id; raise InvalidIdError otherwise."""
+    if len(raw) > MAX_ID:
+        raise InvalidIdError(f"derived id longer than {MAX_ID} characters ({len(raw):,})")
+    if not _DERIVED_RE.match(raw):
+        raise InvalidIdError(
+            f"not a derived id (x- then lowercase letters, digits and hyphens): {raw!r:.70}"
+        )
+    return raw
+
+
+def paper_key(raw: str) -> str:
+    """The id a paper is stored under, for any spelling of an arXiv id or a derived id;
+    raise InvalidIdError for anything else."""
+    text = raw.strip()
+    return check_derived(text) if is_derived(text) else normalize_id(text)

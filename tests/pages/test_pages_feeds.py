@@ -159,3 +159,24 @@ def test_category_page_lists_its_papers(site: Site) -> None:
     assert 'href="/feeds/category/cs.CL.xml"' in response.text
     physics = site.client.get("/categories/hep-ph")
     assert "0704.0001" in card_ids(physics.text)
+
+
+def test_an_author_name_without_a_searchable_word_lists_nobody(site: Site) -> None:
+    # "-" and one 45-letter word analyse to nothing; dropping that filter listed every paper.
+    for path in ("/authors/-", "/authors/" + "q" * 45):
+        response = site.client.get(path)
+        assert response.status_code == 200
+        assert card_ids(response.text) == [], path
+    found = site.client.get("/search", params={"q": "author:" + "q" * 45, "mode": "lexical"})
+    assert found.status_code == 200
+    assert card_ids(found.text) == []
+
+
+def test_weeks_and_months_at_the_ends_of_the_calendar_are_a_400(site: Site) -> None:
+    for path in ("/papers/week/9999-W52", "/papers/month/9999-12", "/papers/month/0000-01"):
+        assert site.client.get(path).status_code == 400, path
+    for key, value in (("week", "9999-W52"), ("month", "9999-12"), ("month", "0000-01")):
+        response = site.client.get("/api/daily_papers", params={key: value})
+        assert response.status_code == 400, (key, value)
+    assert site.client.get("/papers/week/9998-W52").status_code == 200
+    assert site.client.get("/papers/month/9998-12").status_code == 200

@@ -10,6 +10,7 @@ import pytest
 from paperwire.errors import InvalidQueryError
 from paperwire.ingest import import_items
 from paperwire.models import Deleted, Paper
+from paperwire.search.topics import TopicMatcher
 from paperwire.service import Service, make_service
 
 
@@ -160,3 +161,21 @@ def test_hybrid_without_embeddings_falls_back_to_keywords(snapshot_service: Serv
     response = snapshot_service.search.search("diphoton", mode="hybrid")
     assert response.results[0].paper.id == "0704.0001"
     assert any("paperwire embed" in w for w in response.warnings)
+
+
+# An author filter with nothing indexable in it: only punctuation, or one word longer than the
+# analyser's 40-character limit (issue 11, finding 5). It must match nothing, never everything.
+VANISHING_AUTHORS = ["-", "--- ...", "q" * 45, "Q" * 41]
+
+
+@pytest.mark.parametrize("name", VANISHING_AUTHORS)
+def test_an_author_filter_that_analyses_to_nothing_matches_nothing(
+    snapshot_service: Service, name: str
+) -> None:
+    assert snapshot_service.search.search(f'author:"{name}"', mode="lexical").results == []
+    assert snapshot_service.search.search(f'author:"{name}" diphoton', mode="hybrid").total == 0
+    assert snapshot_service.feeds.author(name).cards == []
+    engine = snapshot_service.search.engine
+    matcher = TopicMatcher(engine, min_similarity=0.6)
+    every = [p.id for p in snapshot_service.papers.iter_papers()]
+    assert matcher.author(name, matcher.window(every)) == []

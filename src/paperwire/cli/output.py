@@ -17,6 +17,20 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# Stored text is data, never terminal commands: C0/C1 controls (ESC, CSI, BEL, ...) and the
+# bidirectional overrides would let a title rewrite the screen or reorder a line. Each becomes
+# one character (a space for whitespace), so snippet highlight offsets stay right.
+_SHOWN = {c: " " for c in (0x09, 0x0A, 0x0B, 0x0C, 0x0D)}
+_CONTROLS = {
+    c: _SHOWN.get(c, "\ufffd")
+    for c in [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+}
+
+
+def clean(text: str) -> str:
+    """``text`` from the store made safe to print on a terminal (see _CONTROLS)."""
+    return text.translate(_CONTROLS)
+
 
 @cache
 def _console(err: bool) -> Console:
@@ -45,9 +59,9 @@ def snippet(snippet: Snippet, indent: str = "    ") -> None:
     from rich.text import Text
 
     if not sys.stdout.isatty():
-        styled(indent + snippet.marked("**", "**"))
+        styled(indent + clean(snippet.marked("**", "**")))
         return
-    text = Text(indent + snippet.text)
+    text = Text(indent + clean(snippet.text))
     for start, end in snippet.highlights:
         text.stylize("bold", len(indent) + start, len(indent) + end)
     styled(text)

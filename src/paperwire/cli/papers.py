@@ -149,8 +149,11 @@ def show(paper_id: str, as_json: bool, config: Path | None) -> None:
     ):
         if value:
             lines.append(f"{label}: {value}")
-    lines += ["", paper.abstract]
-    click.echo("\n".join(lines))
+    lines.append("")
+    # The abstract keeps its paragraphs; every other line is one line.
+    click.echo(
+        "\n".join([*map(output.clean, lines), *map(output.clean, paper.abstract.split("\n"))])
+    )
 
 
 @click.command()

@@ -128,14 +128,14 @@ def search(
         return
     for rank, result in enumerate(response.results, 1):
         paper = result.paper
-        output.styled(f"{rank:>2}. {paper.title}", "bold")
+        output.styled(f"{rank:>2}. {output.clean(paper.title)}", "bold")
         meta = [
             paper.id,
             ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else ""),
         ]
         if paper.first_seen:
             meta.append(paper.first_seen.isoformat())
-        click.echo("    " + " · ".join(m for m in meta if m))
+        click.echo("    " + output.clean(" · ".join(m for m in meta if m)))
         output.snippet(result.snippet)
     click.echo(f"{response.total:,} matches · {response.took_ms:.0f} ms · {response.mode}")
 

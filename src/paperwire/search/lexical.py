@@ -173,6 +173,10 @@ class LexicalIndex:
                 filters.append(tantivy.Query.phrase_query(self.schema, "authors", tokens))
             elif tokens:
                 filters.append(tantivy.Query.term_query(self.schema, "authors", tokens[0]))
+            else:
+                # Nothing indexable ("-", one 40+ character word): no author can match it, and
+                # dropping the filter instead would match every paper.
+                filters.append(tantivy.Query.empty_query())
         if query.categories:
             filters.append(
                 tantivy.Query.boolean_query(

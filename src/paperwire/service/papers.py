@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from paperwire.errors import NotFoundError
-from paperwire.ids import is_derived, normalize_id
+from paperwire.ids import paper_key
 from paperwire.ingest import ImportReport, ProgressFn, import_paths
 from paperwire.models import Paper
 from paperwire.settings import Settings
@@ -47,7 +47,7 @@ class Papers:
 
     def get(self, paper_id: str) -> Paper:
         """A paper by any spelling of its arXiv id (or a derived id); NotFoundError otherwise."""
-        key = paper_id.strip() if is_derived(paper_id.strip()) else normalize_id(paper_id)
+        key = paper_key(paper_id)
         paper = self.store.papers.get_paper(key)
         if paper is None or paper.deleted:
             raise NotFoundError(f"no paper {key} in the store")

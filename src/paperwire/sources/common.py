@@ -27,6 +27,11 @@ MAX_TITLE = 2_000
 MAX_ABSTRACT = 100_000
 MAX_AUTHORS = 5_000
 MAX_FIELD = 10_000  # any other text: one author name, comment, journal ref, DOI, licence, ...
+# Bounded columns (store/schema.py): papers.id is String(64), checked with the id's shape
+# (ids.MAX_ID), and papers.primary_category String(40), checked here: a longer value is that
+# record's Problem on every database, not stored on SQLite and an aborted batch on PostgreSQL.
+# Any category may become the primary one when sources merge, so each is held to the limit.
+MAX_CATEGORY = 40
 
 _OTHER_TEXT_FIELDS = (
     "comment",
@@ -72,6 +77,8 @@ def check_limits(paper: Paper) -> None:
     """Raise RecordError when a field is absurdly long (see MAX_*).
 
     Written out flat because it runs once per record on the bulk paths."""
+    if paper.categories:
+        _check_length("categories", max(map(len, paper.categories)), MAX_CATEGORY)
     # Both forms: an export carries them separately, and either may be the long one.
     _check_length("title", max(len(paper.title), len(paper.title_raw or "")), MAX_TITLE)
     _check_length("abstract", max(len(paper.abstract), len(paper.abstract_raw or "")), MAX_ABSTRACT)

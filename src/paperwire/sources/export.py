@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from paperwire.ids import is_derived
+from paperwire.errors import InvalidIdError
+from paperwire.ids import check_derived, is_derived
 from paperwire.models import Item, Paper, Version, paper_from_dict
 from paperwire.sources.common import RecordError, iter_json_lines
 from paperwire.sources.fields import arxiv_id, as_utc, required_text, string_list
@@ -24,8 +25,13 @@ def parse_export(stream: BinaryIO, name: str) -> Iterator[Item]:
 
 def _paper(data: dict[str, Any]) -> Paper:
     raw_id = data.get("id")
-    # Derived ids (papers known only by title) are ours and valid; anything else must be arXiv.
-    if not (isinstance(raw_id, str) and is_derived(raw_id)):
+    # Derived ids (papers known only by title) are ours, in a strict shape; the rest is arXiv.
+    if isinstance(raw_id, str) and is_derived(raw_id):
+        try:
+            check_derived(raw_id)
+        except InvalidIdError as exc:
+            raise RecordError(str(exc), "id") from None
+    else:
         data = {**data, "id": arxiv_id(raw_id)[0]}
     required_text(data.get("title"), "title")
     for key in ("authors", "categories", "ai_keywords", "sources"):

@@ -140,11 +140,16 @@ def _date(value: str, name: str) -> date:
         ) from None
 
 
+# A feed period's bounds and its neighbours must be dates: the last full year leaves room for a
+# month's end and the day after a week (date.max is 9999-12-31; 0000 is no year).
+_LAST_YEAR = 9998
+
+
 def week_param(week: str) -> date:
     """The Monday of an ISO week ``YYYY-Www``."""
     match = _WEEK_RE.match(week)
     try:
-        if match:
+        if match and 1 <= int(match.group(1)) <= _LAST_YEAR:
             return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
     except ValueError:
         pass
@@ -154,7 +159,7 @@ def week_param(week: str) -> date:
 def month_param(month: str) -> date:
     """The first day of a month ``YYYY-MM``."""
     match = _MONTH_RE.match(month)
-    if match and 1 <= int(match.group(2)) <= 12:
+    if match and 1 <= int(match.group(1)) <= _LAST_YEAR and 1 <= int(match.group(2)) <= 12:
         return date(int(match.group(1)), int(match.group(2)), 1)
     raise HTTPException(400, f"month: expected YYYY-MM such as 2025-02, got {month[:20]!r}")
 

@@ -3,6 +3,7 @@ service is synchronous); POST handlers read and check the form, call the service
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -52,7 +53,8 @@ def paper(request: Request, paper_id: str) -> Response:
     ):
         if paper_id.endswith(suffix):
             found = service.papers.get(paper_id[: -len(suffix)])
-            filename = found.id.replace("/", "_") + suffix
+            # Only safe ASCII in the quoted filename: a quote or a line break would end it.
+            filename = re.sub(r"[^A-Za-z0-9.-]", "_", found.id) + suffix
             return PlainTextResponse(
                 render_citation(found),
                 media_type=f"{media}; charset=utf-8",
