@@ -14,7 +14,6 @@ import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
-from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -44,16 +43,9 @@ def _setting(
     at_most: float | None = None,
     above: float | None = None,
     pattern: tuple[str, str] | None = None,
-    networks: bool = False,
 ) -> Any:
     """A field with its help text and the rule its value must follow (checked at load)."""
-    rule = {
-        "choices": choices,
-        "at_least": at_least,
-        "at_most": at_most,
-        "above": above,
-        "networks": networks,
-    }
+    rule = {"choices": choices, "at_least": at_least, "at_most": at_most, "above": above}
     return field(
         default=default, metadata={"help": help, "secret": secret, "pattern": pattern, **rule}
     )
@@ -108,12 +100,6 @@ class Settings:
         at_least=0,
     )
     session_days: int = _setting(30, "A log-in lasts this many days.", at_least=1)
-    trusted_proxies: str = _setting(
-        "",
-        "Reverse proxies whose X-Forwarded-For is believed, as comma-separated addresses or "
-        "networks (127.0.0.1, 10.0.0.0/8, ::1). Empty: none; the client is the socket's peer.",
-        networks=True,
-    )
     max_request_bytes: int = _setting(
         1024 * 1024,
         "Largest request body accepted (forms and JSON alike); a bigger one is answered 413 "
@@ -318,11 +304,6 @@ def setting_fields() -> list[dataclasses.Field[Any]]:
     return list(dataclasses.fields(Settings))
 
 
-def parse_networks(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
-    """``"127.0.0.1, 10.0.0.0/8"`` -> networks; ValueError naming the bad entry."""
-    return tuple(ip_network(part.strip()) for part in text.split(",") if part.strip())
-
-
 def _problem(f: dataclasses.Field[Any], value: Any) -> str | None:
     """What is wrong with a value of field ``f`` by the rule it declares; None when nothing."""
     # Fields redeclared without _setting (a test's subclass) have no rule.
@@ -333,11 +314,6 @@ def _problem(f: dataclasses.Field[Any], value: Any) -> str | None:
         regex, meaning = rule["pattern"]
         if not isinstance(value, str) or not re.fullmatch(regex, value.strip()):
             return f"{value!r} is not {meaning}"
-    if rule.get("networks"):
-        try:
-            parse_networks(value)
-        except ValueError as exc:
-            return f"{value!r} is not a list of addresses or networks ({exc})"
     low, high, above = rule.get("at_least"), rule.get("at_most"), rule.get("above")
     if low is None and high is None and above is None:
         return None

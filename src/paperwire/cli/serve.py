@@ -45,7 +45,6 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_level="warning",
-            proxy_headers=False,  # the app reads X-Forwarded-For from trusted_proxies only
         )
         return
     # Each worker builds its own service from the same settings (environment / file).
@@ -60,7 +59,6 @@ def serve(
         port=settings.port,
         workers=settings.workers,
         log_level="warning",
-        proxy_headers=False,  # the app reads X-Forwarded-For from trusted_proxies only
     )
     Multiprocess(uv_config, sockets=[_tcp_socket(uv_config.bind_socket())]).run()
 

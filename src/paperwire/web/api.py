@@ -23,14 +23,7 @@ from starlette.responses import JSONResponse as StarletteJSONResponse
 from paperwire.errors import AuthError
 from paperwire.models import Paper, User
 from paperwire.service.views import Feed, PaperCard
-from paperwire.web.forms import (
-    client_key,
-    date_param,
-    log_in,
-    month_param,
-    service_of,
-    week_param,
-)
+from paperwire.web.forms import client_key, date_param, month_param, service_of, week_param
 from paperwire.web.routing import Route
 
 MAX_LIMIT = 100
@@ -322,7 +315,9 @@ def login(request: Request, credentials: Credentials) -> JSONResponse:
             429, "too many log-in attempts; wait a few minutes", headers={"Retry-After": "300"}
         )
     try:
-        user, token = log_in(request, credentials.username, credentials.password)
+        user, token = service_of(request).accounts.log_in(
+            credentials.username, credentials.password
+        )
     except AuthError as exc:
         raise _unauthorized(str(exc)) from None
     return JSONResponse({"token": token, "username": user.username})

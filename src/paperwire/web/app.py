@@ -17,7 +17,7 @@ from paperwire import __version__
 from paperwire.errors import PaperwireError
 from paperwire.secret_key import load_secret
 from paperwire.service import Service, make_service
-from paperwire.settings import Settings, load_settings, parse_networks
+from paperwire.settings import Settings, load_settings
 from paperwire.web import errors, routes
 from paperwire.web.limits import BodyLimit
 from paperwire.web.rendering import templates
@@ -71,7 +71,6 @@ def create_app(
     app.state.settings = settings
     app.state.secret = load_secret(settings.secret_key, settings.data_dir)
     app.state.limiter = RateLimiter(dict(DEFAULT_LIMITS))
-    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.templates = templates
     app.state.secure_cookies = settings.base_url.startswith("https://")
 

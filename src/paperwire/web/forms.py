@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse
 
-from paperwire.errors import AuthError
 from paperwire.models import User
 from paperwire.service import Service
 from paperwire.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_valid
@@ -27,45 +25,7 @@ def service_of(request: Request) -> Service:
 
 
 def client_key(request: Request) -> str:
-    """The client's address, for rate limits: the socket's peer, or, when that peer is one
-    of ``trusted_proxies``, the address that proxy says it forwarded for (X-Forwarded-For read
-    from the right, past every trusted hop). Any other sender's header is ignored: it could
-    name any address."""
-    trusted: tuple[IPv4Network | IPv6Network, ...] = request.app.state.trusted_proxies
-    peer = request.client.host if request.client else "unknown"
-    if not trusted or not _is_trusted(peer, trusted):
-        return peer
-    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",")]
-    for hop in reversed([h for h in hops if h]):
-        if not _is_trusted(hop, trusted):
-            return hop
-    return peer
-
-
-def _is_trusted(address: str, trusted: tuple[IPv4Network | IPv6Network, ...]) -> bool:
-    try:
-        ip = ip_address(address)
-    except ValueError:
-        return False  # not an address at all: never trusted, and used as it is
-    return any(ip in network for network in trusted)
-
-
-def log_in(request: Request, username: str, password: str) -> tuple[User, str]:
-    """Log in under both limits: attempts per client address (the caller's ``read_form`` or
-    the API counts those) and failed attempts per account, from anywhere."""
-    limiter = request.app.state.limiter
-    account = username.strip().lower()
-    if limiter.blocked("login-failure", account):
-        raise HTTPException(
-            429,
-            "too many failed log-ins for this account; wait 15 minutes and try again",
-            headers={"Retry-After": "900"},
-        )
-    try:
-        return service_of(request).accounts.log_in(username, password)
-    except AuthError:
-        limiter.record("login-failure", account)
-        raise
+    return request.client.host if request.client else "unknown"
 
 
 def user_sync(request: Request) -> User | None:

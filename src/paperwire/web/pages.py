@@ -23,7 +23,6 @@ from paperwire.web.feed_pages import PAGE_SIZE, changed
 from paperwire.web.forms import (
     date_param,
     int_param,
-    log_in,
     page_number,
     read_form,
     redirect,
@@ -247,7 +246,7 @@ async def login(request: Request) -> Response:
     form = await read_form(request, "login")
     try:
         _, token = await run_in_threadpool(
-            log_in, request, form.get("username", ""), form.get("password", "")
+            service_of(request).accounts.log_in, form.get("username", ""), form.get("password", "")
         )
     except AuthError as exc:
         return render(

@@ -104,31 +104,16 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def allow(self, action: str, key: str) -> bool:
-        """Count one event; False (and nothing counted) when the limit is reached."""
-        with self._lock:
-            events = self._recent(action, key)
-            if len(events) >= self.limits[action][0]:
-                return False
-            events.append(time.monotonic())
-            return True
-
-    def blocked(self, action: str, key: str) -> bool:
-        """Whether the limit is reached, counting nothing (with ``record`` for limits on
-        failures only)."""
-        with self._lock:
-            return len(self._recent(action, key)) >= self.limits[action][0]
-
-    def record(self, action: str, key: str) -> None:
-        with self._lock:
-            self._recent(action, key).append(time.monotonic())
-
-    def _recent(self, action: str, key: str) -> deque[float]:
-        window = self.limits[action][1]
+        count, window = self.limits[action]
         now = time.monotonic()
-        events = self._events.setdefault((action, key), deque())
-        while events and now - events[0] > window:
-            events.popleft()
-        return events
+        with self._lock:
+            events = self._events.setdefault((action, key), deque())
+            while events and now - events[0] > window:
+                events.popleft()
+            if len(events) >= count:
+                return False
+            events.append(now)
+            return True
 
     def reset(self) -> None:
         with self._lock:
@@ -137,10 +122,7 @@ class RateLimiter:
 
 DEFAULT_LIMITS = {
     "signup": (5, 3600.0),
-    "login": (20, 600.0),  # per client address
-    # Failed log-ins per account, from any address: guessing one password from many
-    # addresses stops too. Only failures count, so nobody locks a user out by logging in.
-    "login-failure": (10, 900.0),
+    "login": (20, 600.0),
     "comment": (30, 600.0),
     "submit": (20, 3600.0),
     "subscribe": (10, 3600.0),
