@@ -63,13 +63,6 @@ class SchemaError(StorageError):
     http_status = 503
 
 
-class RequestTooLargeError(PaperwireError):
-    """A request body over ``max_request_bytes``."""
-
-    exit_code = 1
-    http_status = 413
-
-
 class DuplicateError(StorageError):
     """A unique value (username, e-mail, collection name) is taken."""
 

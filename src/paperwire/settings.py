@@ -27,7 +27,7 @@ def _default_data_dir() -> Path:
     return Path(base) / "paperwire"
 
 
-# A time of day as `paperwire serve` schedules it (service.jobs.parse_time_of_day): H, HH:MM.
+# A time of day as `paperwire serve` schedules it (sync.schedule.parse_time_of_day): H, HH:MM.
 _TIME_OF_DAY = (r"(?:[01]?\d|2[0-3])(?::[0-5]\d)?|", "a UTC time as HH:MM, or empty")
 _WEB_ADDRESS = (r"https?://[^\s/]+\S*", "an http:// or https:// address")
 _MAIL_ADDRESS = (r".*[^@\s<>]+@[^@\s<>]+.*", "an address, e.g. paperwire <digest@example.org>")
@@ -100,12 +100,6 @@ class Settings:
         at_least=0,
     )
     session_days: int = _setting(30, "A log-in lasts this many days.", at_least=1)
-    max_request_bytes: int = _setting(
-        1024 * 1024,
-        "Largest request body accepted (forms and JSON alike); a bigger one is answered 413 "
-        "before it is read into memory.",
-        at_least=1024,
-    )
     password_hash_time_cost: int = _setting(
         3,
         "Argon2id passes over memory per password hash (argon2-cffi's default). Existing hashes "

@@ -19,7 +19,6 @@ from paperwire.secret_key import load_secret
 from paperwire.service import Service, make_service
 from paperwire.settings import Settings, load_settings
 from paperwire.web import errors, routes
-from paperwire.web.limits import BodyLimit
 from paperwire.web.rendering import templates
 from paperwire.web.security import DEFAULT_LIMITS, Defences, RateLimiter
 
@@ -74,9 +73,6 @@ def create_app(
     app.state.templates = templates
     app.state.secure_cookies = settings.base_url.startswith("https://")
 
-    # The last added runs first: Defences (headers, the CSRF cookie an error page needs), then
-    # the body limit, so an oversize body never reaches the form and JSON code.
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(Defences, secure_cookies=app.state.secure_cookies)
     app.add_exception_handler(PaperwireError, errors.domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]

@@ -18,6 +18,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from paperwire.secret_key import load_secret as load_secret  # the one loader, for the app
+
 SESSION_COOKIE = "pw_session"
 CSRF_COOKIE = "pw_csrf"
 CSRF_FIELD = "csrf_token"
@@ -43,15 +45,11 @@ def new_csrf_cookie() -> str:
 
 class Defences:
     """ASGI middleware: the security headers on every response, and a CSRF cookie for every
-    visitor (kept in ``request.state.csrf_cookie`` for the forms), and HSTS when the site is
-    served over https. Plain ASGI rather than
+    visitor (kept in ``request.state.csrf_cookie`` for the forms). Plain ASGI rather than
     ``@app.middleware``: Starlette's BaseHTTPMiddleware adds a task and a stream per request."""
 
     def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
         self.app = app
-        self.headers = dict(SECURITY_HEADERS)
-        if secure_cookies:  # the site is https (base_url): browsers keep to https from now on
-            self.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         self.cookie_attributes = (
             f"; HttpOnly; Max-Age={60 * 60 * 24 * 365}; Path=/; SameSite=strict"
         )
@@ -72,7 +70,7 @@ class Defences:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
+                for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 if cookie is None:
                     headers.append(
