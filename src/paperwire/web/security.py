@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
-import threading
-import time
-from collections import deque
+from collections.abc import Sequence
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperwire.secret_key import load_secret as load_secret  # the one loader, for the app
+from paperwire.settings import Network
 
 SESSION_COOKIE = "pw_session"
 CSRF_COOKIE = "pw_csrf"
@@ -92,36 +92,26 @@ def csrf_valid(secret: bytes, cookie: str | None, submitted: str | None) -> bool
     return hmac.compare_digest(csrf_token(secret, cookie), submitted)
 
 
-class RateLimiter:
-    """Sliding-window limits per (action, key), in this process's memory. With several worker
-    processes each enforces its own share (documented); that still stops floods."""
+def client_address(
+    peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]
+) -> str:
+    """The address a request came from, as the rate limits key it.
 
-    def __init__(self, limits: dict[str, tuple[int, float]]) -> None:
-        self.limits = limits  # action -> (max events, window seconds)
-        self._events: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, action: str, key: str) -> bool:
-        count, window = self.limits[action]
-        now = time.monotonic()
-        with self._lock:
-            events = self._events.setdefault((action, key), deque())
-            while events and now - events[0] > window:
-                events.popleft()
-            if len(events) >= count:
-                return False
-            events.append(now)
-            return True
-
-    def reset(self) -> None:
-        with self._lock:
-            self._events.clear()
+    ``X-Forwarded-For`` is believed only as far as trusted proxies wrote it: starting from the
+    socket's peer, while the hop in hand is a trusted proxy, step to the address it says it
+    received the request from (the header's entries read right to left). The first untrusted
+    hop is the client; anything left of it was written by the client and may be made up.
+    Without trusted proxies the peer is the client, whatever the header says."""
+    hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
+    current = peer or "unknown"
+    while hops and _is_trusted(current, trusted):
+        current = hops.pop()
+    return current
 
 
-DEFAULT_LIMITS = {
-    "signup": (5, 3600.0),
-    "login": (20, 600.0),
-    "comment": (30, 600.0),
-    "submit": (20, 3600.0),
-    "subscribe": (10, 3600.0),
-}
+def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:  # "unknown", or junk a proxy passed on: never a proxy of ours
+        return False
+    return any(ip in network for network in trusted)
