@@ -156,6 +156,11 @@ class Settings:
         "separated by commas or spaces. Empty: none (the client is the connection's peer).",
         check=_networks_problem,
     )
+    max_request_bytes: int = _setting(
+        1024 * 1024,
+        "Largest request body accepted, forms and JSON alike; a larger one is answered 413.",
+        at_least=1024,
+    )
     host: str = _setting("127.0.0.1", "Address `paperwire serve` listens on.")
     port: int = _setting(8000, "Port `paperwire serve` listens on.", at_least=1, at_most=65535)
     workers: int = _setting(1, "Web worker processes for `paperwire serve`.", at_least=1)

@@ -5,6 +5,7 @@ and on PostgreSQL; the proxy rule is also checked through a real uvicorn on loop
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import socket
@@ -26,6 +27,7 @@ from paperwire.web.security import client_address
 
 PROXY = "10.0.0.7"
 LOGIN_LIMIT = DEFAULT_LIMITS["login"][0]
+BOUND = 4096  # max_request_bytes of the body tests
 
 
 @pytest.fixture(autouse=True)
@@ -123,8 +125,8 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served(settings: Settings) -> Iterator[str]:
+@contextlib.contextmanager
+def _serving(settings: Settings) -> Iterator[str]:
     """The app under uvicorn as `paperwire serve` configures it, on a loopback port."""
     import uvicorn
 
@@ -137,9 +139,23 @@ def served(settings: Settings) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def served(settings: Settings) -> Iterator[str]:
+    with _serving(settings) as base:
+        yield base
+
+
+@pytest.fixture
+def served_small(settings: Settings) -> Iterator[str]:
+    with _serving(dataclasses.replace(settings, max_request_bytes=BOUND)) as base:
+        yield base
 
 
 def test_served_app_ignores_forwarded_for_from_loopback(served: str) -> None:
@@ -154,3 +170,38 @@ def test_served_app_ignores_forwarded_for_from_loopback(served: str) -> None:
             for i in range(LOGIN_LIMIT + 1)
         ]
     assert codes == [401] * LOGIN_LIMIT + [429]
+
+
+# -- request bodies ------------------------------------------------------------------------
+def _chunks(body: bytes) -> Iterator[bytes]:
+    """A body sent chunked: no Content-Length, only the bytes themselves tell its size."""
+    for start in range(0, len(body), 1000):
+        yield body[start : start + 1000]
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_oversize_bodies_are_refused_with_413(served_small: str, chunked: bool) -> None:
+    form = b"username=alice&password=" + b"x" * BOUND
+    document = b'{"username": "alice", "password": "' + b"x" * BOUND + b'"}'
+    with httpx.Client(base_url=served_small) as http:
+        page = http.post(
+            "/login",
+            content=_chunks(form) if chunked else form,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
+        )
+        api = http.post(
+            "/api/login",
+            content=_chunks(document) if chunked else document,
+            headers={"Content-Type": "application/json"},
+        )
+        small = http.post("/api/login", json={"username": "alice", "password": "x"})
+    assert ("content-length" in page.request.headers) is not chunked
+    assert page.status_code == 413
+    assert page.headers["content-type"].startswith("text/html")
+    assert "over the limit of 4,096 bytes" in page.text
+    assert api.status_code == 413
+    assert api.json() == {
+        "error": "the request body is over the limit of 4,096 bytes",
+        "status": 413,
+    }
+    assert small.status_code == 401  # under the bound: read and answered as before

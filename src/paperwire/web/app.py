@@ -73,7 +73,11 @@ def create_app(
     app.state.templates = templates
     app.state.secure_cookies = settings.base_url.startswith("https://")
 
-    app.add_middleware(Defences, secure_cookies=app.state.secure_cookies)
+    app.add_middleware(
+        Defences,
+        secure_cookies=app.state.secure_cookies,
+        max_body_bytes=settings.max_request_bytes,
+    )
     app.add_exception_handler(PaperwireError, errors.domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ _TITLES = {
     405: "Not allowed",
     409: "Already taken",
     410: "This link has expired",
+    413: "Too large",
     429: "Slow down",
     500: "Something went wrong",
     503: "Unavailable",

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Sequence
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -44,12 +45,14 @@ def new_csrf_cookie() -> str:
 
 
 class Defences:
-    """ASGI middleware: the security headers on every response, and a CSRF cookie for every
-    visitor (kept in ``request.state.csrf_cookie`` for the forms). Plain ASGI rather than
-    ``@app.middleware``: Starlette's BaseHTTPMiddleware adds a task and a stream per request."""
+    """ASGI middleware: the security headers on every response, a CSRF cookie for every
+    visitor (kept in ``request.state.csrf_cookie`` for the forms), and a bound on every
+    request body. Plain ASGI rather than ``@app.middleware``: Starlette's BaseHTTPMiddleware
+    adds a task and a stream per request."""
 
-    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool, max_body_bytes: int) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
         self.cookie_attributes = (
             f"; HttpOnly; Max-Age={60 * 60 * 24 * 365}; Path=/; SameSite=strict"
         )
@@ -61,9 +64,12 @@ class Defences:
             await self.app(scope, receive, send)
             return
         cookie = None
+        declared = 0
         for name, value in scope["headers"]:
             if name == b"cookie":
                 cookie = cookie_parser(value.decode("latin-1")).get(CSRF_COOKIE) or cookie
+            elif name == b"content-length" and value.isdigit():
+                declared = int(value)
         state = scope.setdefault("state", {})
         state["csrf_cookie"] = cookie or new_csrf_cookie()
 
@@ -79,7 +85,32 @@ class Defences:
                     )
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, self._bounded(receive, declared), send_with_headers)
+
+    def _bounded(self, receive: Receive, declared: int) -> Receive:
+        """``receive`` that refuses a body over the bound: one that says it is (by
+        Content-Length, before a byte is read) or turns out to be (chunked, or lying), chunk
+        by chunk. The refusal is an HTTPException raised where the route reads its body, so
+        the app's error handlers render the 413 as HTML or JSON like any other error."""
+        limit = self.max_body_bytes
+        received = 0
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            if declared > limit:
+                raise _too_large(limit)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _too_large(limit)
+            return message
+
+        return bounded_receive
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"the request body is over the limit of {limit:,} bytes")
 
 
 def csrf_token(secret: bytes, cookie: str) -> str:
