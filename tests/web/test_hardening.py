@@ -38,7 +38,14 @@ def _migrated(request: pytest.FixtureRequest) -> None:
 
 
 def _client(settings: Settings, peer: str = "203.0.113.5") -> TestClient:
-    return TestClient(create_app(settings), client=(peer, 40000), follow_redirects=False)
+    # The scheme of the site's address: a client keeps Secure cookies only for https.
+    scheme = settings.base_url.split(":", 1)[0]
+    return TestClient(
+        create_app(settings),
+        base_url=f"{scheme}://testserver",
+        client=(peer, 40000),
+        follow_redirects=False,
+    )
 
 
 _USERNAMES = itertools.count()
@@ -205,3 +212,34 @@ def test_oversize_bodies_are_refused_with_413(served_small: str, chunked: bool) 
         "status": 413,
     }
     assert small.status_code == 401  # under the bound: read and answered as before
+
+
+# -- https ---------------------------------------------------------------------------------
+def test_https_site_sends_hsts_and_secure_cookies(settings: Settings, service: Service) -> None:
+    service.accounts.sign_up("alice", None, "correct horse battery")
+    public = dataclasses.replace(settings, base_url="https://papers.example.org")
+    with _client(public) as client:
+        page = client.get("/login")
+        assert page.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+        assert "Secure" in page.headers["set-cookie"]
+        missing = client.get("/no/such/page")
+        assert missing.headers["strict-transport-security"]
+        login = client.post(
+            "/login",
+            data={
+                "username": "alice",
+                "password": "correct horse battery",
+                "csrf_token": _csrf(page.text),
+            },
+        )
+        assert login.status_code == 303
+        assert "pw_session=" in login.headers["set-cookie"]
+        assert "secure" in login.headers["set-cookie"].lower()
+    with _client(settings) as client:  # plain http (a development server): neither
+        page = client.get("/login")
+        assert "strict-transport-security" not in page.headers
+        assert "Secure" not in page.headers["set-cookie"]
+
+
+def _csrf(html: str) -> str:
+    return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]

@@ -75,7 +75,7 @@ def create_app(
 
     app.add_middleware(
         Defences,
-        secure_cookies=app.state.secure_cookies,
+        https=app.state.secure_cookies,
         max_body_bytes=settings.max_request_bytes,
     )
     app.add_exception_handler(PaperwireError, errors.domain_error)  # type: ignore[arg-type]

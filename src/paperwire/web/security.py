@@ -38,6 +38,9 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# Only when the site is served over https (base_url): browsers then refuse plain http to it
+# for a year, so a network attacker cannot strip TLS from a later visit.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 def new_csrf_cookie() -> str:
@@ -50,14 +53,18 @@ class Defences:
     request body. Plain ASGI rather than ``@app.middleware``: Starlette's BaseHTTPMiddleware
     adds a task and a stream per request."""
 
-    def __init__(self, app: ASGIApp, *, secure_cookies: bool, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool, max_body_bytes: int) -> None:
+        """``https``: the site's public address is https (behind a TLS proxy, say): cookies
+        are Secure and responses carry HSTS."""
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.headers = dict(SECURITY_HEADERS)
         self.cookie_attributes = (
             f"; HttpOnly; Max-Age={60 * 60 * 24 * 365}; Path=/; SameSite=strict"
         )
-        if secure_cookies:
+        if https:
             self.cookie_attributes += "; Secure"
+            self.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,7 +83,7 @@ class Defences:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
                 if cookie is None:
                     headers.append(
