@@ -1,12 +1,16 @@
 """Rate limits: how many times an action may happen per key (an address, an account) in a
 window. The web keys its per-address limits by the client address (web/forms.py); the service
-keys its per-account ones by username (failed log-ins, votes, collection changes)."""
+keys its per-account ones by username (failed log-ins, votes, collection changes).
+
+The counters live in the store (``store.limits``), so every worker and every machine serving
+the site spends one budget, and a restart resets nothing. Windows are fixed (they start at
+multiples of their length, on each process's clock: machines a few seconds apart disagree
+only at a window's edge); counting is one statement per request."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
+from paperwire.service.views import Clock
+from paperwire.store import Store
 
 Limits = dict[str, tuple[int, float]]  # action -> (max events, window seconds)
 
@@ -19,39 +23,39 @@ DEFAULT_LIMITS: Limits = {
     "subscribe": (10, 3600.0),
     # per account
     "login-failures": (10, 900.0),  # guessing one account's password from many addresses
+    "vote": (60, 600.0),
+    "collection": (60, 600.0),
 }
 
 
 class RateLimiter:
-    """Sliding-window limits per (action, key), in this process's memory."""
-
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, store: Store, clock: Clock, limits: Limits) -> None:
+        self.store = store
+        self.clock = clock
         self.limits = limits
-        self._events: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
 
     def allow(self, action: str, key: str) -> bool:
-        """Count one event; False (and not counted) when the window is full already."""
-        with self._lock:
-            events = self._window(action, key)
-            if len(events) >= self.limits[action][0]:
-                return False
-            events.append(time.monotonic())
-            return True
+        """Count one event; False when it is over the action's limit for this window."""
+        count = self.store.limits.count(*self._bucket(action, key))
+        return count <= self.limits[action][0]
 
     def exhausted(self, action: str, key: str) -> bool:
         """Whether the next event would be refused, without counting one."""
-        with self._lock:
-            return len(self._window(action, key)) >= self.limits[action][0]
+        return self.spent(action, key) >= self.limits[action][0]
 
-    def _window(self, action: str, key: str) -> deque[float]:
-        window = self.limits[action][1]
-        now = time.monotonic()
-        events = self._events.setdefault((action, key), deque())
-        while events and now - events[0] > window:
-            events.popleft()
-        return events
+    def spent(self, action: str, key: str) -> int:
+        """Events counted for (action, key) in the current window."""
+        return self.store.limits.peek(*self._bucket(action, key))
+
+    def clean(self) -> int:
+        """Forget the windows that have ended for every action; how many were forgotten."""
+        longest = max(window for _, window in self.limits.values())
+        return self.store.limits.delete_before(int(self.clock().timestamp() - longest))
 
     def reset(self) -> None:
-        with self._lock:
-            self._events.clear()
+        self.store.limits.clear()
+
+    def _bucket(self, action: str, key: str) -> tuple[str, int]:
+        window = self.limits[action][1]
+        start = int(self.clock().timestamp() // window * window)
+        return f"{action}:{key}", start

@@ -94,7 +94,7 @@ class Service:
     def limits(self) -> RateLimiter:
         from paperwire.service.limits import DEFAULT_LIMITS, RateLimiter
 
-        return RateLimiter(dict(DEFAULT_LIMITS))
+        return RateLimiter(self.store, self.clock, dict(DEFAULT_LIMITS))
 
     @functools.cached_property
     def accounts(self) -> Accounts:
@@ -112,7 +112,7 @@ class Service:
 
         # Offline (no arXiv API set): only papers already stored can be submitted.
         fetch = self.sync.fetch_from_arxiv if self.settings.arxiv_api_url else None
-        return Community(self.store, self.clock, self.papers, self.cards, fetch)
+        return Community(self.store, self.clock, self.papers, self.cards, fetch, self.limits)
 
     @functools.cached_property
     def sync(self) -> Sync:
@@ -149,7 +149,13 @@ class Service:
         from paperwire.service.jobs import JobParts, JobRunner, job_table
 
         parts = JobParts(
-            self.settings, self.store, self.clock, self.search, self.sync, lambda: self.digests
+            self.settings,
+            self.store,
+            self.clock,
+            self.search,
+            self.sync,
+            lambda: self.digests,
+            self.limits,
         )
         return JobRunner(self.store, job_table(parts, scheduled=scheduled), self.clock)
 
