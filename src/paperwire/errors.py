@@ -134,7 +134,8 @@ class ExpiredTokenError(TokenError):
 
 
 class RateLimitedError(PaperwireError):
-    """Too many mails were asked for one address; try again later."""
+    """Too many attempts (mails asked for one address, log-ins to one account ...): try
+    again later."""
 
     exit_code = 1
     http_status = 429

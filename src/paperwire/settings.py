@@ -11,8 +11,10 @@ environment variable or file key it came from, not at the first request that use
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +29,33 @@ def _default_data_dir() -> Path:
     return Path(base) / "paperwire"
 
 
-# A time of day as `paperwire serve` schedules it (sync.schedule.parse_time_of_day): H, HH:MM.
+# A time of day as `paperwire serve` schedules it (service.jobs.parse_time_of_day): H, HH:MM.
 _TIME_OF_DAY = (r"(?:[01]?\d|2[0-3])(?::[0-5]\d)?|", "a UTC time as HH:MM, or empty")
 _WEB_ADDRESS = (r"https?://[^\s/]+\S*", "an http:// or https:// address")
 _MAIL_ADDRESS = (r".*[^@\s<>]+@[^@\s<>]+.*", "an address, e.g. paperwire <digest@example.org>")
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """Addresses and CIDR blocks separated by commas or spaces (``10.0.0.0/8, ::1``); a bare
+    address is a block of one. ValueError names the first entry that is neither."""
+    networks = []
+    for entry in text.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or CIDR block") from None
+    return tuple(networks)
+
+
+def _networks_problem(value: Any) -> str | None:
+    try:
+        parse_networks(str(value))
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _setting(
@@ -43,12 +68,13 @@ def _setting(
     at_most: float | None = None,
     above: float | None = None,
     pattern: tuple[str, str] | None = None,
+    check: Callable[[Any], str | None] | None = None,
 ) -> Any:
-    """A field with its help text and the rule its value must follow (checked at load)."""
+    """A field with its help text and the rule its value must follow (checked at load);
+    ``check`` is a rule no declaration above can say: it returns the problem, or None."""
     rule = {"choices": choices, "at_least": at_least, "at_most": at_most, "above": above}
-    return field(
-        default=default, metadata={"help": help, "secret": secret, "pattern": pattern, **rule}
-    )
+    metadata = {"help": help, "secret": secret, "pattern": pattern, "check": check, **rule}
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -123,6 +149,17 @@ class Settings:
         "http://127.0.0.1:8000",
         "Public address of the site (links in feeds and e-mails).",
         pattern=_WEB_ADDRESS,
+    )
+    trusted_proxies: str = _setting(
+        "",
+        "Reverse proxies whose X-Forwarded-For is believed: IP addresses or CIDR blocks, "
+        "separated by commas or spaces. Empty: none (the client is the connection's peer).",
+        check=_networks_problem,
+    )
+    max_request_bytes: int = _setting(
+        1024 * 1024,
+        "Largest request body accepted, forms and JSON alike; a larger one is answered 413.",
+        at_least=1024,
     )
     host: str = _setting("127.0.0.1", "Address `paperwire serve` listens on.")
     port: int = _setting(8000, "Port `paperwire serve` listens on.", at_least=1, at_most=65535)
@@ -275,6 +312,10 @@ class Settings:
                 raise ConfigError(f"setting {f.name}: {problem}")
 
     @property
+    def trusted_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
+
+    @property
     def index_dir(self) -> Path:
         """Derived search indexes; safe to delete (rebuilt from the store)."""
         return self.data_dir / "index"
@@ -302,6 +343,8 @@ def _problem(f: dataclasses.Field[Any], value: Any) -> str | None:
     """What is wrong with a value of field ``f`` by the rule it declares; None when nothing."""
     # Fields redeclared without _setting (a test's subclass) have no rule.
     rule = f.metadata
+    if rule.get("check") and (problem := rule["check"](value)):
+        return str(problem)
     if rule.get("choices") and value not in rule["choices"]:
         return f"{value!r} is not one of {', '.join(rule['choices'])}"
     if rule.get("pattern"):

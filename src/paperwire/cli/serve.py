@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +13,8 @@ from paperwire.cli.options import build_service, config_option
 
 if TYPE_CHECKING:
     import socket
+
+    from paperwire.settings import Settings
 
 
 @click.command()
@@ -40,12 +42,7 @@ def serve(
     address = f"http://{settings.host}:{settings.port}"
     output.styled(f"paperwire is serving {address}  (Ctrl-C to stop)", "bold green")
     if settings.workers == 1:
-        uvicorn.run(
-            create_app(settings, run_jobs=True),
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-        )
+        uvicorn.run(create_app(settings, run_jobs=True), **uvicorn_options(settings))
         return
     # Each worker builds its own service from the same settings (environment / file).
     if config is not None:
@@ -55,12 +52,23 @@ def serve(
     uv_config = uvicorn.Config(
         "paperwire.web.app:app_factory",
         factory=True,
-        host=settings.host,
-        port=settings.port,
         workers=settings.workers,
-        log_level="warning",
+        **uvicorn_options(settings),
     )
     Multiprocess(uv_config, sockets=[_tcp_socket(uv_config.bind_socket())]).run()
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What every uvicorn `paperwire serve` starts is told. ``proxy_headers`` off: uvicorn
+    would otherwise take the client address from X-Forwarded-For on any connection from
+    127.0.0.1 (anyone's pick behind a proxy that passes the header on); the app believes the
+    header only from ``trusted_proxies`` (web.security.client_address)."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "proxy_headers": False,
+    }
 
 
 def _tcp_socket(bound: socket.socket) -> socket.socket:

@@ -142,7 +142,5 @@ class Deliverer:
             # against the subscriber; retry later and let the operator see the error.
             self.digests.mark_retry(claim.delivery_id, now, now + NEXT_RUN_BASE, str(exc))
             return Outcome("retry", str(exc), server_down=True)
-        self.digests.mark_failed(
-            claim.delivery_id, now, str(exc), self.policy.max_failures
-        )
+        self.digests.mark_failed(claim.delivery_id, now, str(exc), self.policy.max_failures)
         return Outcome("failed", str(exc))

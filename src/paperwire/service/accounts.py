@@ -5,20 +5,27 @@ from __future__ import annotations
 from datetime import timedelta
 
 from paperwire import accounts
-from paperwire.errors import AuthError
+from paperwire.errors import AuthError, RateLimitedError
 from paperwire.models import User
+from paperwire.service.limits import RateLimiter
 from paperwire.service.views import Clock
 from paperwire.store import Store
 
 
 class Accounts:
     def __init__(
-        self, store: Store, clock: Clock, passwords: accounts.Passwords, session_days: int
+        self,
+        store: Store,
+        clock: Clock,
+        passwords: accounts.Passwords,
+        session_days: int,
+        limits: RateLimiter,
     ) -> None:
         self.store = store
         self.clock = clock
         self.passwords = passwords
         self.session_days = session_days
+        self.limits = limits
 
     def sign_up(
         self, username: str, email: str | None, password: str, *, is_admin: bool = False
@@ -36,10 +43,20 @@ class Accounts:
         return self.sign_up(username, email, password, is_admin=is_admin)
 
     def log_in(self, username: str, password: str) -> tuple[User, str]:
-        """(user, session token for the cookie); AuthError without saying what was wrong."""
+        """(user, session token for the cookie); AuthError without saying what was wrong.
+
+        Failed attempts are counted per username, whichever addresses they come from (the
+        web's per-address limit does not stop a guessing run spread over many): once an
+        account's budget is spent, even the right password waits for the window to pass."""
+        key = username.strip().lower()
+        if self.limits.exhausted("login-failures", key):
+            raise RateLimitedError(
+                "too many failed log-ins for this account; wait a few minutes and try again"
+            )
         user = self.store.people.by_username(username.strip())
         stored = self.store.people.password_hash(user.id) if user else None
         if not self.passwords.verify(stored, password) or user is None:
+            self.limits.allow("login-failures", key)
             raise AuthError("wrong username or password")
         return user, self._new_session(user)
 

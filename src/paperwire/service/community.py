@@ -13,10 +13,12 @@ from paperwire.errors import (
     ForbiddenError,
     NotFoundError,
     OfflineError,
+    RateLimitedError,
 )
 from paperwire.ids import normalize_id
 from paperwire.models import Collection, Comment, Paper, User
 from paperwire.service.cards import Cards
+from paperwire.service.limits import RateLimiter
 from paperwire.service.papers import Papers
 from paperwire.service.views import Clock, CollectionPage, PaperCard
 from paperwire.store import Store
@@ -55,8 +57,10 @@ class Community:
         papers: Papers,
         cards: Cards,
         fetch_from_arxiv: Callable[[str], Paper] | None,
+        limits: RateLimiter,
     ) -> None:
         self.store = store
+        self.limits = limits
         self.clock = clock
         self.papers = papers
         self.cards = cards
@@ -65,7 +69,14 @@ class Community:
         self.fetch_from_arxiv = fetch_from_arxiv
 
     # -- votes and comments --------------------------------------------------------------
+    def _spend(self, action: str, user: User) -> None:
+        """One of the user's ``action`` budget (``vote``, ``collection``), on the site and the
+        API alike; RateLimitedError when it is spent."""
+        if not self.limits.allow(action, user.username):
+            raise RateLimitedError("too many changes in a short time; wait a few minutes")
+
     def toggle_vote(self, user: User, paper_id: str) -> PaperCard:
+        self._spend("vote", user)
         paper = self.papers.get(paper_id)
         self.store.community.toggle_vote(user.id, paper.id, self.clock())
         return self.cards([paper], user)[0]
@@ -156,6 +167,7 @@ class Community:
     def create_collection(
         self, user: User, name: str, description: str = "", public: bool = False
     ) -> Collection:
+        self._spend("collection", user)
         name = clean_body(name, MAX_COLLECTION_NAME, "name").replace("\n", " ")
         description = description.strip()[:MAX_DESCRIPTION]
         slug = slugify(name)
@@ -169,6 +181,7 @@ class Community:
     def update_collection(
         self, user: User, collection_id: int, *, name: str, description: str, public: bool
     ) -> None:
+        self._spend("collection", user)
         name = clean_body(name, MAX_COLLECTION_NAME, "name").replace("\n", " ")
         if not self.store.community.update_collection(
             user.id,
@@ -181,12 +194,15 @@ class Community:
             raise ForbiddenError("you can only change your own collections")
 
     def delete_collection(self, user: User, collection_id: int) -> None:
+        self._spend("collection", user)
+
         if not self.store.community.delete_collection(user.id, collection_id):
             raise ForbiddenError("you can only delete your own collections")
 
     def set_in_collection(
         self, user: User, collection_id: int, paper_id: str, member: bool
     ) -> None:
+        self._spend("collection", user)
         paper = self.papers.get(paper_id)
         if not self.store.community.set_membership(
             user.id, collection_id, paper.id, member, self.clock()

@@ -28,6 +28,7 @@ from paperwire.store import Store
 
 if TYPE_CHECKING:
     from paperwire.service.digests import Digests
+    from paperwire.service.limits import RateLimiter
     from paperwire.service.search import Search
     from paperwire.service.sync import Sync
     from paperwire.settings import Settings
@@ -174,6 +175,7 @@ class JobParts:
     search: Search
     sync: Sync
     digests: Callable[[], Digests]
+    limits: RateLimiter
 
 
 def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
@@ -231,6 +233,10 @@ def _embed(parts: JobParts) -> bool:
 
 
 def _clean_sessions(parts: JobParts) -> None:
+    """Expired sessions, and the rate-limit windows that have ended."""
     removed = parts.store.people.delete_expired_sessions(parts.clock())
     if removed:
         log.info("removed %d expired sessions", removed)
+    windows = parts.limits.clean()
+    if windows:
+        log.info("removed %d ended rate-limit windows", windows)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from paperwire.service.digests import Digests
     from paperwire.service.feeds import Feeds
     from paperwire.service.jobs import JobRunner
+    from paperwire.service.limits import RateLimiter
     from paperwire.service.papers import Papers
     from paperwire.service.search import Search
     from paperwire.service.sync import Sync
@@ -90,6 +91,12 @@ class Service:
         return Feeds(self.store, self.settings, self.clock, self.cards, self.papers, self.search)
 
     @functools.cached_property
+    def limits(self) -> RateLimiter:
+        from paperwire.service.limits import DEFAULT_LIMITS, RateLimiter
+
+        return RateLimiter(self.store, self.clock, dict(DEFAULT_LIMITS))
+
+    @functools.cached_property
     def accounts(self) -> Accounts:
         from paperwire.accounts import Passwords
         from paperwire.service.accounts import Accounts
@@ -97,7 +104,7 @@ class Service:
         passwords = Passwords(
             self.settings.password_hash_time_cost, self.settings.password_hash_memory_kib
         )
-        return Accounts(self.store, self.clock, passwords, self.settings.session_days)
+        return Accounts(self.store, self.clock, passwords, self.settings.session_days, self.limits)
 
     @functools.cached_property
     def community(self) -> Community:
@@ -105,7 +112,7 @@ class Service:
 
         # Offline (no arXiv API set): only papers already stored can be submitted.
         fetch = self.sync.fetch_from_arxiv if self.settings.arxiv_api_url else None
-        return Community(self.store, self.clock, self.papers, self.cards, fetch)
+        return Community(self.store, self.clock, self.papers, self.cards, fetch, self.limits)
 
     @functools.cached_property
     def sync(self) -> Sync:
@@ -142,7 +149,13 @@ class Service:
         from paperwire.service.jobs import JobParts, JobRunner, job_table
 
         parts = JobParts(
-            self.settings, self.store, self.clock, self.search, self.sync, lambda: self.digests
+            self.settings,
+            self.store,
+            self.clock,
+            self.search,
+            self.sync,
+            lambda: self.digests,
+            self.limits,
         )
         return JobRunner(self.store, job_table(parts, scheduled=scheduled), self.clock)
 

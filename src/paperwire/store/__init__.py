@@ -14,6 +14,7 @@ from paperwire.store.community import Community
 from paperwire.store.deliveries import Deliveries
 from paperwire.store.embeddings import Embeddings
 from paperwire.store.jobs import Jobs
+from paperwire.store.limits import Limits
 from paperwire.store.papers import Papers
 from paperwire.store.people import People
 from paperwire.store.subscribers import Subscribers
@@ -32,6 +33,7 @@ class Store:
         self.subscribers = Subscribers(self.db)
         self.deliveries = Deliveries(self.db)
         self.jobs = Jobs(self.db)
+        self.limits = Limits(self.db)
 
     @property
     def is_sqlite(self) -> bool:

@@ -295,3 +295,14 @@ digest_items = Table(
         index=True,
     ),
 )
+
+# -- rate limits (migration 0007) -----------------------------------------------------------
+# One row per (bucket, fixed window): "login:203.0.113.5" and the window's start in epoch
+# seconds. Shared by every worker and machine; expired windows are deleted by a job.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("bucket", String(255), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),
+    Column("count", Integer, nullable=False),
+)

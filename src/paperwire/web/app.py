@@ -20,7 +20,7 @@ from paperwire.service import Service, make_service
 from paperwire.settings import Settings, load_settings
 from paperwire.web import errors, routes
 from paperwire.web.rendering import templates
-from paperwire.web.security import DEFAULT_LIMITS, Defences, RateLimiter
+from paperwire.web.security import Defences
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -49,6 +49,7 @@ def create_app(
         svc.check_schema()
         svc.search.index()
         app.state.service = svc
+        app.state.limiter = svc.limits  # per-address limits; the service keeps per-account ones
         jobs = svc.jobs(scheduled=run_jobs)
         jobs.start()
         try:
@@ -69,11 +70,14 @@ def create_app(
     )
     app.state.settings = settings
     app.state.secret = load_secret(settings.secret_key, settings.data_dir)
-    app.state.limiter = RateLimiter(dict(DEFAULT_LIMITS))
     app.state.templates = templates
     app.state.secure_cookies = settings.base_url.startswith("https://")
 
-    app.add_middleware(Defences, secure_cookies=app.state.secure_cookies)
+    app.add_middleware(
+        Defences,
+        https=app.state.secure_cookies,
+        max_body_bytes=settings.max_request_bytes,
+    )
     app.add_exception_handler(PaperwireError, errors.domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ _TITLES = {
     405: "Not allowed",
     409: "Already taken",
     410: "This link has expired",
+    413: "Too large",
     429: "Slow down",
     500: "Something went wrong",
     503: "Unavailable",
@@ -75,7 +76,10 @@ async def domain_error(request: Request, exc: PaperwireError) -> Response:
     if status == 500:
         log.error("unhandled domain error on %s: %r", request.url.path, exc, exc_info=exc)
         return error_response(request, 500, "the server could not do that; it has been logged")
-    return error_response(request, status, str(exc))
+    response = error_response(request, status, str(exc))
+    if status == 429:
+        response.headers["Retry-After"] = "300"  # the limits' windows are minutes long
+    return response
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:

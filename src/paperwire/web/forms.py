@@ -13,7 +13,13 @@ from starlette.responses import RedirectResponse
 
 from paperwire.models import User
 from paperwire.service import Service
-from paperwire.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_valid
+from paperwire.web.security import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    client_address,
+    csrf_valid,
+)
 
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -25,7 +31,10 @@ def service_of(request: Request) -> Service:
 
 
 def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address: the socket's peer, or what trusted proxies say it was."""
+    peer = request.client.host if request.client else None
+    trusted = request.app.state.settings.trusted_networks
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), trusted)
 
 
 def user_sync(request: Request) -> User | None:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
-import threading
-import time
-from collections import deque
+from collections.abc import Sequence
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperwire.secret_key import load_secret as load_secret  # the one loader, for the app
+from paperwire.settings import Network
 
 SESSION_COOKIE = "pw_session"
 CSRF_COOKIE = "pw_csrf"
@@ -37,6 +38,9 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# Only when the site is served over https (base_url): browsers then refuse plain http to it
+# for a year, so a network attacker cannot strip TLS from a later visit.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 def new_csrf_cookie() -> str:
@@ -44,33 +48,42 @@ def new_csrf_cookie() -> str:
 
 
 class Defences:
-    """ASGI middleware: the security headers on every response, and a CSRF cookie for every
-    visitor (kept in ``request.state.csrf_cookie`` for the forms). Plain ASGI rather than
-    ``@app.middleware``: Starlette's BaseHTTPMiddleware adds a task and a stream per request."""
+    """ASGI middleware: the security headers on every response, a CSRF cookie for every
+    visitor (kept in ``request.state.csrf_cookie`` for the forms), and a bound on every
+    request body. Plain ASGI rather than ``@app.middleware``: Starlette's BaseHTTPMiddleware
+    adds a task and a stream per request."""
 
-    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool, max_body_bytes: int) -> None:
+        """``https``: the site's public address is https (behind a TLS proxy, say): cookies
+        are Secure and responses carry HSTS."""
         self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.headers = dict(SECURITY_HEADERS)
         self.cookie_attributes = (
             f"; HttpOnly; Max-Age={60 * 60 * 24 * 365}; Path=/; SameSite=strict"
         )
-        if secure_cookies:
+        if https:
             self.cookie_attributes += "; Secure"
+            self.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         cookie = None
+        declared = 0
         for name, value in scope["headers"]:
             if name == b"cookie":
                 cookie = cookie_parser(value.decode("latin-1")).get(CSRF_COOKIE) or cookie
+            elif name == b"content-length" and value.isdigit():
+                declared = int(value)
         state = scope.setdefault("state", {})
         state["csrf_cookie"] = cookie or new_csrf_cookie()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
                 if cookie is None:
                     headers.append(
@@ -79,7 +92,32 @@ class Defences:
                     )
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, self._bounded(receive, declared), send_with_headers)
+
+    def _bounded(self, receive: Receive, declared: int) -> Receive:
+        """``receive`` that refuses a body over the bound: one that says it is (by
+        Content-Length, before a byte is read) or turns out to be (chunked, or lying), chunk
+        by chunk. The refusal is an HTTPException raised where the route reads its body, so
+        the app's error handlers render the 413 as HTML or JSON like any other error."""
+        limit = self.max_body_bytes
+        received = 0
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            if declared > limit:
+                raise _too_large(limit)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _too_large(limit)
+            return message
+
+        return bounded_receive
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"the request body is over the limit of {limit:,} bytes")
 
 
 def csrf_token(secret: bytes, cookie: str) -> str:
@@ -92,36 +130,26 @@ def csrf_valid(secret: bytes, cookie: str | None, submitted: str | None) -> bool
     return hmac.compare_digest(csrf_token(secret, cookie), submitted)
 
 
-class RateLimiter:
-    """Sliding-window limits per (action, key), in this process's memory. With several worker
-    processes each enforces its own share (documented); that still stops floods."""
+def client_address(
+    peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]
+) -> str:
+    """The address a request came from, as the rate limits key it.
 
-    def __init__(self, limits: dict[str, tuple[int, float]]) -> None:
-        self.limits = limits  # action -> (max events, window seconds)
-        self._events: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, action: str, key: str) -> bool:
-        count, window = self.limits[action]
-        now = time.monotonic()
-        with self._lock:
-            events = self._events.setdefault((action, key), deque())
-            while events and now - events[0] > window:
-                events.popleft()
-            if len(events) >= count:
-                return False
-            events.append(now)
-            return True
-
-    def reset(self) -> None:
-        with self._lock:
-            self._events.clear()
+    ``X-Forwarded-For`` is believed only as far as trusted proxies wrote it: starting from the
+    socket's peer, while the hop in hand is a trusted proxy, step to the address it says it
+    received the request from (the header's entries read right to left). The first untrusted
+    hop is the client; anything left of it was written by the client and may be made up.
+    Without trusted proxies the peer is the client, whatever the header says."""
+    hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
+    current = peer or "unknown"
+    while hops and _is_trusted(current, trusted):
+        current = hops.pop()
+    return current
 
 
-DEFAULT_LIMITS = {
-    "signup": (5, 3600.0),
-    "login": (20, 600.0),
-    "comment": (30, 600.0),
-    "submit": (20, 3600.0),
-    "subscribe": (10, 3600.0),
-}
+def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:  # "unknown", or junk a proxy passed on: never a proxy of ours
+        return False
+    return any(ip in network for network in trusted)
