@@ -190,3 +190,16 @@ def test_commands_refuse_a_store_that_needs_init(tmp_path: Path) -> None:
         assert "has no schema yet" in done.stderr and "paperwire init" in done.stderr
     assert cli(tmp_path / "fresh", "init").returncode == 0
     assert cli(tmp_path / "fresh", "stats").returncode == 0
+
+
+def test_a_failing_database_is_one_line_without_a_traceback(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    assert cli(data, "init").returncode == 0
+    (data / "paperwire.db").write_bytes(b"not a database" * 1000)  # as after a failed disk
+    for args in (("search", "diphoton"), ("serve", "--port", "9")):
+        failed = cli(data, *args)
+        assert failed.returncode == 4, (args, failed.stderr)
+        assert "Traceback" not in failed.stderr
+        assert [line for line in failed.stderr.splitlines() if line.strip()] == [
+            f"error: database error on sqlite:///{data / 'paperwire.db'}: file is not a database"
+        ], args

@@ -202,13 +202,24 @@ class Subscribers:
     ) -> tuple[Subscription, bool]:
         """The subscriber's subscription to the same thing at the same frequency, or a new one
         (``pending``, its confirmation mail due; or ``active`` covering through ``active_from``
-        when the caller already proved the address). Returns (subscription, created)."""
-        from sqlalchemy import func, insert, select
+        when the caller already proved the address). Returns (subscription, created).
 
+        A proved address that had unsubscribed from everything (or never confirmed) becomes
+        active again, or its new active subscription would never be sent; a failing address
+        stays failing (its mails bounce)."""
+        from sqlalchemy import func, insert, select, update
+
+        from paperwire.store.schema import subscribers as t
         from paperwire.store.schema import subscriptions as s
 
         with self._db.write() as conn:
             _lock_subscriber(conn, subscriber_id)  # two requests must not both add it
+            if active_from is not None:
+                conn.execute(
+                    update(t)
+                    .where(t.c.id == subscriber_id, t.c.status.in_([PENDING, UNSUBSCRIBED]))
+                    .values(status=ACTIVE, confirmed_at=now)
+                )
             row = conn.execute(
                 select(s).where(
                     s.c.subscriber_id == subscriber_id,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import Query, Request
@@ -259,8 +260,11 @@ def list_papers(
     shown = papers[:limit]
     response = JSONResponse([flat_paper_json(card) for card in service.cards(shown)])
     if len(papers) > limit:
-        following = request.url.include_query_params(cursor=shown[-1].id, limit=limit)
-        response.headers["Link"] = f'<{following}>; rel="next"'
+        # From the configured address, not the request's Host header (which any client
+        # sets, and which a proxy may have rewritten).
+        query = urlencode({"cursor": shown[-1].id, "limit": limit})
+        base = request.app.state.settings.base_url.rstrip("/")
+        response.headers["Link"] = f'<{base}{request.url.path}?{query}>; rel="next"'
     return response
 
 

@@ -69,3 +69,14 @@ def install(app: FastAPI) -> None:
             include_in_schema=route.api,
             response_model=None,
         )
+        if "GET" in route.methods:
+            # HEAD answers wherever GET does (monitors and feed readers ask it; the server
+            # sends the headers without the body). A route of its own, out of the OpenAPI
+            # document, which would otherwise list every operation twice.
+            app.add_api_route(
+                route.path,
+                route.endpoint,
+                methods=["HEAD"],
+                include_in_schema=False,
+                response_model=None,
+            )
