@@ -576,3 +576,11 @@ def test_list_papers_links_from_base_url_not_the_host_header(client: TestClient)
     following = response.links["next"]["url"]
     assert following.startswith("https://papers.example.org/api/papers?cursor=")
     assert "evil.example" not in response.headers["link"]
+
+
+def test_a_nul_in_a_name_finds_nothing_on_both_databases(client: TestClient) -> None:
+    """Found by schemathesis: PostgreSQL refuses a NUL in a query (a 5xx before)."""
+    login = client.post("/api/login", json={"username": "al\x00ice", "password": "x" * 12})
+    assert login.status_code == 401
+    assert client.get("/api/daily_papers?submitter=a%00b").json() == []
+    assert client.get("/api/collections/al%00ice/reading-list").status_code == 404

@@ -19,7 +19,7 @@ from paperwire.errors import StorageError
 from paperwire.ids import is_derived
 from paperwire.models import Paper
 from paperwire.store.base import Database, chunks, driver_rows, upsert
-from paperwire.store.rows import as_date, paper_to_row, row_to_paper, title_key
+from paperwire.store.rows import as_date, matchable, paper_to_row, row_to_paper, title_key
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -203,6 +203,8 @@ class Papers:
 
         from paperwire.store.schema import papers
 
+        if not matchable(name):
+            return []
         with self._db.read() as conn:
             ids = [
                 r[0]

@@ -14,7 +14,7 @@ from typing import Any
 from paperwire.errors import DuplicateError as DuplicateError  # re-exported for store.community
 from paperwire.models import User
 from paperwire.store.base import Database
-from paperwire.store.rows import utc
+from paperwire.store.rows import matchable, utc
 
 
 def _user(row: Any) -> User:
@@ -97,6 +97,8 @@ class People:
 
         from paperwire.store.schema import users
 
+        if not matchable(username):
+            return None
         return self._one(func.lower(users.c.username) == username.lower())
 
     def password_hash(self, user_id: int) -> str | None:

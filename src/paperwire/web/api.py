@@ -28,6 +28,7 @@ from paperwire.web.forms import client_key, date_param, month_param, service_of,
 from paperwire.web.routing import Route
 
 MAX_LIMIT = 100
+POST_ONLY_SUFFIXES = ("/vote",)  # sub-resources of a paper that only POST reaches
 DEFAULT_LIMIT = 50  # Hugging Face's default page size
 
 Limit = Annotated[
@@ -270,6 +271,10 @@ def list_papers(
 
 def paper(request: Request, paper_id: str) -> JSONResponse:
     """One paper, as Hugging Face's ``GET /api/papers/{id}``; 404 when we do not have it."""
+    if paper_id.endswith(POST_ONLY_SUFFIXES):
+        # The catch-all path (ids may hold a slash) would take ".../vote" for an id and
+        # answer 400; it is the vote route, asked with the wrong method.
+        raise HTTPException(405, "use POST here", headers={"Allow": "POST"})
     service = service_of(request)
     return JSONResponse(flat_paper_json(service.cards([service.papers.get(paper_id)])[0]))
 
@@ -341,9 +346,25 @@ ROUTES: list[Route] = [
     Route("/api/daily_papers", daily_papers, name="api_daily_papers", api=True),
     Route("/api/papers", list_papers, name="api_list_papers", api=True),
     Route("/api/papers/search", search_papers, name="api_search_papers", api=True),
-    Route("/api/papers/{paper_id:path}/related", related, name="api_related", api=True),
-    Route("/api/papers/{paper_id:path}/vote", vote, ("POST",), name="api_vote", api=True),
-    Route("/api/papers/{paper_id:path}", paper, name="api_paper", api=True),
-    Route("/api/collections/{username}/{slug}", collection, name="api_collection", api=True),
-    Route("/api/login", login, ("POST",), name="api_login", api=True),
+    Route(
+        "/api/papers/{paper_id:path}/related", related, name="api_related", api=True, errors=(404,)
+    ),
+    # 413: every body is size-limited; 429: votes are rate-limited like the site's forms.
+    Route(
+        "/api/papers/{paper_id:path}/vote",
+        vote,
+        ("POST",),
+        name="api_vote",
+        api=True,
+        errors=(401, 404, 413, 429),
+    ),
+    Route("/api/papers/{paper_id:path}", paper, name="api_paper", api=True, errors=(404, 405)),
+    Route(
+        "/api/collections/{username}/{slug}",
+        collection,
+        name="api_collection",
+        api=True,
+        errors=(404,),
+    ),
+    Route("/api/login", login, ("POST",), name="api_login", api=True, errors=(401, 413, 429)),
 ]
