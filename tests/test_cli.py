@@ -210,3 +210,16 @@ def test_show_and_search_print_no_terminal_escapes(tmp_path: Path) -> None:
         for control in ("\x1b", "\x07", "\x9b", "\u202e"):
             assert control not in done.stdout
     assert "Line one\ufffd[31m.\nLine two." in show.stdout
+
+
+def test_a_failing_database_is_one_line_without_a_traceback(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    assert cli(data, "init").returncode == 0
+    (data / "paperwire.db").write_bytes(b"not a database" * 1000)  # as after a failed disk
+    for args in (("search", "diphoton"), ("serve", "--port", "9")):
+        failed = cli(data, *args)
+        assert failed.returncode == 4, (args, failed.stderr)
+        assert "Traceback" not in failed.stderr
+        assert [line for line in failed.stderr.splitlines() if line.strip()] == [
+            f"error: database error on sqlite:///{data / 'paperwire.db'}: file is not a database"
+        ], args

@@ -49,10 +49,12 @@ class NotFoundError(PaperwireError):
 
 
 class StorageError(PaperwireError):
-    """The database refused or failed an operation (driver errors are translated to this)."""
+    """The database refused or failed an operation (driver errors are translated to this).
+    On the web a 503: the visitor did nothing wrong, and a full disk or a restarting database
+    server is usually over soon. Its message names the driver's failure and is for the log."""
 
     exit_code = 4
-    http_status = 500
+    http_status = 503
 
 
 class SchemaError(StorageError):

@@ -144,3 +144,26 @@ def test_the_serve_job_table_runs_the_digest_job(
         time.sleep(0.05)
     runner.stop(10)
     assert len(sink.to("sched@example.org")) == 2  # the confirmation, then one digest
+
+
+def test_a_subscription_added_after_unsubscribing_from_everything_is_sent(
+    dservice: DigestService, sink: SmtpSink, shared_data: Path
+) -> None:
+    records = snapshot_records(shared_data)
+    put_papers(dservice, [paper_from(r, MON, upvotes=10 - i) for i, r in enumerate(records[:3])])
+    subscriber_id = subscribe_and_confirm(
+        dservice, sink, "reader@example.org", "trending", send_hour=7
+    )
+    manage = dservice.digests.tokens.manage(subscriber_id, "reader@example.org")
+    dservice.digests.unsubscribe_everything(manage)
+    # The preferences page (its link proves the address) adds one back.
+    added = dservice.digests.add_subscription(
+        manage, "trending", "", frequency="daily", send_hour=7
+    )
+    prefs = dservice.digests.preferences(manage)
+    assert [v.subscription.id for v in prefs.subscriptions] == [added.id]
+    assert prefs.subscriptions[0].next_send is not None  # shown as live, and it is
+    before = len(sink.received)
+    report = dservice.digests.run_digests(_at("2026-03-03T08:00+00:00"))
+    assert (report.due, report.sent, report.exit_code) == (1, 1, 0), report.summary()
+    assert len(sink.received) == before + 1

@@ -5,6 +5,7 @@ server driven by the real ``huggingface_hub`` client."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import socket
 import threading
@@ -450,7 +451,9 @@ def live_url(web_service: Service) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    app = create_app(web_service.settings, web_service)
+    # A deployment whose base_url is its own address: the Link headers point at it.
+    settings = dataclasses.replace(web_service.settings, base_url=f"http://127.0.0.1:{port}")
+    app = create_app(settings, web_service)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -566,3 +569,18 @@ def test_huggingface_hub_client_reads_a_paperwire_server(
     # huggingface_hub's own paginator follows our Link headers through /api/papers.
     everything = [p["id"] for p in paginate(f"{live_url}/api/papers", {"limit": 100}, {})]
     assert everything == sorted(p.id for p in web_service.papers.iter_papers())
+
+
+def test_list_papers_links_from_base_url_not_the_host_header(client: TestClient) -> None:
+    response = client.get("/api/papers?limit=2&x=1", headers={"host": "evil.example"})
+    following = response.links["next"]["url"]
+    assert following.startswith("https://papers.example.org/api/papers?cursor=")
+    assert "evil.example" not in response.headers["link"]
+
+
+def test_a_nul_in_a_name_finds_nothing_on_both_databases(client: TestClient) -> None:
+    """Found by schemathesis: PostgreSQL refuses a NUL in a query (a 5xx before)."""
+    login = client.post("/api/login", json={"username": "al\x00ice", "password": "x" * 12})
+    assert login.status_code == 401
+    assert client.get("/api/daily_papers?submitter=a%00b").json() == []
+    assert client.get("/api/collections/al%00ice/reading-list").status_code == 404

@@ -89,6 +89,11 @@ class Accounts:
         self.store.people.delete_sessions(user.id, except_hash=keep)
 
     def delete_account(self, user: User, password: str) -> None:
+        """The account, its digest address and subscriptions, and its name on the papers it
+        submitted (so whoever takes the name later does not inherit them)."""
         if not self.passwords.verify(self.store.people.password_hash(user.id), password):
             raise AuthError("the password is not right")
+        # The credit first: once the user row is gone nothing links the name to this account.
+        self.store.papers.anonymise_submitter(user.username)
+        self.store.subscribers.delete_for_user(user.id)
         self.store.people.delete_user(user.id)

@@ -14,7 +14,7 @@ from paperwire.models import Collection, Comment
 from paperwire.store.base import Database, dialect_insert, driver_rows
 from paperwire.store.papers import latest_feed_day_on
 from paperwire.store.people import DuplicateError
-from paperwire.store.rows import as_datetime, utc
+from paperwire.store.rows import as_datetime, matchable, utc
 
 
 @dataclass(slots=True)
@@ -315,6 +315,8 @@ class Community:
 
         from paperwire.store.schema import collections, users
 
+        if not matchable(owner, slug):
+            return None
         with self._db.read() as conn:
             row = conn.execute(
                 self._select_collections().where(

@@ -7,6 +7,7 @@ smaller one appear.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from paperwire.errors import StorageError
 from paperwire.ids import is_derived
 from paperwire.models import Paper
 from paperwire.store.base import Database, chunks, driver_rows, upsert
-from paperwire.store.rows import as_date, paper_to_row, row_to_paper, title_key
+from paperwire.store.rows import as_date, matchable, paper_to_row, row_to_paper, title_key
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -202,6 +203,8 @@ class Papers:
 
         from paperwire.store.schema import papers
 
+        if not matchable(name):
+            return []
         with self._db.read() as conn:
             ids = [
                 r[0]
@@ -215,6 +218,29 @@ class Papers:
             ]
             found = _fetch_papers(conn, ids)
         return [found[i] for i in ids if i in found]
+
+    def anonymise_submitter(self, username: str) -> int:
+        """Drop ``username``'s credit from the papers a member of this site submitted under
+        it (a Hugging Face curator of the same name keeps theirs); how many changed. The
+        papers keep their feed day and their "community" source."""
+        from sqlalchemy import select
+
+        from paperwire.store.schema import papers
+
+        with self._db.read() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(select(papers.c.id).where(papers.c.submitted_by == username))
+            ]
+
+        def uncredit(found: dict[str, Paper]) -> list[Paper]:
+            return [
+                dataclasses.replace(p, submitted_by=None)
+                for p in found.values()
+                if p.submitted_by == username and "community" in p.sources
+            ]
+
+        return len(self.update_papers(ids, uncredit).updated) if ids else 0
 
     def papers_after(self, cursor: str, limit: int) -> list[Paper]:
         """Live papers in id order after ``cursor`` (keyset pagination for the API)."""

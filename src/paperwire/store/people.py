@@ -1,7 +1,8 @@
 """Accounts and sessions. Every query that touches a user's data takes the user explicitly.
 
 Sessions (sign-in, sign-out) are single statements and take no lock beyond their own rows.
-Sign-up checks names case-insensitively before inserting, which a unique index cannot do, so
+Sign-up checks names and e-mail addresses case-insensitively before inserting, which a unique
+index cannot do (and a migration may not add), so
 sign-ups are serialised among themselves by a lock of their own (not the ordering lock of
 ``base``, which only change-sequence writes take)."""
 
@@ -13,7 +14,7 @@ from typing import Any
 from paperwire.errors import DuplicateError as DuplicateError  # re-exported for store.community
 from paperwire.models import User
 from paperwire.store.base import Database
-from paperwire.store.rows import utc
+from paperwire.store.rows import matchable, utc
 
 
 def _user(row: Any) -> User:
@@ -46,11 +47,14 @@ class People:
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SIGNUP_LOCK})")
             clash = func.lower(users.c.username) == username.lower()
             if email:
-                clash = or_(clash, users.c.email == email)
+                # The whole address: Bob@x.org and bob@x.org reach the same person in practice.
+                clash = or_(clash, func.lower(users.c.email) == email.lower())
             taken = conn.execute(select(users.c.username, users.c.email).where(clash)).first()
             if taken is not None:
-                what = "username" if taken.username.lower() == username.lower() else "e-mail"
-                raise DuplicateError(f"that {what} is already registered")
+                if taken.username.lower() == username.lower():
+                    raise DuplicateError("that username is already registered")
+                # Names are public, addresses are not: say as little as a refusal allows.
+                raise DuplicateError("e-mail: that address cannot be used; try another one")
             new_id = conn.execute(
                 insert(users)
                 .values(
@@ -93,6 +97,8 @@ class People:
 
         from paperwire.store.schema import users
 
+        if not matchable(username):
+            return None
         return self._one(func.lower(users.c.username) == username.lower())
 
     def password_hash(self, user_id: int) -> str | None:

@@ -117,3 +117,11 @@ def row_to_paper(row: Mapping[str, Any]) -> Paper:
         sources=orjson.loads(row["sources"]),
         input_digests=orjson.loads(row["input_digests"]) if row["input_digests"] else {},
     )
+
+
+def matchable(*values: str) -> bool:
+    """Whether names looked up by equality can match anything stored. PostgreSQL refuses a
+    NUL character in a text parameter (the query fails), and no stored name holds one
+    (usernames and slugs exclude control characters, PostgreSQL stores none); asking
+    for one then finds nothing on either database, instead of failing on one of them."""
+    return not any("\x00" in value for value in values)

@@ -174,6 +174,20 @@ class Subscribers:
             conn.execute(delete(s).where(s.c.subscriber_id == subscriber_id))
             conn.execute(update(t).where(t.c.id == subscriber_id).values(status=UNSUBSCRIBED))
 
+    def delete_for_user(self, user_id: int) -> None:
+        """The subscriber an account subscribed as, with its subscriptions (their deliveries
+        and mailed items go with them by the schema's cascades): the address leaves too."""
+        from sqlalchemy import delete, select
+
+        from paperwire.store.schema import subscribers as t
+        from paperwire.store.schema import subscriptions as s
+
+        with self._db.write() as conn:
+            ids = [r[0] for r in conn.execute(select(t.c.id).where(t.c.user_id == user_id))]
+            if ids:
+                conn.execute(delete(s).where(s.c.subscriber_id.in_(ids)))
+                conn.execute(delete(t).where(t.c.id.in_(ids)))
+
     def find_or_add_subscription(
         self,
         subscriber_id: int,
@@ -188,13 +202,24 @@ class Subscribers:
     ) -> tuple[Subscription, bool]:
         """The subscriber's subscription to the same thing at the same frequency, or a new one
         (``pending``, its confirmation mail due; or ``active`` covering through ``active_from``
-        when the caller already proved the address). Returns (subscription, created)."""
-        from sqlalchemy import func, insert, select
+        when the caller already proved the address). Returns (subscription, created).
 
+        A proved address that had unsubscribed from everything (or never confirmed) becomes
+        active again, or its new active subscription would never be sent; a failing address
+        stays failing (its mails bounce)."""
+        from sqlalchemy import func, insert, select, update
+
+        from paperwire.store.schema import subscribers as t
         from paperwire.store.schema import subscriptions as s
 
         with self._db.write() as conn:
             _lock_subscriber(conn, subscriber_id)  # two requests must not both add it
+            if active_from is not None:
+                conn.execute(
+                    update(t)
+                    .where(t.c.id == subscriber_id, t.c.status.in_([PENDING, UNSUBSCRIBED]))
+                    .values(status=ACTIVE, confirmed_at=now)
+                )
             row = conn.execute(
                 select(s).where(
                     s.c.subscriber_id == subscriber_id,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import Query, Request
@@ -27,6 +28,7 @@ from paperwire.web.forms import client_key, date_param, month_param, service_of,
 from paperwire.web.routing import Route
 
 MAX_LIMIT = 100
+POST_ONLY_SUFFIXES = ("/vote",)  # sub-resources of a paper that only POST reaches
 DEFAULT_LIMIT = 50  # Hugging Face's default page size
 
 Limit = Annotated[
@@ -259,13 +261,20 @@ def list_papers(
     shown = papers[:limit]
     response = JSONResponse([flat_paper_json(card) for card in service.cards(shown)])
     if len(papers) > limit:
-        following = request.url.include_query_params(cursor=shown[-1].id, limit=limit)
-        response.headers["Link"] = f'<{following}>; rel="next"'
+        # From the configured address, not the request's Host header (which any client
+        # sets, and which a proxy may have rewritten).
+        query = urlencode({"cursor": shown[-1].id, "limit": limit})
+        base = request.app.state.settings.base_url.rstrip("/")
+        response.headers["Link"] = f'<{base}{request.url.path}?{query}>; rel="next"'
     return response
 
 
 def paper(request: Request, paper_id: str) -> JSONResponse:
     """One paper, as Hugging Face's ``GET /api/papers/{id}``; 404 when we do not have it."""
+    if paper_id.endswith(POST_ONLY_SUFFIXES):
+        # The catch-all path (ids may hold a slash) would take ".../vote" for an id and
+        # answer 400; it is the vote route, asked with the wrong method.
+        raise HTTPException(405, "use POST here", headers={"Allow": "POST"})
     service = service_of(request)
     return JSONResponse(flat_paper_json(service.cards([service.papers.get(paper_id)])[0]))
 
@@ -337,9 +346,25 @@ ROUTES: list[Route] = [
     Route("/api/daily_papers", daily_papers, name="api_daily_papers", api=True),
     Route("/api/papers", list_papers, name="api_list_papers", api=True),
     Route("/api/papers/search", search_papers, name="api_search_papers", api=True),
-    Route("/api/papers/{paper_id:path}/related", related, name="api_related", api=True),
-    Route("/api/papers/{paper_id:path}/vote", vote, ("POST",), name="api_vote", api=True),
-    Route("/api/papers/{paper_id:path}", paper, name="api_paper", api=True),
-    Route("/api/collections/{username}/{slug}", collection, name="api_collection", api=True),
-    Route("/api/login", login, ("POST",), name="api_login", api=True),
+    Route(
+        "/api/papers/{paper_id:path}/related", related, name="api_related", api=True, errors=(404,)
+    ),
+    # 413: every body is size-limited; 429: votes are rate-limited like the site's forms.
+    Route(
+        "/api/papers/{paper_id:path}/vote",
+        vote,
+        ("POST",),
+        name="api_vote",
+        api=True,
+        errors=(401, 404, 413, 429),
+    ),
+    Route("/api/papers/{paper_id:path}", paper, name="api_paper", api=True, errors=(404, 405)),
+    Route(
+        "/api/collections/{username}/{slug}",
+        collection,
+        name="api_collection",
+        api=True,
+        errors=(404,),
+    ),
+    Route("/api/login", login, ("POST",), name="api_login", api=True, errors=(401, 413, 429)),
 ]

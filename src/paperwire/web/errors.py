@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
-from paperwire.errors import PaperwireError
+from paperwire.errors import PaperwireError, StorageError
 from paperwire.web.security import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
@@ -71,11 +71,19 @@ def _local_referer(request: Request) -> str:
     return path if path.startswith("/") and not path.startswith("//") else "/"
 
 
+DATABASE_UNAVAILABLE = "the database is unavailable right now; try again in a moment"
+
+
 async def domain_error(request: Request, exc: PaperwireError) -> Response:
     status = exc.http_status
     if status == 500:
         log.error("unhandled domain error on %s: %r", request.url.path, exc, exc_info=exc)
         return error_response(request, 500, "the server could not do that; it has been logged")
+    if type(exc) is StorageError:
+        # Its subclasses (a taken name, a store that needs `paperwire init`) speak to the
+        # visitor; a plain one is a driver failure (a full disk, a lost connection).
+        log.error("database failure on %s: %s", request.url.path, exc, exc_info=exc)
+        return error_response(request, status, DATABASE_UNAVAILABLE)
     response = error_response(request, status, str(exc))
     if status == 429:
         response.headers["Retry-After"] = "300"  # the limits' windows are minutes long

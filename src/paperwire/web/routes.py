@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from paperwire.web import api, digest_pages, feed_pages, pages, syndication
+from paperwire.web import api, digest_pages, feed_pages, openapi, pages, syndication
 from paperwire.web.routing import Route
 
 HTML_ROUTES: list[Route] = [
@@ -68,4 +68,17 @@ def install(app: FastAPI) -> None:
             name=route.name,
             include_in_schema=route.api,
             response_model=None,
+            responses=openapi.responses(route.errors) if route.api else None,
         )
+        if "GET" in route.methods:
+            # HEAD answers wherever GET does (monitors and feed readers ask it; the server
+            # sends the headers without the body). A route of its own, out of the OpenAPI
+            # document, which would otherwise list every operation twice.
+            app.add_api_route(
+                route.path,
+                route.endpoint,
+                methods=["HEAD"],
+                include_in_schema=False,
+                response_model=None,
+            )
+    openapi.without_unanswered_422(app)

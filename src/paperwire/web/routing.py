@@ -19,6 +19,8 @@ class Route:
     methods: tuple[str, ...] = ("GET",)
     name: str | None = None
     api: bool = False  # listed in the OpenAPI document
+    # The error statuses it answers besides 400 and 503 (web/openapi.py documents them).
+    errors: tuple[int, ...] = ()
 
 
 def paper_url(paper_id: str, suffix: str = "") -> str:
