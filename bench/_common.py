@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import random
 import resource
 import statistics
 import subprocess
@@ -53,3 +54,26 @@ def run_peak_rss(args: list[str], env: dict[str, str]) -> tuple[float, int]:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def varied_queries(titles: list[str], authors: list[str], n: int, rng: random.Random) -> list[str]:
+    """Queries drawn from a store's own papers, in turn: 2 title words, a quoted phrase, a word
+    with a category filter, an author, 3 title words in any order."""
+    queries: list[str] = []
+    while len(queries) < n:
+        words = [w.strip(".,:;()?!\"'") for w in rng.choice(titles).split()]
+        words = [w for w in words if len(w) > 3 and w.isascii() and w.isalpha()]
+        if len(words) < 3:
+            continue
+        kind = len(queries) % 5
+        if kind == 0:
+            queries.append(" ".join(words[:2]).lower())
+        elif kind == 1:
+            queries.append(f'"{words[0]} {words[1]}"')
+        elif kind == 2:
+            queries.append(f"{words[0].lower()} cat:cs.CV")
+        elif kind == 3:
+            queries.append(f'author:"{rng.choice(authors)}"')
+        else:
+            queries.append(" ".join(rng.sample(words, 3)).lower())
+    return queries

@@ -64,6 +64,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from _common import varied_queries
+
 BENCH = Path(__file__).resolve().parent
 SHARED_DATA = Path(os.environ.get("PAPERWIRE_SHARED_DATA", BENCH.parents[1] / "shared" / "data"))
 CORPUS = SHARED_DATA / "corpus" / "papers-200k.jsonl.gz"
@@ -252,24 +254,7 @@ def make_queries(records: list[dict[str, object]], n: int, seed: int) -> list[st
     rng = random.Random(seed)
     titles = [" ".join(str(r.get("title", "")).split()) for r in records]
     authors = [str(a) for r in records for a in list(r.get("authors") or [])[:1]]  # type: ignore[call-overload]
-    queries: list[str] = []
-    while len(queries) < n:
-        words = [w.strip(".,:;()?!\"'") for w in rng.choice(titles).split()]
-        words = [w for w in words if len(w) > 3 and w.isascii() and w.isalpha()]
-        if len(words) < 3:
-            continue
-        kind = len(queries) % 5
-        if kind == 0:
-            queries.append(" ".join(words[:2]).lower())
-        elif kind == 1:
-            queries.append(f'"{words[0]} {words[1]}"')
-        elif kind == 2:
-            queries.append(f"{words[0].lower()} cat:cs.CV")
-        elif kind == 3:
-            queries.append(f'author:"{rng.choice(authors)}"')
-        else:
-            queries.append(" ".join(rng.sample(words, 3)).lower())
-    return queries
+    return varied_queries(titles, authors, n, rng)
 
 
 def base_store(tree: Tree, cache: Path, embed: bool) -> Path:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from _common import PAPERWIRE, PG_URL, SHARED_DATA, machine
+from _common import PAPERWIRE, PG_URL, SHARED_DATA, machine, varied_queries
 
 CORPUS = SHARED_DATA / "corpus" / "papers-200k.jsonl.gz"
 CORPUS_SIZE = 200_971
@@ -141,23 +141,7 @@ def corpus_sample(n_ids: int, n_queries: int, seed: int = 11) -> tuple[list[str]
                 titles.append(" ".join(record.get("title", "").split()))
                 authors.extend(record.get("authors", [])[:1])
     rng.shuffle(ids)
-    queries: list[str] = []
-    while len(queries) < n_queries:
-        words = [w.strip(".,:;()?!\"'") for w in rng.choice(titles).split()]
-        words = [w for w in words if len(w) > 3 and w.isascii() and w.isalpha()]
-        if len(words) < 3:
-            continue
-        kind = len(queries) % 5
-        if kind == 0:
-            queries.append(" ".join(words[:2]).lower())
-        elif kind == 1:
-            queries.append(f'"{words[0]} {words[1]}"')
-        elif kind == 2:
-            queries.append(f"{words[0].lower()} cat:cs.CV")
-        elif kind == 3:
-            queries.append(f'author:"{rng.choice(authors)}"')
-        else:
-            queries.append(" ".join(rng.sample(words, 3)).lower())
+    queries = varied_queries(titles, authors, n_queries, rng)
     return ids[:n_ids], queries
 
 
