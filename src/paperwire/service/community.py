@@ -78,8 +78,10 @@ class Community:
     def toggle_vote(self, user: User, paper_id: str) -> PaperCard:
         self._spend("vote", user)
         paper = self.papers.get(paper_id)
-        self.store.community.toggle_vote(user.id, paper.id, self.clock())
-        return self.cards([paper], user)[0]
+        voted = self.store.community.toggle_vote(user.id, paper.id, self.clock())
+        # The card's counts are read after the toggle and may include later toggles of other
+        # requests; its ``voted`` is this toggle's own outcome.
+        return dataclasses.replace(self.cards([paper], user)[0], voted=voted)
 
     def add_comment(self, user: User, paper_id: str, body: str) -> int:
         paper = self.papers.get(paper_id)

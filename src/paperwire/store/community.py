@@ -59,23 +59,26 @@ class Community:
 
     # -- votes ---------------------------------------------------------------------------
     def toggle_vote(self, user_id: int, paper_id: str, now: datetime) -> bool:
-        """Add the user's vote, or take it back; returns whether the user now votes for it."""
-        from sqlalchemy import delete
+        """Add the user's vote, or take it back; returns whether the user now votes for it,
+        as this toggle left it.
 
-        from paperwire.store.schema import votes
+        Toggles of one user are serialised by locking the user's row first (``FOR UPDATE``;
+        SQLite's ``BEGIN IMMEDIATE`` already serialises every writer and SQLAlchemy leaves the
+        clause out there). Without it, two concurrent toggles on PostgreSQL both found no vote
+        to delete, both inserted (one a no-op on the unique key) and both answered "voted"
+        while the store held one vote."""
+        from sqlalchemy import delete, insert, select
+
+        from paperwire.store.schema import users, votes
 
         with self._db.write() as conn:
+            conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
             removed = conn.execute(
                 delete(votes).where(votes.c.user_id == user_id, votes.c.paper_id == paper_id)
             ).rowcount
             if removed:
                 return False
-            # A concurrent toggle may have inserted it since the delete: the vote stands.
-            conn.execute(
-                dialect_insert(conn, votes)
-                .values(user_id=user_id, paper_id=paper_id, created_at=now)
-                .on_conflict_do_nothing(index_elements=["user_id", "paper_id"])
-            )
+            conn.execute(insert(votes).values(user_id=user_id, paper_id=paper_id, created_at=now))
             return True
 
     def card_counts(self, paper_ids: Ids[str], viewer_id: int | None = None) -> CardCounts:
