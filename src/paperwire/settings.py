@@ -161,6 +161,11 @@ class Settings:
         "Largest request body accepted, forms and JSON alike; a larger one is answered 413.",
         at_least=1024,
     )
+    metrics_token: str = _setting(
+        "",
+        "Bearer token that /metrics (Prometheus text format) asks for. Empty: /metrics is off.",
+        secret=True,
+    )
     host: str = _setting("127.0.0.1", "Address `paperwire serve` listens on.")
     port: int = _setting(8000, "Port `paperwire serve` listens on.", at_least=1, at_most=65535)
     workers: int = _setting(1, "Web worker processes for `paperwire serve`.", at_least=1)

@@ -93,8 +93,13 @@ class JobRunner:
         clock: Clock,
         *,
         poll_seconds: float = 1.0,
+        on_run: Callable[[str, str], None] | None = None,
     ) -> None:
+        """``on_run(job, outcome)`` is told each run's outcome: ``ok``, ``more`` (a batch
+        that left work, run again at once), ``skipped`` (another process held the lease) or
+        ``failed`` (the web's /metrics counts them)."""
         self.store = store
+        self.on_run = on_run
         self.jobs = {job.name: job for job in jobs}
         self.clock = clock
         self.poll_seconds = poll_seconds
@@ -126,6 +131,13 @@ class JobRunner:
             thread.join(timeout)
 
     def _run(self, job: Job) -> None:
+        outcome = self._outcome(job)
+        if self.on_run is not None:
+            self.on_run(job.name, outcome)
+        if outcome == "more":
+            self.due[job.name] = self.clock()
+
+    def _outcome(self, job: Job) -> str:
         try:
             if job.lease_ttl is None:
                 more = job.run()
@@ -135,16 +147,15 @@ class JobRunner:
                 with JobLock(self.store, f"job:{job.name}", job.lease_ttl) as lease:
                     if not lease.held:
                         log.debug("job %s skipped: %s", job.name, lease.describe_holder())
-                        return
+                        return "skipped"
                     more = job.run()
         except PaperwireError as exc:
             log.warning("job %s failed: %s", job.name, exc)
-            return
+            return "failed"
         except Exception:
             log.exception("job %s failed", job.name)
-            return
-        if more:
-            self.due[job.name] = self.clock()
+            return "failed"
+        return "more" if more else "ok"
 
     def start(self) -> None:
         if self._loop_thread is None:

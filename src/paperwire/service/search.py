@@ -84,6 +84,18 @@ class Search:
     def index_pending(self) -> int:
         return self.engine.index.pending()
 
+    def lag(self) -> dict[str, int]:
+        """How many change sequence numbers each index of this process is behind the store:
+        ``lexical`` (this process's keyword index), and ``embeddings`` (the store's vectors,
+        shared by all processes) when the model is there."""
+        top = self.store.jobs.get_counter("paper_seq")
+        lag = {"lexical": max(0, top - self.engine.index.lexical_seq)}
+        embedder = self.embedder()
+        if embedder is not None:
+            cursor = self.store.jobs.get_counter(f"embed_cursor:{embedder.name}")
+            lag["embeddings"] = max(0, top - cursor)
+        return lag
+
     def embed(self, *, progress: ProgressFn | None = None, limit: int | None = None) -> EmbedReport:
         """Embed papers whose text changed since the last run (resumable), then update the
         vector index."""

@@ -18,6 +18,8 @@ from paperwire.settings import Settings
 from paperwire.store import Store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from paperwire.service.accounts import Accounts
     from paperwire.service.cards import Cards
     from paperwire.service.community import Community
@@ -143,9 +145,11 @@ class Service:
             self.cards,
         )
 
-    def jobs(self, *, scheduled: bool = True) -> JobRunner:
+    def jobs(
+        self, *, scheduled: bool = True, on_run: Callable[[str, str], None] | None = None
+    ) -> JobRunner:
         """The runner of this service's job table (``paperwire serve`` starts it once per
-        process); ``scheduled`` False: only the index catch-up."""
+        process); ``scheduled`` False: only the index catch-up. ``on_run``: see JobRunner."""
         from paperwire.service.jobs import JobParts, JobRunner, job_table
 
         parts = JobParts(
@@ -157,7 +161,9 @@ class Service:
             lambda: self.digests,
             self.limits,
         )
-        return JobRunner(self.store, job_table(parts, scheduled=scheduled), self.clock)
+        return JobRunner(
+            self.store, job_table(parts, scheduled=scheduled), self.clock, on_run=on_run
+        )
 
 
 def make_service(settings: Settings, *, clock: Clock = utc_now) -> Service:

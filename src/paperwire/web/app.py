@@ -18,7 +18,7 @@ from paperwire.errors import PaperwireError
 from paperwire.secret_key import load_secret
 from paperwire.service import Service, make_service
 from paperwire.settings import Settings, load_settings
-from paperwire.web import errors, routes
+from paperwire.web import errors, metrics, routes
 from paperwire.web.rendering import templates
 from paperwire.web.security import Defences
 
@@ -50,7 +50,7 @@ def create_app(
         svc.search.index()
         app.state.service = svc
         app.state.limiter = svc.limits  # per-address limits; the service keeps per-account ones
-        jobs = svc.jobs(scheduled=run_jobs)
+        jobs = svc.jobs(scheduled=run_jobs, on_run=metrics.job_ran)
         jobs.start()
         try:
             yield
@@ -78,6 +78,7 @@ def create_app(
         https=app.state.secure_cookies,
         max_body_bytes=settings.max_request_bytes,
     )
+    app.add_middleware(metrics.RequestMetrics)  # added last: outermost, so it times it all
     app.add_exception_handler(PaperwireError, errors.domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]

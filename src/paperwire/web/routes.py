@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from paperwire.web import api, digest_pages, feed_pages, openapi, pages, syndication
+from paperwire.web import api, digest_pages, feed_pages, metrics, openapi, pages, syndication
 from paperwire.web.routing import Route
 
 HTML_ROUTES: list[Route] = [
@@ -55,6 +55,7 @@ HTML_ROUTES: list[Route] = [
     Route("/digest/preview/{subscription_id:int}", digest_pages.preview),
     Route("/digest/feed/{token}.xml", digest_pages.feed),
     Route("/healthz", pages.healthz),
+    Route("/metrics", metrics.metrics),
 ]
 
 
