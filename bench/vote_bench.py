@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from _common import PG_URL, machine, median
-
 from paperwire.ingest import import_items
 from paperwire.models import Paper, User
 from paperwire.service import make_service
