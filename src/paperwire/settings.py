@@ -112,6 +112,12 @@ class Settings:
         "`paperwire serve` embeds papers that lack vectors in a background thread (resumable), "
         "so semantic search fills in while the site serves.",
     )
+    index_catch_up_seconds: float = _setting(
+        30.0,
+        "Every process applies papers and vectors stored by others (importers, other nodes) "
+        "to its own search index this often.",
+        at_least=1,
+    )
     model_dir: str = _setting(
         "",
         "Folder with the embedding model (model.onnx or model-int8.onnx and tokenizer.json). "
