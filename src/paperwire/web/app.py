@@ -47,7 +47,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = service or make_service(settings)
         svc.check_schema()
-        svc.search.index()
+        svc.search.open_index()
         app.state.service = svc
         app.state.limiter = svc.limits  # per-address limits; the service keeps per-account ones
         jobs = svc.jobs(scheduled=run_jobs)
