@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from paperwire.citations import EXPORTERS, export
@@ -134,6 +135,19 @@ class Library:
                 "library file; export a smaller part of the library (a folder or a tag)"
             )
 
+    def import_path(self, username: str, path: Path, collection: str | None = None) -> ImportReport:
+        """``import_file`` for the user called ``username``, from a file (`paperwire library
+        import`): its size is checked before it is read."""
+        user = self.store.people.by_username(username)
+        if user is None:
+            raise NotFoundError(f"no user {username}")
+        try:
+            self.check_size(path.stat().st_size, str(path))
+            data = path.read_bytes()
+        except OSError as exc:
+            raise LibraryFileError(f"{path}: cannot be read ({exc.strerror})") from exc
+        return self.import_file(user, data, path.name, collection)
+
     def import_file(
         self,
         user: User,
@@ -210,6 +224,13 @@ class Library:
     ) -> LibraryExport:
         found, papers = self.community.collection_papers(owner, slug, viewer)
         return self.export_papers(f"{found.owner}-{found.slug}", papers, fmt)
+
+    def export_for(self, username: str, slug: str, fmt: LibraryFormat) -> LibraryExport:
+        """A collection as its owner sees it (`paperwire library export`)."""
+        owner = self.store.people.by_username(username)
+        if owner is None:
+            raise NotFoundError(f"no user {username}")
+        return self.export_collection(owner.username, slug, owner, fmt)
 
     @staticmethod
     def export_papers(stem: str, papers: Sequence[Paper], fmt: LibraryFormat) -> LibraryExport:
