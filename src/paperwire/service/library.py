@@ -189,18 +189,21 @@ class Library:
         return left
 
     def _fetch(self, entries: Sequence[LibraryEntry], report: ImportReport) -> None:
+        """Fetch the entries that name an arXiv paper, within the limits; after arXiv fails
+        once (unreachable, answering errors) the rest are not tried."""
         deadline = time.monotonic() + FETCH_SECONDS
         fetched = 0
+        failure: str | None = None
         for e in entries:
             if e.arxiv_id is None:
                 report.unmatched.append(e)
-                continue
-            if self.fetch_from_arxiv is None or self.fetch_limit == 0:
+            elif self.fetch_from_arxiv is None or self.fetch_limit == 0:
                 report.not_fetched.append(
                     (e, "not in this paperwire, and fetching from arXiv is off here")
                 )
-                continue
-            if fetched >= self.fetch_limit or time.monotonic() > deadline:
+            elif failure is not None:
+                report.not_fetched.append((e, failure))
+            elif fetched >= self.fetch_limit or time.monotonic() > deadline:
                 report.not_fetched.append(
                     (
                         e,
@@ -208,16 +211,17 @@ class Library:
                         f"within {FETCH_SECONDS:.0f} s; import the file again to fetch more",
                     )
                 )
-                continue
-            fetched += 1
-            try:
-                paper = self.fetch_from_arxiv(e.arxiv_id)
-            except NotFoundError:
-                report.not_fetched.append((e, f"arXiv has no paper {e.arxiv_id}"))
-            except PaperwireError as exc:  # arXiv unreachable or answering errors
-                report.not_fetched.append((e, f"not fetched: {exc}"))
             else:
-                report.matched.append(Match(e, paper.id, "fetched"))
+                fetched += 1
+                try:
+                    paper = self.fetch_from_arxiv(e.arxiv_id)
+                except NotFoundError:
+                    report.not_fetched.append((e, f"arXiv has no paper {e.arxiv_id}"))
+                except PaperwireError as exc:
+                    failure = f"not fetched: arXiv failed ({exc})"
+                    report.not_fetched.append((e, failure))
+                else:
+                    report.matched.append(Match(e, paper.id, "fetched"))
 
     def export_collection(
         self, owner: str, slug: str, viewer: User | None, fmt: LibraryFormat
