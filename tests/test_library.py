@@ -177,3 +177,16 @@ def test_exports_parse_back_with_the_reference_managers_own_readers(
     bob = service.accounts.sign_up("bob", None, PASSWORD)
     with pytest.raises(NotFoundError):
         service.library.export_collection("alice", slug, bob, LibraryFormat.BIBTEX)
+
+
+def test_a_title_matches_a_stored_title_that_spells_its_accents_in_tex(
+    service: Service, alice: User
+) -> None:
+    import_items(
+        service.store,
+        [("test", _paper("0801.00001", 'Stability of Schr\\"odinger ground states'))],
+        today=TODAY,
+    )
+    data = '[{"title": "Stability of Schrödinger ground states"}]'.encode()
+    report = service.library.import_file(alice, data, "accents.json")
+    assert [(m.paper_id, m.how) for m in report.matched] == [("0801.00001", "title")]

@@ -46,10 +46,13 @@ def test_the_upload_imports_into_a_private_collection_and_shows_the_report(site:
     assert shown.status_code == 200, shown.text
     html = shown.text
     assert '2 papers added to <a href="/u/alice/c/thesis">Thesis</a>' in html
-    assert "<dt>Matched by arXiv id</dt><dd>1</dd>" in html
-    assert "<dt>Matched by DOI</dt><dd>1</dd>" in html
+    assert '<th scope="row">Matched by arXiv id</th><td>1</td>' in html
+    assert '<th scope="row">Matched by DOI</th><td>1</td>' in html
     assert "never seen &lt;b&gt;at all&lt;/b&gt;" in html  # listed, escaped
     assert "library.bib:9" in html and "could not be read" in html
+
+    again = upload(alice, LIBRARY.encode(), collection="Thesis").text
+    assert 'All 2 matched papers were in <a href="/u/alice/c/thesis">Thesis</a> already' in again
 
     page = alice.get("/u/alice/c/thesis").text
     assert "private" in page and SNAPSHOT_ID in page

@@ -20,6 +20,7 @@ not fetched (with why), unmatched, or problems.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,13 @@ from paperwire.store.rows import title_key
 DEFAULT_COLLECTION = "My library"
 MIN_TITLE_KEY = 12  # "Introduction" (12) and shorter titles name too many papers
 FETCH_SECONDS = 60.0  # no new arXiv look-up starts after this long
+
+
+def _folded(title: str) -> str:
+    """``title`` with accents taken off its letters (``ö`` -> ``o``)."""
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", title) if not unicodedata.combining(ch)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +182,13 @@ class Library:
         stored = papers.live_ids({e.arxiv_id for e in entries if e.arxiv_id})
         by_doi = papers.ids_by_doi({e.doi for e in entries if e.doi})
         titles = {e.title for e in entries if e.title and len(title_key(e.title)) >= MIN_TITLE_KEY}
-        by_title = papers.ids_by_title(titles) if titles else {}
+        # A stored title may spell an accent in TeX (arXiv's "Schr\\"odinger": key
+        # "schrodinger") where the library has the letter ("Schrödinger"): both are asked.
+        folded = {t: _folded(t) for t in titles}
+        found = papers.ids_by_title(titles | set(folded.values())) if titles else {}
+        by_title = {
+            t: found.get(t) or found[folded[t]] for t in titles if t in found or folded[t] in found
+        }
         live_titles = papers.live_ids(set(by_title.values()))
         left = []
         for e in entries:
