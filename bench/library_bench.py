@@ -34,6 +34,7 @@ from datetime import date
 from pathlib import Path
 
 from _common import PAPERWIRE, PG_URL, REPO, SHARED_DATA, machine, median
+from paperwire.store.rows import title_key
 
 CORPUS = SHARED_DATA / "corpus" / "papers-200k.jsonl.gz"
 CORPUS_SIZE = 200_971  # lines; the import skips 146 of them (over-long categories)
@@ -53,9 +54,10 @@ def tex(text: str) -> str:
 
 
 def balanced(text: str) -> bool:
+    """Braces pair up, as bibtexparser counts them (an escaped one does not count)."""
     depth = 0
-    for ch in text:
-        depth += {"{": 1, "}": -1}.get(ch, 0)
+    for before, ch in zip(" " + text, text, strict=False):
+        depth += {"{": 1, "}": -1}.get(ch, 0) if before != "\\" else 0
         if depth < 0:
             return False
     return depth == 0
@@ -73,7 +75,11 @@ def corpus_sample(n: int, rng: random.Random) -> list[dict[str, object]]:
                 if (
                     record.get("title")
                     and record.get("authors")
+                    # TeX commands outside math, and titles too short to match by
+                    # (service/library.py MIN_TITLE_KEY), would not match by title.
                     and "{" not in record["title"]
+                    and "\\" not in record["title"]
+                    and len(title_key(str(record["title"]))) >= 12
                     and balanced(str(record.get("abstract", "")))
                     and all(len(c) <= 40 for c in categories)
                 ):
