@@ -109,7 +109,15 @@ def test_bad_uploads_change_nothing_and_say_why(site: Site) -> None:
     )
     assert no_csrf.status_code == 403
     anonymous = site.new_client()
-    assert upload(anonymous, LIBRARY.encode(), page="/login").status_code in (303, 401)
+    assert upload(anonymous, LIBRARY.encode(), page="/login").status_code == 401
     assert [c.name for c in site.service.community.collections_of("alice", None)] == []
     empty = alice.post("/account/library", data={"csrf_token": csrf_of(alice, "/account")})
     assert empty.status_code == 400 and "choose a library file" in empty.text
+
+
+def test_uploads_from_one_address_are_rate_limited(site: Site) -> None:
+    alice = site.logged_in("alice")
+    data = b"@misc{k, title = {A title no stored paper carries at all}}"
+    assert all(upload(alice, data).status_code == 200 for _ in range(20))
+    refused = upload(alice, data)
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "300"

@@ -65,10 +65,12 @@ async def read_form(request: Request, action: str | None = None) -> dict[str, st
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
-async def read_upload(request: Request, name: str) -> tuple[dict[str, str], UploadFile | None]:
+async def read_upload(
+    request: Request, name: str, action: str
+) -> tuple[dict[str, str], UploadFile | None]:
     """A posted multipart form's text fields and its file field ``name`` (None when no file
     was chosen), after the same checks as ``read_form``."""
-    form = await _checked_form(request, None)
+    form = await _checked_form(request, action)
     upload = form.get(name)
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     if isinstance(upload, UploadFile) and upload.filename:
@@ -89,6 +91,7 @@ async def _checked_form(request: Request, action: str | None) -> FormData:
             403, "this form expired or came from another site; reload the page and try again"
         )
     if action is not None and not request.app.state.limiter.allow(action, client_key(request)):
+        await form.close()
         raise HTTPException(
             429,
             "too many attempts; wait a few minutes and try again",

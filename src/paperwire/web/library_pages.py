@@ -22,13 +22,14 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
 async def import_library(request: Request) -> Response:
-    form, upload = await read_upload(request, "file")
+    # The session first: a visitor who is not logged in is refused before their body is read
+    # (this route alone accepts a body of library_max_bytes).
+    user = await require_user(request)
+    form, upload = await read_upload(request, "file", "library")
     if upload is None:
-        await require_user(request)
         return _account_error(request, "choose a library file to import")
     service = service_of(request)
     try:
-        user = await require_user(request)
         name = _shown_name(upload.filename or "")
         service.library.check_size(upload.size or 0, name)
         data = await upload.read()
