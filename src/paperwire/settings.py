@@ -167,6 +167,16 @@ class Settings:
         "Largest request body accepted, forms and JSON alike; a larger one is answered 413.",
         at_least=1024,
     )
+    library_max_bytes: int = _setting(
+        20 * 1024 * 1024,
+        "Largest library file (BibTeX, RIS, CSL-JSON) imported, by the CLI or the upload form.",
+        at_least=1024,
+    )
+    library_fetch_limit: int = _setting(
+        20,
+        "At most this many papers of one library import are fetched from arXiv (0: none).",
+        at_least=0,
+    )
     host: str = _setting("127.0.0.1", "Address `paperwire serve` listens on.")
     port: int = _setting(8000, "Port `paperwire serve` listens on.", at_least=1, at_most=65535)
     workers: int = _setting(1, "Web worker processes for `paperwire serve`.", at_least=1)
