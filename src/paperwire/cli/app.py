@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from paperwire.cli import digest, output, papers, search, serve, sync, users
+from paperwire.cli import assistant, digest, output, papers, search, serve, sync, tokens, users
 from paperwire.errors import PaperwireError
 
 
@@ -31,6 +31,8 @@ for command in (
     *search.COMMANDS,
     serve.serve,
     users.user_group,
+    tokens.token_group,
+    assistant.mcp,
     digest.digest_group,
 ):
     app.add_command(command)
