@@ -37,6 +37,8 @@ HTML_ROUTES: list[Route] = [
     Route("/account", pages.account),
     Route("/account/password", pages.change_password, ("POST",)),
     Route("/account/delete", pages.delete_account, ("POST",)),
+    Route("/account/tokens", pages.create_token, ("POST",)),
+    Route("/account/tokens/{token_id:int}/revoke", pages.revoke_token, ("POST",)),
     Route("/submit", pages.submit_form),
     Route("/submit", pages.submit, ("POST",)),
     Route("/collections", pages.create_collection, ("POST",)),
