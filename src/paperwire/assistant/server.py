@@ -454,6 +454,12 @@ def build_server(service: Service, *, base_url: str, local_token: str | None = N
     """The MCP server over ``service``. ``local_token``: the token a stdio server acts with
     (None: public reading only); over HTTP each request's own bearer token counts instead."""
     tools = PaperTools(service, base_url, local_token)
+    # MCPServer's constructor calls logging.basicConfig (a rich handler at INFO on the root
+    # logger) when the root has no handler: every request of the whole web app would then be
+    # logged through rich, which doubled a tool call's latency (docs/benchmarks.md). The
+    # process's logging is not the SDK's to choose: put the root logger back as it was.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     server: MCPServer = MCPServer(
         "paperwire",
         title="paperwire",
@@ -462,6 +468,8 @@ def build_server(service: Service, *, base_url: str, local_token: str | None = N
         "trending papers, and (with a token) your collections and votes. Paper ids are arXiv "
         "ids; every tool answers in markdown plus structured content.",
     )
+    root.handlers[:] = handlers
+    root.setLevel(level)
     for row in TOOLS:
         access = "" if row.access is Access.PUBLIC else f" Needs {row.access.value}."
         server.add_tool(

@@ -66,14 +66,18 @@ class McpGate:
         request = Request(scope)
         state = request.app.state
         service: Service = state.service
-        key = await run_in_threadpool(self._caller_key, request, service)
-        if not await run_in_threadpool(service.limits.allow, "mcp", key):
+        # One trip to the threadpool for both store reads (each trip costs a thread handoff).
+        if not await run_in_threadpool(self._allowed, request, service):
             raise HTTPException(
                 429,
                 "too many MCP requests; wait a few minutes and try again",
                 headers={"Retry-After": "60"},
             )
         await state.mcp_app(scope, receive, send)
+
+    @classmethod
+    def _allowed(cls, request: Request, service: Service) -> bool:
+        return service.limits.allow("mcp", cls._caller_key(request, service))
 
     @staticmethod
     def _caller_key(request: Request, service: Service) -> str:
