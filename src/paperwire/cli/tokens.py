@@ -1,5 +1,5 @@
-"""`paperwire token ...`: personal access tokens (for `paperwire mcp`, the `/mcp` endpoint and
-other bearer clients), made, listed and revoked for an account of this store."""
+"""`paperwire token ...`: personal access tokens (for `paperwire mcp` and the `/mcp` endpoint),
+made, listed and revoked for an account of this store."""
 
 from __future__ import annotations
 

@@ -307,7 +307,7 @@ rate_limits = Table(
     Column("count", Integer, nullable=False),
 )
 
-# Personal access tokens (the MCP server's and any other bearer client's): like sessions, the
+# Personal access tokens (the MCP server's, docs/mcp.md): like sessions, the
 # table keeps only the token's SHA-256, shown once when it is made; ``prefix`` (its first
 # characters) lets a person tell their tokens apart. Revoking deletes the row.
 access_tokens = Table(
