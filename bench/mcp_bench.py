@@ -5,14 +5,15 @@ streamable HTTP at /mcp, on the 200k store, measured at the server.
 
 DIR holds (or gets, with `paperwire import`, which also indexes) a SQLite store of the 200k
 corpus. The web app runs in this process under uvicorn (one worker, as `paperwire serve`
-starts it); the SDK's own client, in a process of its own, calls the tools with a read token,
-one call per HTTP request (the endpoint is stateless, JSON answers). "At the server" is the time from the request's
-arrival in the app (an ASGI wrapper around the whole app, so the token check, the rate limit
-and the SDK are inside it) to the last byte of its answer. The baseline, in the same run, is
-the service work the tool wraps, called directly (the same search and cards; the same paper,
-cards and markdown), so the ratio is what MCP adds. Server CPU per call (the process's CPU
-time over the phase, per request) says what a call costs whatever else loads the machine. Lexical search: the 200k store has no
-embeddings (embedding it takes ~35 min on this machine).
+starts it); the SDK's own client, in a process of its own, calls the tools with a read
+token, one call per HTTP request (the endpoint is stateless, JSON answers). "At the server"
+is the time from the request's arrival in the app (an ASGI wrapper around the whole app, so
+the token check, the rate limit and the SDK are inside it) to the last byte of its answer.
+The baseline, in the same run, is the service work the tool wraps, called directly (the
+same search and cards; the same paper, cards and markdown), so the ratio is what MCP adds.
+Server CPU per call (the process's CPU time over the phase, per request) says what a call
+costs whatever else loads the machine. Lexical search: the 200k store has no embeddings
+(embedding it takes ~35 min on this machine).
 """
 
 from __future__ import annotations

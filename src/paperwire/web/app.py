@@ -88,8 +88,9 @@ def create_app(
     app.add_exception_handler(Exception, errors.unexpected_error)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
     routes.install(app)
-    # The MCP server (streamable HTTP): an ASGI endpoint of its own, out of the OpenAPI document.
-    app.router.routes.append(assistant_mount.route())
+    # The MCP server (streamable HTTP): an ASGI endpoint of its own, out of the OpenAPI
+    # document; first, so a tool call is not matched against every page's route before it.
+    app.router.routes.insert(0, assistant_mount.route())
     return app
 
 
