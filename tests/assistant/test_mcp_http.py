@@ -18,7 +18,7 @@ from mcp_helpers import Served, run
 from mcp_types import CallToolResult, TextContent
 
 from paperwire import citations
-from paperwire.assistant.server import TOOLS
+from paperwire.assistant.server import TOOLS, Access
 from paperwire.models import TokenScope
 
 pytestmark = pytest.mark.slow  # a server process per database
@@ -57,18 +57,26 @@ def ids(result: CallToolResult) -> list[str]:
     return [p["id"] for p in result.structured_content["papers"]]
 
 
-def test_lists_every_tool_with_schemas(served: Served) -> None:
+def listed(served: Served, token: str | None = None) -> dict[str, Any]:
     async def go() -> Any:
-        async with connect(served) as client:
+        async with connect(served, token) as client:
             return await client.list_tools()
 
-    listed = {tool.name: tool for tool in run(go).tools}
-    assert set(listed) == {row.name for row in TOOLS}
-    for tool in listed.values():
+    return {tool.name: tool for tool in run(go).tools}
+
+
+def test_lists_the_tools_each_caller_may_use(served: Served) -> None:
+    public = {row.name for row in TOOLS if row.access is Access.PUBLIC}
+    assert set(listed(served)) == public
+    assert set(listed(served, served.tokens["alice-read"])) == public | {"my_collections"}
+    everything = listed(served, served.tokens["alice-write"])
+    assert set(everything) == {row.name for row in TOOLS}
+    listed_ = everything
+    for tool in listed_.values():
         assert tool.description and tool.output_schema, tool.name
-    assert listed["upvote"].annotations.read_only_hint is False
-    assert listed["get_paper"].annotations.read_only_hint is True
-    search = listed["search_papers"].input_schema["properties"]
+    assert listed_["upvote"].annotations.read_only_hint is False
+    assert listed_["get_paper"].annotations.read_only_hint is True
+    search = listed_["search_papers"].input_schema["properties"]
     assert {"query", "mode", "since", "until", "category", "author", "limit"} <= set(search)
 
 

@@ -17,7 +17,7 @@ from mcp_helpers import PAPERWIRE, Served, free_port, run
 from mcp_types import CallToolResult, TextContent
 
 from paperwire import citations
-from paperwire.assistant.server import TOOLS
+from paperwire.assistant.server import TOOLS, Access
 from paperwire.models import TokenScope
 from paperwire.service import make_service
 from paperwire.settings import Settings
@@ -51,7 +51,8 @@ def test_stdio_answers_what_the_service_answers(served: Served) -> None:
             return tools, paper, daily, mine
 
     tools, paper, daily, mine = run(go)
-    assert {t.name for t in tools.tools} == {row.name for row in TOOLS}
+    # No token: only the public tools are listed.
+    assert {t.name for t in tools.tools} == {r.name for r in TOOLS if r.access is Access.PUBLIC}
     assert _text(paper) == citations.markdown(service.papers.get(first), served.base)
     assert daily.structured_content is not None
     assert [p["id"] for p in daily.structured_content["papers"]] == [
@@ -67,6 +68,8 @@ def test_stdio_token_scope_and_revocation(served: Served) -> None:
 
     async def go() -> tuple[CallToolResult, ...]:
         async with Client(stdio(served, secret)) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            assert "my_collections" in names and "upvote" not in names  # a read token
             mine = await client.call_tool("my_collections", {})
             vote = await client.call_tool("upvote", {"id": "2412.07583"})
             service.tokens.revoke(alice, token.id)

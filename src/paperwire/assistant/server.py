@@ -17,13 +17,15 @@ from __future__ import annotations
 import enum
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
+from mcp.server.context import CallNext, ServerMiddleware, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from mcp_types import CallToolResult, ListToolsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from paperwire import __version__, citations, ranking
@@ -117,10 +119,9 @@ class PaperTools:
         self.local_token = local_token
 
     # -- who is asking ----------------------------------------------------------------------
-    def caller(self, ctx: Context | None) -> Caller:
-        """The caller of this request: the bearer token of its HTTP request, or over stdio the
-        token the server was started with. Checked on every call."""
-        headers = ctx.headers if ctx is not None else None
+    def caller(self, headers: Mapping[str, str] | None) -> Caller:
+        """The caller of a request, from its HTTP headers (its bearer token), or over stdio
+        (no headers) from the token the server was started with. Checked on every call."""
         if headers is not None:
             scheme, _, secret = (headers.get("authorization") or "").partition(" ")
             if scheme.lower() != "bearer" or not secret.strip():
@@ -416,7 +417,7 @@ def _registered(tools: PaperTools, row: ToolRow) -> Callable[..., Any]:
     @_tool_errors
     @functools.wraps(method)
     def call(ctx: Context, **arguments: Any) -> CallToolResult:
-        caller = tools.caller(ctx)
+        caller = tools.caller(ctx.headers)
         if not caller.allows(row.access):
             raise ToolError(
                 f"{row.name} needs {row.access.value}: make one on your account page or "
@@ -439,6 +440,31 @@ def _registered(tools: PaperTools, row: ToolRow) -> Callable[..., Any]:
     }
     del call.__wrapped__  # type: ignore[attr-defined]  # the SDK reads the signature above
     return call
+
+
+def _listing_for_the_caller(tools: PaperTools) -> ServerMiddleware[Any]:
+    """Middleware: `tools/list` names only the tools this caller may call (no token: the
+    public ones; a read token adds `my_collections`; read-write, all). A call of a tool left
+    out is still refused by the tool itself (the SDK finds every tool by name)."""
+
+    async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> Any:
+        result = await call_next(ctx)
+        if ctx.method != "tools/list":
+            return result
+        if isinstance(result, ListToolsResult):
+            result = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
+            return result
+        headers = getattr(ctx.request, "headers", None)
+        try:
+            caller = await anyio.to_thread.run_sync(tools.caller, headers)
+        except (ToolError, PaperwireError):  # revoked since it connected: what anyone sees
+            caller = ANONYMOUS
+        allowed = {row.name for row in TOOLS if caller.allows(row.access)}
+        # The runner hands the result on as the wire's dict: tools are {"name": ...} objects.
+        return {**result, "tools": [t for t in result["tools"] if t.get("name") in allowed]}
+
+    return middleware
 
 
 SURVEY = """Survey what is new on {topic} this week in the paperwire store.
@@ -467,6 +493,7 @@ def build_server(service: Service, *, base_url: str, local_token: str | None = N
         instructions="A research-paper store: search papers, read them, follow daily and "
         "trending papers, and (with a token) your collections and votes. Paper ids are arXiv "
         "ids; every tool answers in markdown plus structured content.",
+        middleware=[_listing_for_the_caller(tools)],
     )
     root.handlers[:] = handlers
     root.setLevel(level)
