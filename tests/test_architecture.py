@@ -13,7 +13,7 @@ from paperwire.errors import PaperwireError
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "paperwire"
 
 # layer -> paperwire layers it must never import
-_TOP = {"service", "cli", "web"}
+_TOP = {"service", "cli", "web", "assistant"}
 FORBIDDEN: dict[str, set[str]] = {
     "models": _TOP | {"store", "sources", "ingest", "search", "settings", "sync", "digest"},
     "ids": _TOP | {"store", "sources", "ingest", "search", "models", "sync", "digest"},
@@ -30,7 +30,9 @@ FORBIDDEN: dict[str, set[str]] = {
     "ranking": _TOP | {"store", "search", "sync", "digest"},
     "accounts": _TOP | {"store", "search", "sync", "digest"},
     "citations": _TOP | {"store", "search", "sync", "digest"},
-    "service": {"cli", "web"},
+    "service": {"cli", "web", "assistant"},
+    # The MCP server is a surface like the web: it reaches data through the service only.
+    "assistant": {"cli", "web", "store"},
     # The web reaches data through the service only; errors come from paperwire.errors.
     "web": {"cli", "store"},
     "demo": _TOP | {"store"},
@@ -47,6 +49,8 @@ FRAMEWORKS = {
     "starlette": {"web"},
     "prometheus_client": {"web"},
     "jinja2": {"web", "digest"},
+    "mcp": {"assistant", "web"},  # the MCP SDK: the server and its HTTP mount
+    "mcp_types": {"assistant"},
 }
 
 

@@ -7,6 +7,7 @@ empty, meaning "this source does not say") and what the store holds after mergin
 from __future__ import annotations
 
 import dataclasses
+import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -194,3 +195,24 @@ class Collection:
     created_at: datetime
     updated_at: datetime
     size: int = 0
+
+
+class TokenScope(enum.StrEnum):
+    """What a personal access token lets its bearer do: read (the owner's private
+    collections too) or also write (votes, collection changes)."""
+
+    READ = "read"
+    READ_WRITE = "read-write"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    """A personal access token as its owner sees it listed (the secret itself is shown once,
+    when it is made, and never stored)."""
+
+    id: int
+    user_id: int
+    name: str
+    scope: TokenScope
+    prefix: str  # the token's first characters, to tell tokens apart
+    created_at: datetime

@@ -13,7 +13,16 @@ published today. ``gravity`` (default 1.8) and the window of days considered are
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
+
+from paperwire.errors import InvalidQueryError
+
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# A feed period's bounds and its neighbours must be dates: the last full year leaves room for a
+# month's end and the day after a week (date.max is 9999-12-31; 0000 is no year).
+_LAST_YEAR = 9998
 
 
 def trending_score(votes: int, feed_day: date, reference: datetime, gravity: float) -> float:
@@ -46,3 +55,32 @@ def month_bounds(day: date) -> tuple[date, date]:
     start = day.replace(day=1)
     following = (start + timedelta(days=32)).replace(day=1)
     return start, following - timedelta(days=1)
+
+
+# -- naming a period (the web's paths and query parameters, the MCP tools) ------------------
+def parse_day(value: str, name: str = "date") -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidQueryError(
+            f"{name}: expected a date as YYYY-MM-DD, got {value[:40]!r}"
+        ) from None
+
+
+def parse_week(week: str) -> date:
+    """The Monday of an ISO week ``YYYY-Www``."""
+    match = _WEEK_RE.match(week)
+    try:
+        if match and 1 <= int(match.group(1)) <= _LAST_YEAR:
+            return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        pass
+    raise InvalidQueryError(f"week: expected YYYY-Www such as 2025-W09, got {week[:20]!r}")
+
+
+def parse_month(month: str) -> date:
+    """The first day of a month ``YYYY-MM``."""
+    match = _MONTH_RE.match(month)
+    if match and 1 <= int(match.group(1)) <= _LAST_YEAR and 1 <= int(match.group(2)) <= 12:
+        return date(int(match.group(1)), int(match.group(2)), 1)
+    raise InvalidQueryError(f"month: expected YYYY-MM such as 2025-02, got {month[:20]!r}")

@@ -55,6 +55,8 @@ SAMPLES: dict[tuple[str, str], tuple[str, dict[str, str], int, int]] = {
     ("/account", "GET"): ("/account", {}, 303, 200),
     ("/account/password", "POST"): ("/account/password", {"old": "x", "new": "y"}, 401, 400),
     ("/account/delete", "POST"): ("/account/delete", {"password": "x"}, 401, 400),
+    ("/account/tokens", "POST"): ("/account/tokens", {"name": "Route", "scope": "read"}, 401, 200),
+    ("/account/tokens/{token_id}/revoke", "POST"): ("/account/tokens/999/revoke", {}, 401, 404),
     ("/submit", "GET"): ("/submit", {}, 303, 200),
     ("/submit", "POST"): ("/submit", {"paper": "2501.99999"}, 401, 503),
     ("/collections", "POST"): ("/collections", {"name": "Route test", "public": "on"}, 401, 303),

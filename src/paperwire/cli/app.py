@@ -7,7 +7,18 @@ from typing import Any
 
 import click
 
-from paperwire.cli import digest, library, output, papers, search, serve, sync, users
+from paperwire.cli import (
+    assistant,
+    digest,
+    library,
+    output,
+    papers,
+    search,
+    serve,
+    sync,
+    tokens,
+    users,
+)
 from paperwire.errors import PaperwireError
 
 
@@ -31,6 +42,8 @@ for command in (
     *search.COMMANDS,
     serve.serve,
     users.user_group,
+    tokens.token_group,
+    assistant.mcp,
     digest.digest_group,
     library.library_group,
 ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from paperwire import accounts
-from paperwire.errors import AuthError, RateLimitedError
+from paperwire.errors import AuthError, NotFoundError, RateLimitedError
 from paperwire.models import User
 from paperwire.service.limits import RateLimiter
 from paperwire.service.views import Clock
@@ -41,6 +41,13 @@ class Accounts:
         """For `paperwire user add`: the first user is always an admin."""
         is_admin = admin or self.store.people.count() == 0
         return self.sign_up(username, email, password, is_admin=is_admin)
+
+    def user(self, username: str) -> User:
+        """The account named ``username`` (any case); NotFoundError otherwise."""
+        found = self.store.people.by_username(username.strip())
+        if found is None:
+            raise NotFoundError(f"no user {username.strip()[:40]!r}")
+        return found
 
     def log_in(self, username: str, password: str) -> tuple[User, str]:
         """(user, session token for the cookie); AuthError without saying what was wrong.

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from paperwire.service.papers import Papers
     from paperwire.service.search import Search
     from paperwire.service.sync import Sync
+    from paperwire.service.tokens import AccessTokens
 
 
 def utc_now() -> datetime:
@@ -110,6 +111,12 @@ class Service:
             self.settings.password_hash_time_cost, self.settings.password_hash_memory_kib
         )
         return Accounts(self.store, self.clock, passwords, self.settings.session_days, self.limits)
+
+    @functools.cached_property
+    def tokens(self) -> AccessTokens:
+        from paperwire.service.tokens import AccessTokens
+
+        return AccessTokens(self.store, self.clock)
 
     @functools.cached_property
     def community(self) -> Community:

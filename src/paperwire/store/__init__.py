@@ -18,6 +18,7 @@ from paperwire.store.limits import Limits
 from paperwire.store.papers import Papers
 from paperwire.store.people import People
 from paperwire.store.subscribers import Subscribers
+from paperwire.store.tokens import Tokens
 
 
 class Store:
@@ -34,6 +35,7 @@ class Store:
         self.deliveries = Deliveries(self.db)
         self.jobs = Jobs(self.db)
         self.limits = Limits(self.db)
+        self.tokens = Tokens(self.db)
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,7 +17,8 @@ from paperwire.store.base import Database
 from paperwire.store.rows import matchable, utc
 
 
-def _user(row: Any) -> User:
+def user_from_row(row: Any) -> User:
+    """A ``users`` row (or a join that holds its columns) as a User."""
     return User(row.id, row.username, row.email, bool(row.is_admin), utc(row.created_at))
 
 
@@ -85,7 +86,7 @@ class People:
 
         with self._db.read() as conn:
             row = conn.execute(select(users).where(condition)).first()
-        return _user(row) if row is not None else None
+        return user_from_row(row) if row is not None else None
 
     def by_id(self, user_id: int) -> User | None:
         from paperwire.store.schema import users
@@ -123,7 +124,8 @@ class People:
             )
 
     def delete_user(self, user_id: int) -> None:
-        """The account and everything it owns (votes, comments, collections, sessions)."""
+        """The account and everything it owns (votes, comments, collections, sessions, access
+        tokens)."""
         from sqlalchemy import delete, update
 
         from paperwire.store import schema
@@ -141,7 +143,13 @@ class People:
                         schema.collection_items.c.collection_id.in_(ids)
                     )
                 )
-            for table in (schema.collections, schema.comments, schema.votes, schema.sessions):
+            for table in (
+                schema.collections,
+                schema.comments,
+                schema.votes,
+                schema.sessions,
+                schema.access_tokens,
+            ):
                 conn.execute(delete(table).where(table.c.user_id == user_id))
             conn.execute(
                 update(schema.submissions)
@@ -178,7 +186,7 @@ class People:
             ).first()
         if row is None or utc(row.expires_at) <= now:
             return None
-        return _user(row)
+        return user_from_row(row)
 
     def delete_sessions(self, user_id: int, *, except_hash: str | None = None) -> None:
         from sqlalchemy import delete

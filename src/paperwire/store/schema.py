@@ -310,3 +310,20 @@ rate_limits = Table(
     Column("window_start", BigInteger, primary_key=True),
     Column("count", Integer, nullable=False),
 )
+
+# Personal access tokens (the MCP server's, docs/mcp.md): like sessions, the
+# table keeps only the token's SHA-256, shown once when it is made; ``prefix`` (its first
+# characters) lets a person tell their tokens apart. Revoking deletes the row.
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("scope", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

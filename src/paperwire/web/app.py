@@ -18,7 +18,7 @@ from paperwire.errors import PaperwireError
 from paperwire.secret_key import load_secret
 from paperwire.service import Service, make_service
 from paperwire.settings import Settings, load_settings
-from paperwire.web import errors, library_pages, metrics, routes
+from paperwire.web import assistant_mount, errors, library_pages, metrics, routes
 from paperwire.web.rendering import templates
 from paperwire.web.security import Defences
 
@@ -53,7 +53,11 @@ def create_app(
         jobs = svc.jobs(scheduled=run_jobs, on_run=metrics.job_ran)
         jobs.start()
         try:
-            yield
+            async with assistant_mount.running(
+                svc, settings.base_url, settings.max_request_bytes
+            ) as mcp_app:
+                app.state.mcp_app = mcp_app
+                yield
         finally:
             jobs.stop(timeout=5)
             if service is None:
@@ -87,6 +91,9 @@ def create_app(
     app.add_exception_handler(Exception, errors.unexpected_error)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
     routes.install(app)
+    # The MCP server (streamable HTTP): an ASGI endpoint of its own, out of the OpenAPI
+    # document; first, so a tool call is not matched against every page's route before it.
+    app.router.routes.insert(0, assistant_mount.route())
     return app
 
 

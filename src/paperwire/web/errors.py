@@ -33,8 +33,11 @@ _TITLES = {
 
 def wants_json(request: Request) -> bool:
     accept = request.headers.get("accept", "")
-    return request.url.path.startswith("/api/") or (
-        "application/json" in accept and "text/html" not in accept
+    path = request.url.path
+    return (
+        path.startswith("/api/")
+        or path == "/mcp"
+        or ("application/json" in accept and "text/html" not in accept)
     )
 
 

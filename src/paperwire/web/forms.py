@@ -3,7 +3,7 @@ redirects, and query parameters that must be dates or numbers."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from datetime import date
 
 from fastapi import Request
@@ -12,6 +12,8 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse
 
+from paperwire import ranking
+from paperwire.errors import InvalidQueryError
 from paperwire.models import User
 from paperwire.service import Service
 from paperwire.web.security import (
@@ -21,9 +23,6 @@ from paperwire.web.security import (
     client_address,
     csrf_valid,
 )
-
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def service_of(request: Request) -> Service:
@@ -122,36 +121,26 @@ def day_param(day: str) -> date:
 
 
 def _date(value: str, name: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(
-            400, f"{name}: expected a date as YYYY-MM-DD, got {value[:40]!r}"
-        ) from None
-
-
-# A feed period's bounds and its neighbours must be dates: the last full year leaves room for a
-# month's end and the day after a week (date.max is 9999-12-31; 0000 is no year).
-_LAST_YEAR = 9998
+    return _period(ranking.parse_day, value, name)
 
 
 def week_param(week: str) -> date:
     """The Monday of an ISO week ``YYYY-Www``."""
-    match = _WEEK_RE.match(week)
-    try:
-        if match and 1 <= int(match.group(1)) <= _LAST_YEAR:
-            return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError:
-        pass
-    raise HTTPException(400, f"week: expected YYYY-Www such as 2025-W09, got {week[:20]!r}")
+    return _period(ranking.parse_week, week)
 
 
 def month_param(month: str) -> date:
     """The first day of a month ``YYYY-MM``."""
-    match = _MONTH_RE.match(month)
-    if match and 1 <= int(match.group(1)) <= _LAST_YEAR and 1 <= int(match.group(2)) <= 12:
-        return date(int(match.group(1)), int(match.group(2)), 1)
-    raise HTTPException(400, f"month: expected YYYY-MM such as 2025-02, got {month[:20]!r}")
+    return _period(ranking.parse_month, month)
+
+
+def _period(parse: Callable[..., date], *args: str) -> date:
+    """A period named in a path or query (rules and wording in ``paperwire.ranking``); its
+    error is a 400."""
+    try:
+        return parse(*args)
+    except InvalidQueryError as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def int_param(value: str | None, name: str, default: int, low: int, high: int) -> int:

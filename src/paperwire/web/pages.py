@@ -14,8 +14,8 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 
 from paperwire import citations
 from paperwire.accounts import AuthError
-from paperwire.errors import NotFoundError, PaperwireError
-from paperwire.models import User
+from paperwire.errors import AccountError, NotFoundError, PaperwireError
+from paperwire.models import TokenScope, User
 from paperwire.search.engine import MODES
 from paperwire.service import Service
 from paperwire.web.errors import error_response, wants_json
@@ -276,12 +276,52 @@ def account(request: Request) -> Response:
     user = user_sync(request)
     if user is None:
         return redirect("/login?next=/account")
-    collections = service_of(request).community.collections_of(user.username, user)
-    return render(
-        request,
-        "account.html",
-        {"collections": collections, "message": request.query_params.get("done")},
+    return _account_page(request, user, message=request.query_params.get("done"))
+
+
+def _account_page(
+    request: Request, user: User, *, status_code: int = 200, **extra: object
+) -> Response:
+    service = service_of(request)
+    context = {
+        "collections": service.community.collections_of(user.username, user),
+        "tokens": service.tokens.of_user(user),
+        "scopes": list(TokenScope),
+        **extra,
+    }
+    return render(request, "account.html", context, status_code=status_code)
+
+
+async def create_token(request: Request) -> Response:
+    """A new personal access token, shown on the page this once (never in a URL or a
+    redirect: the answer to this POST is the only place it appears)."""
+    form = await read_form(request)
+    user = await require_user(request)
+    try:
+        scope = TokenScope(form.get("scope", ""))
+    except ValueError:
+        scope = None
+    try:
+        if scope is None:
+            raise AccountError(f"scope: choose one of {', '.join(TokenScope)}")
+        token, secret = await run_in_threadpool(
+            service_of(request).tokens.create, user, form.get("name", ""), scope
+        )
+    except PaperwireError as exc:
+        message = str(exc)
+        return await run_in_threadpool(
+            lambda: _account_page(request, user, status_code=400, error=message)
+        )
+    return await run_in_threadpool(
+        lambda: _account_page(request, user, new_token=secret, new_token_name=token.name)
     )
+
+
+async def revoke_token(request: Request, token_id: int) -> Response:
+    await read_form(request)
+    user = await require_user(request)
+    await run_in_threadpool(service_of(request).tokens.revoke, user, token_id)
+    return redirect("/account?done=revoked#tokens")
 
 
 async def change_password(request: Request) -> Response:
@@ -296,8 +336,9 @@ async def change_password(request: Request) -> Response:
             request.cookies.get(SESSION_COOKIE),
         )
     except PaperwireError as exc:
-        return render(
-            request, "account.html", {"error": str(exc), "collections": []}, status_code=400
+        message = str(exc)
+        return await run_in_threadpool(
+            lambda: _account_page(request, user, status_code=400, error=message)
         )
     return redirect("/account?done=password")
 
@@ -310,8 +351,9 @@ async def delete_account(request: Request) -> Response:
             service_of(request).accounts.delete_account, user, form.get("password", "")
         )
     except PaperwireError as exc:
-        return render(
-            request, "account.html", {"error": str(exc), "collections": []}, status_code=400
+        message = str(exc)
+        return await run_in_threadpool(
+            lambda: _account_page(request, user, status_code=400, error=message)
         )
     changed(request)  # their votes and comments are gone
     response = redirect("/")

@@ -47,6 +47,8 @@ HTML_ROUTES: list[Route] = [
     Route("/account/password", pages.change_password, ("POST",)),
     Route("/account/delete", pages.delete_account, ("POST",)),
     Route(library_pages.UPLOAD_PATH, library_pages.import_library, ("POST",)),
+    Route("/account/tokens", pages.create_token, ("POST",)),
+    Route("/account/tokens/{token_id:int}/revoke", pages.revoke_token, ("POST",)),
     Route("/submit", pages.submit_form),
     Route("/submit", pages.submit, ("POST",)),
     Route("/collections", pages.create_collection, ("POST",)),
