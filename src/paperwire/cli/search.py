@@ -208,4 +208,45 @@ def eval_beir(
     )
 
 
+@eval_group.command("known-item")
+@click.argument("path", type=click.Path(path_type=Path), metavar="FILE")
+@click.option(
+    "--mode",
+    "-m",
+    "modes",
+    type=EnumChoice(Mode, "mode"),
+    multiple=True,
+    help="Mode(s) to score (default: all).",
+)
+@json_option()
+@config_option
+def eval_known_item(
+    path: Path, modes: tuple[Mode, ...], as_json: bool, config: Path | None
+) -> None:
+    """Score search on the current store with known-item queries (FILE: JSON lines
+    {"query": ..., "id": ...}, each query made from the paper it should find)."""
+    chosen = [m.value for m in modes or (Mode.LEXICAL, Mode.SEMANTIC, Mode.HYBRID)]
+    service = build_service(config)
+    service.search.index()
+    report = service.search.evaluate_known_items(path, modes=chosen)
+    for note in report.notes:
+        output.note(note)
+    problems = [str(p) for p in report.problems]
+    if problems:
+        shown = "\n  ".join(problems[:10])
+        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+        click.echo(f"{len(problems)} lines with problems:\n  {shown}{more}", err=True)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+        return
+    click.echo(f"{path} · {report.queries} queries")
+    output.table(
+        ["mode", "R@1", "R@10", "MRR@10"],
+        [
+            [name, f"{v['R@1']:.3f}", f"{v['R@10']:.3f}", f"{v['MRR@10']:.3f}"]
+            for name, v in report.scores.items()
+        ],
+    )
+
+
 COMMANDS = (index, embed, search, related, eval_group)

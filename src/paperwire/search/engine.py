@@ -1,10 +1,12 @@
 """Lexical, semantic and hybrid search, and related papers: the one implementation that the
 service exposes to the CLI, the web site and the digests.
 
-Hybrid = reciprocal rank fusion (k = 60) of the lexical and semantic candidate lists; filters
-(author, category, dates) are applied inside both engines, so a restrictive filter still fills
-the page. Every result is checked against the store before it is returned, so a paper deleted
-since the indexes were last caught up is never shown.
+Hybrid = the lexical and semantic candidate lists fused (``search/fusion.py``: one fusion for
+every surface), with the lexical first hit pinned on top when the query is a title (4+ words,
+all on that paper's title as a phrase). Filters (author, category, dates) are applied inside
+both engines, so a restrictive filter still fills the page. Every result is checked against
+the store before it is returned, so a paper deleted since the indexes were last caught up is
+never shown.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from paperwire.errors import InvalidQueryError
 from paperwire.models import Paper
+from paperwire.search import fusion as fusions
 from paperwire.search.indexer import SearchIndex, embedding_text
 from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.search.types import Hit, SearchResponse, SearchResult, Snippet
@@ -34,20 +37,11 @@ STOP_WORDS = frozenset(
     | {"its", "of", "on", "or", "that", "the", "their", "this", "to", "via", "we", "with"}
 )
 SORTS = ("relevance", "date")
-RRF_K = 60
+PIN_MIN_WORDS = 4  # shorter queries are topics more often than titles: never pinned
 SELECTIVE_FILTER = 2000  # papers; below this a filtered semantic search scans them exactly
 OVERSAMPLE = 10  # neighbours taken per wanted result when a broad filter is applied after
 MAX_LIMIT = 1000
 _SNIPPET_CHARS = 240
-
-
-def rrf(rankings: list[list[Hit]], k: int = RRF_K) -> list[Hit]:
-    """Reciprocal rank fusion: score(d) = sum over lists of 1 / (k + rank), rank from 1."""
-    scores: dict[str, float] = {}
-    for ranking in rankings:
-        for rank, hit in enumerate(ranking, 1):
-            scores[hit.id] = scores.get(hit.id, 0.0) + 1.0 / (k + rank)
-    return [Hit(i, s) for i, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def lead_snippet(paper: Paper) -> Snippet:
@@ -65,11 +59,13 @@ class SearchEngine:
         index: SearchIndex,
         embedder: Callable[[], Embedder | None],
         candidates: int = 100,
+        fusion: fusions.Fusion = fusions.DEFAULT,
     ) -> None:
         self.store = store
         self.index = index
         self._embedder = embedder
         self.candidates = candidates
+        self.fusion = fusion
         self._embed_query = lru_cache(maxsize=1024)(self._embed_query_uncached)
 
     def _embed_query_uncached(self, text: str) -> np.ndarray | None:
@@ -125,7 +121,9 @@ class SearchEngine:
                 if mode == "semantic":
                     lexical, total = self.index.lexical.search(query, wanted)
         if mode == "hybrid" and semantic and lexical:
-            fused = rrf([lexical, semantic])
+            fused = self.fusion.fuse(lexical, semantic)
+            if sort == "relevance" and self._is_title(query, lexical[0]):
+                fused = [lexical[0]] + [h for h in fused if h.id != lexical[0].id]
         else:
             fused = semantic if (mode == "semantic" and semantic) else (lexical or semantic)
         total = max(total, len(fused))
@@ -147,6 +145,13 @@ class SearchEngine:
             total=total,
             took_ms=(time.perf_counter() - started) * 1000,
             warnings=warnings,
+        )
+
+    def _is_title(self, query: ParsedQuery, hit: Hit) -> bool:
+        """The query looks like this paper's title: 4+ words, all of them on its title in
+        order (a word or two may come between)."""
+        return len(query.terms) >= PIN_MIN_WORDS and self.index.lexical.title_has_phrase(
+            query.terms, hit.id
         )
 
     def _semantic(self, query: ParsedQuery, wanted: int) -> list[Hit]:
