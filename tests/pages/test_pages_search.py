@@ -35,8 +35,14 @@ def test_results_have_count_time_and_highlighted_snippets(site: Site, mode: str)
     assert response.status_code == 200
     html = response.text
     assert "<title>diffusion language · Search · paperwire</title>" in html
-    count = re.search(r'<p class="result-count">(\d+) results? · (\d+) ms', html)
-    assert count, "the page says how many results and how long it took"
+    count = re.search(
+        r'<p class="result-count">(\d+) keyword match(?:es)?(, ranked together with papers '
+        r"close in meaning)?\s+· (\d+) ms",
+        html,
+    )
+    assert count, "the page says how many keyword matches and how long it took"
+    # Nothing is embedded here: neither mode claims that meaning ranked the list.
+    assert not count.group(2)
     ids = result_ids(html)
     assert ids[0] == REAL_ID
     assert int(count.group(1)) >= len(ids) > 0
@@ -46,7 +52,7 @@ def test_results_have_count_time_and_highlighted_snippets(site: Site, mode: str)
 
 def test_no_results_suggests_what_to_try(site: Site) -> None:
     html = site.client.get("/search", params={"q": "zzzqqq xxyyzz", "mode": "lexical"}).text
-    assert '<p class="result-count">0 results' in html
+    assert '<p class="result-count">0 keyword matches' in html
     assert "No papers match <strong>zzzqqq xxyyzz</strong>" in html
     assert "Try fewer or more general words." in html
     assert 'href="/search?q=zzzqqq%20xxyyzz&mode=semantic"' in html

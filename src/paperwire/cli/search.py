@@ -13,7 +13,7 @@ from paperwire.cli import output
 from paperwire.cli.options import EnumChoice, build_service, config_option, json_option
 
 if TYPE_CHECKING:
-    from paperwire.search.types import SearchResult
+    from paperwire.search.types import SearchResponse, SearchResult
 
 
 class Mode(enum.StrEnum):
@@ -113,11 +113,20 @@ def search(
     response = service.search.search(query, mode=mode.value, limit=limit, sort=sort.value)
     for warning in response.warnings:
         output.note(warning)
+    if response.corrected:
+        output.note(f'showing results for "{response.corrected}" (no paper has the words as typed)')
+    elif response.suggestion:
+        output.note(f'did you mean "{response.suggestion}"?')
     if as_json:
         data = {
             "query": response.query,
             "mode": response.mode,
             "total": response.total,
+            "keyword_matches": response.keyword_matches,
+            "by_meaning": response.by_meaning,
+            "meaning_only": response.meaning_only,
+            "corrected": response.corrected,
+            "suggestion": response.suggestion,
             "took_ms": round(response.took_ms, 2),
             "results": [_result_dict(r) for r in response.results],
         }
@@ -137,7 +146,20 @@ def search(
             meta.append(paper.first_seen.isoformat())
         click.echo("    " + output.clean(" · ".join(m for m in meta if m)))
         output.snippet(result.snippet)
-    click.echo(f"{response.total:,} matches · {response.took_ms:.0f} ms · {response.mode}")
+    click.echo(f"{_count_line(response)} · {response.took_ms:.0f} ms · {response.mode}")
+
+
+def _count_line(response: SearchResponse) -> str:
+    """What the list is, honestly: keyword matches, or papers ranked by meaning only."""
+    matches = response.keyword_matches
+    if matches is None:
+        return "ranked by meaning (no match count in this mode)"
+    if response.meaning_only:
+        return "no keyword matches; papers close in meaning only"
+    plural = "" if matches == 1 else "es"
+    if response.by_meaning:
+        return f"{matches:,} keyword match{plural}, ranked together with papers close in meaning"
+    return f"{matches:,} keyword match{plural}"
 
 
 @click.command()

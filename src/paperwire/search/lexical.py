@@ -121,6 +121,16 @@ class LexicalIndex:
     def num_docs(self) -> int:
         return int(self.index.searcher().num_docs)
 
+    def knows(self, word: str) -> bool:
+        """Whether any title or abstract holds this (lower-case, unstemmed) word."""
+        return int(self.index.searcher().doc_freq("words", word)) > 0
+
+    def vocabulary(self, min_count: int = 1) -> list[tuple[str, int]]:
+        """Every unstemmed word of the titles and abstracts in ``min_count`` papers or more,
+        with its number of papers (most first)."""
+        terms = self.index.searcher().terms_with_prefix("words", "")
+        return [(str(t), int(c)) for t, c in terms if c >= min_count]
+
     # -- searching -----------------------------------------------------------------------
     def _terms(self, text: str, stem: bool) -> list[str | tuple[int, str]]:
         """The distinct tokens of ``text`` as the field's analyzer makes them."""

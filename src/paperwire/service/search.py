@@ -82,6 +82,11 @@ class Search:
         index.vectors.prepare()
         return report
 
+    def warm(self) -> None:
+        """Prepare, in the background, what the first searches would otherwise wait for
+        (the spelling dictionary)."""
+        self.engine.speller.warm()
+
     def index_pending(self) -> int:
         return self.engine.index.pending()
 
@@ -119,8 +124,12 @@ class Search:
         limit: int = 20,
         offset: int = 0,
         sort: str = "relevance",
+        spell: bool = True,
     ) -> SearchResponse:
-        return self.engine.search(query, mode=mode, limit=limit, offset=offset, sort=sort)
+        """``spell=False``: the words as typed, even when none matches (no auto-correction)."""
+        return self.engine.search(
+            query, mode=mode, limit=limit, offset=offset, sort=sort, spell=spell
+        )
 
     def evaluate(
         self,
