@@ -127,3 +127,21 @@ def test_search_pages_keep_the_query_in_their_links(
     assert set(result_ids(second.text)).isdisjoint(result_ids(first))
     # An upvote without JavaScript comes back to this very results page.
     assert 'name="next" value="/search?q=language&amp;mode=lexical&amp;p=1"' in second.text
+
+
+def test_a_misspelled_search_shows_the_correction_and_offers_the_words_as_typed(
+    site: Site,
+) -> None:
+    html = site.client.get("/search", params={"q": "difusion langauge", "mode": "lexical"}).text
+    assert (
+        'Showing results for <a href="/search?mode=lexical&amp;sort=relevance&amp;'
+        'q=diffusion%20language"><strong>diffusion language</strong></a>; search instead for '
+        '<a href="/search?mode=lexical&amp;sort=relevance&amp;q=difusion%20langauge&amp;exact=1">'
+        "difusion langauge</a>." in html
+    )
+    assert result_ids(html)[0] == REAL_ID
+    typed = site.client.get(
+        "/search", params={"q": "difusion langauge", "mode": "lexical", "exact": "1"}
+    ).text
+    assert result_ids(typed) == []
+    assert "Did you mean" in typed and "<strong>diffusion language</strong>" in typed

@@ -61,5 +61,6 @@ def _normalised(ranking: list[Hit]) -> dict[str, float]:
     return {h.id: (h.score - low) / span if span > 0 else 1.0 for h in ranking}
 
 
-# Chosen by the grid in docs/design.md ("Fusion").
-DEFAULT = Fusion("convex", 0.5)
+# Chosen by the grid in docs/design.md ("Fusion"): SciFact train 0.728 (0.731 at 0.5, within
+# noise), and on our known-item sets 3-5-word title fragments R@1 0.912 against 0.836 at 0.5.
+DEFAULT = Fusion("convex", 0.6)
