@@ -44,7 +44,7 @@ def main() -> None:
     service = make_service(load_settings())
     service.search.index()
     vectors = service.search.engine.index.vectors
-    real = vectors.matrix[vectors._alive_rows].astype(np.float32)
+    real = vectors.matrix[: len(vectors.alive)][vectors.alive].astype(np.float32)
     embedder = service.search.embedder()
     assert embedder is not None
     texts = []
@@ -57,9 +57,9 @@ def main() -> None:
     print("| rows | exact scan p50 ms | graph p50 ms | graph recall@10 | graph recall@100 |")
     print("|---|---|---|---|---|")
     for size in SIZES:
-        if size <= len(real):
+        if size <= len(real) * 1.01:  # the store's own vectors (29,988 of a 30k store)
             matrix = real[:size]
-            label = f"{size:,} (real)"
+            label = f"{len(matrix):,} (real)"
         else:
             reps = -(-size // len(real))
             matrix = np.tile(real, (reps, 1))[:size]

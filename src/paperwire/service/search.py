@@ -80,6 +80,10 @@ class Search:
         index = self.engine.index
         report = index.rebuild(progress) if rebuild else index.catch_up(progress)
         index.vectors.prepare()
+        for message in report.messages:
+            # An index of an older schema (or a damaged one) is rebuilt on the way: say so in
+            # the log of whatever process did it, not only in `paperwire index`'s report.
+            log.warning(message)
         return report
 
     def warm(self) -> None:
