@@ -133,7 +133,7 @@ def test_journey(
         # Search from the box in the header.
         page.get_by_role("searchbox", name="Search papers").fill("diffusion language")
         page.keyboard.press("Enter")
-        expect(page.locator(".result-count")).to_contain_text("results")
+        expect(page.locator(".result-count")).to_contain_text("keyword match")
         expect(page.locator("p.snippet mark").first).to_be_visible()
         watch.check_layout()
         shot(page, screenshots, f"{prefix}-02-search")

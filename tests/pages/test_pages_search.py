@@ -35,8 +35,14 @@ def test_results_have_count_time_and_highlighted_snippets(site: Site, mode: str)
     assert response.status_code == 200
     html = response.text
     assert "<title>diffusion language · Search · paperwire</title>" in html
-    count = re.search(r'<p class="result-count">(\d+) results? · (\d+) ms', html)
-    assert count, "the page says how many results and how long it took"
+    count = re.search(
+        r'<p class="result-count">(\d+) keyword match(?:es)?(, ranked together with papers '
+        r"close in meaning)?\s+· (\d+) ms",
+        html,
+    )
+    assert count, "the page says how many keyword matches and how long it took"
+    # Nothing is embedded here: neither mode claims that meaning ranked the list.
+    assert not count.group(2)
     ids = result_ids(html)
     assert ids[0] == REAL_ID
     assert int(count.group(1)) >= len(ids) > 0
@@ -46,7 +52,7 @@ def test_results_have_count_time_and_highlighted_snippets(site: Site, mode: str)
 
 def test_no_results_suggests_what_to_try(site: Site) -> None:
     html = site.client.get("/search", params={"q": "zzzqqq xxyyzz", "mode": "lexical"}).text
-    assert '<p class="result-count">0 results' in html
+    assert '<p class="result-count">0 keyword matches' in html
     assert "No papers match <strong>zzzqqq xxyyzz</strong>" in html
     assert "Try fewer or more general words." in html
     assert 'href="/search?q=zzzqqq%20xxyyzz&mode=semantic"' in html
@@ -121,3 +127,21 @@ def test_search_pages_keep_the_query_in_their_links(
     assert set(result_ids(second.text)).isdisjoint(result_ids(first))
     # An upvote without JavaScript comes back to this very results page.
     assert 'name="next" value="/search?q=language&amp;mode=lexical&amp;p=1"' in second.text
+
+
+def test_a_misspelled_search_shows_the_correction_and_offers_the_words_as_typed(
+    site: Site,
+) -> None:
+    html = site.client.get("/search", params={"q": "difusion langauge", "mode": "lexical"}).text
+    assert (
+        'Showing results for <a href="/search?mode=lexical&amp;sort=relevance&amp;'
+        'q=diffusion%20language"><strong>diffusion language</strong></a>; search instead for '
+        '<a href="/search?mode=lexical&amp;sort=relevance&amp;q=difusion%20langauge&amp;exact=1">'
+        "difusion langauge</a>." in html
+    )
+    assert result_ids(html)[0] == REAL_ID
+    typed = site.client.get(
+        "/search", params={"q": "difusion langauge", "mode": "lexical", "exact": "1"}
+    ).text
+    assert result_ids(typed) == []
+    assert "Did you mean" in typed and "<strong>diffusion language</strong>" in typed

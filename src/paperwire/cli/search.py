@@ -13,7 +13,7 @@ from paperwire.cli import output
 from paperwire.cli.options import EnumChoice, build_service, config_option, json_option
 
 if TYPE_CHECKING:
-    from paperwire.search.types import SearchResult
+    from paperwire.search.types import SearchResponse, SearchResult
 
 
 class Mode(enum.StrEnum):
@@ -118,11 +118,20 @@ def search(
     response = service.search.search(query, mode=mode.value, limit=limit, sort=sort.value)
     for warning in response.warnings:
         output.note(warning)
+    if response.corrected:
+        output.note(f'showing results for "{response.corrected}" (no paper has the words as typed)')
+    elif response.suggestion:
+        output.note(f'did you mean "{response.suggestion}"?')
     if as_json:
         data = {
             "query": response.query,
             "mode": response.mode,
             "total": response.total,
+            "keyword_matches": response.keyword_matches,
+            "by_meaning": response.by_meaning,
+            "meaning_only": response.meaning_only,
+            "corrected": response.corrected,
+            "suggestion": response.suggestion,
             "took_ms": round(response.took_ms, 2),
             "results": [_result_dict(r) for r in response.results],
         }
@@ -142,7 +151,20 @@ def search(
             meta.append(paper.first_seen.isoformat())
         click.echo("    " + output.clean(" · ".join(m for m in meta if m)))
         output.snippet(result.snippet)
-    click.echo(f"{response.total:,} matches · {response.took_ms:.0f} ms · {response.mode}")
+    click.echo(f"{_count_line(response)} · {response.took_ms:.0f} ms · {response.mode}")
+
+
+def _count_line(response: SearchResponse) -> str:
+    """What the list is, honestly: keyword matches, or papers ranked by meaning only."""
+    matches = response.keyword_matches
+    if matches is None:
+        return "ranked by meaning (no match count in this mode)"
+    if response.meaning_only:
+        return "no keyword matches; papers close in meaning only"
+    plural = "" if matches == 1 else "es"
+    if response.by_meaning:
+        return f"{matches:,} keyword match{plural}, ranked together with papers close in meaning"
+    return f"{matches:,} keyword match{plural}"
 
 
 @click.command()
@@ -209,6 +231,47 @@ def eval_beir(
         [
             [name, f"{v['ndcg@10']:.4f}", f"{v['recall@100']:.4f}", f"{v['mrr@10']:.4f}"]
             for name, v in scores.items()
+        ],
+    )
+
+
+@eval_group.command("known-item")
+@click.argument("path", type=click.Path(path_type=Path), metavar="FILE")
+@click.option(
+    "--mode",
+    "-m",
+    "modes",
+    type=EnumChoice(Mode, "mode"),
+    multiple=True,
+    help="Mode(s) to score (default: all).",
+)
+@json_option()
+@config_option
+def eval_known_item(
+    path: Path, modes: tuple[Mode, ...], as_json: bool, config: Path | None
+) -> None:
+    """Score search on the current store with known-item queries (FILE: JSON lines
+    {"query": ..., "id": ...}, each query made from the paper it should find)."""
+    chosen = [m.value for m in modes or (Mode.LEXICAL, Mode.SEMANTIC, Mode.HYBRID)]
+    service = build_service(config)
+    service.search.index()
+    report = service.search.evaluate_known_items(path, modes=chosen)
+    for note in report.notes:
+        output.note(note)
+    problems = [str(p) for p in report.problems]
+    if problems:
+        shown = "\n  ".join(problems[:10])
+        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+        click.echo(f"{len(problems)} lines with problems:\n  {shown}{more}", err=True)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+        return
+    click.echo(f"{path} · {report.queries} queries")
+    output.table(
+        ["mode", "R@1", "R@10", "MRR@10"],
+        [
+            [name, f"{v['R@1']:.3f}", f"{v['R@10']:.3f}", f"{v['MRR@10']:.3f}"]
+            for name, v in report.scores.items()
         ],
     )
 

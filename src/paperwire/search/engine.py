@@ -1,16 +1,19 @@
 """Lexical, semantic and hybrid search, and related papers: the one implementation that the
 service exposes to the CLI, the web site and the digests.
 
-Hybrid = reciprocal rank fusion (k = 60) of the lexical and semantic candidate lists; filters
-(author, category, dates) are applied inside both engines, so a restrictive filter still fills
-the page. Every result is checked against the store before it is returned, so a paper deleted
-since the indexes were last caught up is never shown.
+Hybrid = the lexical and semantic candidate lists fused (``search/fusion.py``: one fusion for
+every surface), with the lexical first hit pinned on top when the query is a title (4+ words,
+all on that paper's title as a phrase). Filters (author, category, dates) are applied inside
+both engines, so a restrictive filter still fills the page. Every result is checked against
+the store before it is returned, so a paper deleted since the indexes were last caught up is
+never shown.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -19,8 +22,10 @@ import numpy as np
 
 from paperwire.errors import InvalidQueryError
 from paperwire.models import Paper
+from paperwire.search import fusion as fusions
 from paperwire.search.indexer import SearchIndex, embedding_text
 from paperwire.search.query import ParsedQuery, parse_query
+from paperwire.search.spelling import Speller
 from paperwire.search.types import Hit, SearchResponse, SearchResult, Snippet
 
 if TYPE_CHECKING:
@@ -34,20 +39,11 @@ STOP_WORDS = frozenset(
     | {"its", "of", "on", "or", "that", "the", "their", "this", "to", "via", "we", "with"}
 )
 SORTS = ("relevance", "date")
-RRF_K = 60
+PIN_MIN_WORDS = 4  # shorter queries are topics more often than titles: never pinned
 SELECTIVE_FILTER = 2000  # papers; below this a filtered semantic search scans them exactly
 OVERSAMPLE = 10  # neighbours taken per wanted result when a broad filter is applied after
 MAX_LIMIT = 1000
 _SNIPPET_CHARS = 240
-
-
-def rrf(rankings: list[list[Hit]], k: int = RRF_K) -> list[Hit]:
-    """Reciprocal rank fusion: score(d) = sum over lists of 1 / (k + rank), rank from 1."""
-    scores: dict[str, float] = {}
-    for ranking in rankings:
-        for rank, hit in enumerate(ranking, 1):
-            scores[hit.id] = scores.get(hit.id, 0.0) + 1.0 / (k + rank)
-    return [Hit(i, s) for i, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def lead_snippet(paper: Paper) -> Snippet:
@@ -58,6 +54,15 @@ def lead_snippet(paper: Paper) -> Snippet:
     return Snippet(text)
 
 
+@dataclass(slots=True)
+class _Ranked:
+    lexical: list[Hit]
+    semantic: list[Hit]
+    fused: list[Hit]
+    keyword_matches: int | None  # None: keywords were not searched (meaning only)
+    available: int  # how many results the ranking can page through
+
+
 class SearchEngine:
     def __init__(
         self,
@@ -65,11 +70,14 @@ class SearchEngine:
         index: SearchIndex,
         embedder: Callable[[], Embedder | None],
         candidates: int = 100,
+        fusion: fusions.Fusion = fusions.DEFAULT,
     ) -> None:
         self.store = store
         self.index = index
         self._embedder = embedder
         self.candidates = candidates
+        self.fusion = fusion
+        self.speller = Speller(index.lexical)
         self._embed_query = lru_cache(maxsize=1024)(self._embed_query_uncached)
 
     def _embed_query_uncached(self, text: str) -> np.ndarray | None:
@@ -89,9 +97,11 @@ class SearchEngine:
         offset: int = 0,
         sort: str = "relevance",
         snippets: bool = True,
+        spell: bool = True,
     ) -> SearchResponse:
         """``snippets=False``: leave results without highlighted fragments (an evaluation
-        ranks 100 results per query and reads none of them)."""
+        ranks 100 results per query and reads none of them). ``spell=False``: search the
+        words as typed even when none matches (the page's "search instead for")."""
         started = time.perf_counter()
         if mode not in MODES:
             raise InvalidQueryError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -107,36 +117,28 @@ class SearchEngine:
             )
         warnings = list(query.warnings)
         wanted = max(self.candidates, offset + limit)
-        lexical: list[Hit] = []
-        semantic: list[Hit] = []
-        total = 0
-        if mode != "semantic" or not query.has_text:
-            lexical, total = self.index.lexical.search(
-                query, wanted, by_date=sort == "date" or not query.has_text
-            )
-        if mode != "lexical" and query.has_text:
-            if self.semantic_available():
-                semantic = self._semantic(query, wanted)
-            else:
-                warnings.append(
-                    "semantic search is unavailable until papers are embedded "
-                    "(`paperwire embed`); showing keyword matches"
-                )
-                if mode == "semantic":
-                    lexical, total = self.index.lexical.search(query, wanted)
-        if mode == "hybrid" and semantic and lexical:
-            fused = rrf([lexical, semantic])
-        else:
-            fused = semantic if (mode == "semantic" and semantic) else (lexical or semantic)
-        total = max(total, len(fused))
+        ranked = self._rank(query, mode, wanted, sort, warnings)
+        corrected = suggestion = None
+        correction = self.speller.correct(query.terms) if query.terms else None
+        if correction is not None:
+            fixed = replace(query, terms=correction.words)
+            if spell and ranked.keyword_matches == 0:
+                # Nothing matched the words as typed: search for the corrected ones at once,
+                # and say so (the page offers the query as typed).
+                better = self._rank(fixed, mode, wanted, sort, [])
+                if better.keyword_matches:
+                    ranked, query, corrected = better, fixed, fixed.unparse()
+            if corrected is None:
+                suggestion = fixed.unparse()
+        fused = ranked.fused
         if sort == "relevance":
             # Read only the page's papers (and a few spare for deleted ones), not every
             # candidate: the store read was a third of a search page's time.
             fused = fused[: offset + limit + 5]
-            results = self._materialise(query, fused[offset:], lexical, semantic, sort)
+            results = self._materialise(fused[offset:], ranked, sort)
             page = results[:limit]
         else:
-            results = self._materialise(query, fused, lexical, semantic, sort)
+            results = self._materialise(fused, ranked, sort)
             page = results[offset : offset + limit]
         if snippets:
             self._add_snippets(query, page)
@@ -144,12 +146,59 @@ class SearchEngine:
             query=raw,
             mode=mode,
             results=page,
-            total=total,
+            total=len(ranked.fused) if ranked.keyword_matches is None else ranked.available,
             took_ms=(time.perf_counter() - started) * 1000,
             warnings=warnings,
+            keyword_matches=ranked.keyword_matches,
+            by_meaning=bool(ranked.semantic),
+            meaning_only=not ranked.keyword_matches and bool(ranked.semantic),
+            corrected=corrected,
+            suggestion=suggestion,
         )
 
-    def _semantic(self, query: ParsedQuery, wanted: int) -> list[Hit]:
+    def _rank(
+        self, query: ParsedQuery, mode: str, wanted: int, sort: str, warnings: list[str]
+    ) -> _Ranked:
+        """The candidate lists of the modes asked for, and their fused ranking."""
+        lexical: list[Hit] = []
+        semantic: list[Hit] = []
+        matches: int | None = None
+        if mode != "semantic" or not query.has_text:
+            lexical, matches = self.index.lexical.search(
+                query, wanted, by_date=sort == "date" or not query.has_text
+            )
+        if mode != "lexical" and query.has_text:
+            if self.semantic_available():
+                semantic = self.semantic_hits(query, wanted)
+            else:
+                warnings.append(
+                    "semantic search is unavailable until papers are embedded "
+                    "(`paperwire embed`); showing keyword matches"
+                )
+                if mode == "semantic":
+                    lexical, matches = self.index.lexical.search(query, wanted)
+        if mode == "hybrid" and semantic and lexical:
+            fused = self.fusion.fuse(lexical, semantic)
+            if sort == "relevance" and self.is_title(query, lexical[0]):
+                fused = [lexical[0]] + [h for h in fused if h.id != lexical[0].id]
+        else:
+            fused = semantic if (mode == "semantic" and semantic) else (lexical or semantic)
+        # What can be paged through: every keyword match, plus the meaning-only candidates.
+        available = (
+            len(fused)
+            if matches is None
+            else matches + len(semantic) - len({h.id for h in lexical} & {h.id for h in semantic})
+        )
+        return _Ranked(lexical, semantic, fused, matches, max(available, len(fused)))
+
+    def is_title(self, query: ParsedQuery, hit: Hit) -> bool:
+        """The query looks like this paper's title: 4+ words, all of them on its title in
+        order (a word or two may come between)."""
+        return len(query.terms) >= PIN_MIN_WORDS and self.index.lexical.title_has_phrase(
+            query.terms, hit.id
+        )
+
+    def semantic_hits(self, query: ParsedQuery, wanted: int) -> list[Hit]:
         vector = self._embed_query(query.text)
         if vector is None:
             return []
@@ -165,17 +214,10 @@ class SearchEngine:
         passing = lexical.filter_ids(query, among=[h.id for h in hits])
         return [h for h in hits if h.id in passing][:wanted]
 
-    def _materialise(
-        self,
-        query: ParsedQuery,
-        fused: list[Hit],
-        lexical: list[Hit],
-        semantic: list[Hit],
-        sort: str,
-    ) -> list[SearchResult]:
+    def _materialise(self, fused: list[Hit], ranked: _Ranked, sort: str) -> list[SearchResult]:
         papers = self.store.papers.get_papers([h.id for h in fused])
-        lex_rank = {h.id: r for r, h in enumerate(lexical, 1)}
-        sem_rank = {h.id: r for r, h in enumerate(semantic, 1)}
+        lex_rank = {h.id: r for r, h in enumerate(ranked.lexical, 1)}
+        sem_rank = {h.id: r for r, h in enumerate(ranked.semantic, 1)}
         results = [
             SearchResult(papers[h.id], h.score, Snippet(""), lex_rank.get(h.id), sem_rank.get(h.id))
             for h in fused

@@ -25,6 +25,10 @@ from paperwire.search.types import Hit, Snippet
 # nDCG@10 is 0.695 at 0.25 and 0.692 at 0.5; we take 0.5 because arXiv searches look more
 # like titles than SciFact's claims do.
 FIELD_BOOSTS = {"title": 0.5, "abstract": 1.0, "authors": 1.0, "categories": 0.5}
+# All of a query's words as one phrase on the title, a word or two allowed between (issue 16:
+# users type remembered titles and fragments of them). Measured in docs/benchmarks.md.
+TITLE_PHRASE_SLOP = 2
+TITLE_PHRASE_BOOST = 2.0
 _EPOCH = date(1970, 1, 1)
 _SNIPPET_CHARS = 240
 
@@ -57,6 +61,9 @@ class LexicalIndex:
         builder.add_text_field("id", stored=True, tokenizer_name="raw")
         builder.add_text_field("title", tokenizer_name="en_stem")
         builder.add_text_field("abstract", tokenizer_name="en_stem")
+        # Title and abstract again, unstemmed: "quoted phrases" match these exact words, and
+        # its term dictionary is the vocabulary that "did you mean" suggests from.
+        builder.add_text_field("words", tokenizer_name="default")
         builder.add_text_field("authors", tokenizer_name="default")
         builder.add_text_field("categories", tokenizer_name="raw")
         builder.add_integer_field("day", indexed=True, fast=True)
@@ -91,6 +98,8 @@ class LexicalIndex:
             doc.add_text("id", paper.id)
             doc.add_text("title", paper.title)
             doc.add_text("abstract", paper.abstract)
+            doc.add_text("words", paper.title)
+            doc.add_text("words", paper.abstract)
             for author in paper.authors:
                 doc.add_text("authors", author)
             for category in paper.categories:
@@ -112,6 +121,16 @@ class LexicalIndex:
     def num_docs(self) -> int:
         return int(self.index.searcher().num_docs)
 
+    def knows(self, word: str) -> bool:
+        """Whether any title or abstract holds this (lower-case, unstemmed) word."""
+        return int(self.index.searcher().doc_freq("words", word)) > 0
+
+    def vocabulary(self, min_count: int = 1) -> list[tuple[str, int]]:
+        """Every unstemmed word of the titles and abstracts in ``min_count`` papers or more,
+        with its number of papers (most first)."""
+        terms = self.index.searcher().terms_with_prefix("words", "")
+        return [(str(t), int(c)) for t, c in terms if c >= min_count]
+
     # -- searching -----------------------------------------------------------------------
     def _terms(self, text: str, stem: bool) -> list[str | tuple[int, str]]:
         """The distinct tokens of ``text`` as the field's analyzer makes them."""
@@ -130,21 +149,11 @@ class LexicalIndex:
                         per_field.append(self._boosted(name, str(token)))
                 per_field.append(self._boosted("categories", word.lower()))
                 words.append(tantivy.Query.boolean_query([(occur.Should, q) for q in per_field]))
+            title_phrase = self._title_phrase(query.terms)
+            if title_phrase is not None:
+                words.append(tantivy.Query.boost_query(title_phrase, TITLE_PHRASE_BOOST))
             for phrase in query.phrases:
-                options = []
-                for name in ("title", "abstract"):
-                    tokens = self._terms(phrase, stem=True)
-                    if len(tokens) > 1:
-                        options.append(tantivy.Query.phrase_query(self.schema, name, tokens))
-                    elif tokens:
-                        options.append(self._boosted(name, str(tokens[0])))
-                if options:
-                    clauses.append(
-                        (
-                            occur.Must,
-                            tantivy.Query.boolean_query([(occur.Should, q) for q in options]),
-                        )
-                    )
+                clauses.extend(self._phrase(phrase))
         filters = self._filters(query)
         if words and (filters or any(o == occur.Must for o, _ in clauses)):
             # Beside a MUST clause, SHOULD clauses only rank: at least one word has to match.
@@ -159,6 +168,51 @@ class LexicalIndex:
         if all(o == occur.Must for o, _ in clauses) and not (text and query.has_text):
             clauses.append((occur.Should, tantivy.Query.all_query()))
         return tantivy.Query.boolean_query(clauses)
+
+    def _phrase(self, phrase: str) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        """A quoted phrase: exactly these words in this order, unstemmed (required); the
+        stemmed phrase on the title and abstract ranks, with their field weights. One word
+        (the digests' topics send them) is required stemmed in the title or abstract."""
+        occur = tantivy.Occur
+        # In order, repeats kept: a phrase is a sequence.
+        stemmed: list[str | tuple[int, str]] = list(self._stem.analyze(phrase))
+        exact: list[str | tuple[int, str]] = list(self._plain.analyze(phrase))
+        if len(exact) < 2 or len(stemmed) < 2:
+            if not stemmed:  # nothing indexable (one 40+ character word): nothing can match
+                return [(occur.Must, tantivy.Query.empty_query())]
+            either = [self._boosted(name, str(stemmed[0])) for name in ("title", "abstract")]
+            return [(occur.Must, tantivy.Query.boolean_query([(occur.Should, q) for q in either]))]
+        required = tantivy.Query.phrase_query(self.schema, "words", exact)
+        ranking = [
+            tantivy.Query.boost_query(
+                tantivy.Query.phrase_query(self.schema, name, stemmed), FIELD_BOOSTS[name]
+            )
+            for name in ("title", "abstract")
+        ]
+        return [(occur.Must, tantivy.Query.const_score_query(required, 0.0))] + [
+            (occur.Should, q) for q in ranking
+        ]
+
+    def _title_phrase(self, terms: Sequence[str]) -> tantivy.Query | None:
+        """All the words as one phrase on the title (slop ``TITLE_PHRASE_SLOP``); None for
+        fewer than two words."""
+        tokens: list[str | tuple[int, str]] = [t for w in terms for t in self._stem.analyze(w)]
+        if len(tokens) < 2:
+            return None
+        return tantivy.Query.phrase_query(self.schema, "title", tokens, slop=TITLE_PHRASE_SLOP)
+
+    def title_has_phrase(self, terms: Sequence[str], paper_id: str) -> bool:
+        """Whether this paper's title holds all the words as one phrase (slop as ranked)."""
+        phrase = self._title_phrase(terms)
+        if phrase is None:
+            return False
+        both = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, phrase),
+                (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "id", paper_id)),
+            ]
+        )
+        return bool(self.index.searcher().search(both, 1, count=False).hits)
 
     def _boosted(self, name: str, token: str) -> tantivy.Query:
         term = tantivy.Query.term_query(self.schema, name, token)

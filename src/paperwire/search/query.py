@@ -62,6 +62,18 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         return not (self.has_text or self.has_filters)
 
+    def unparse(self) -> str:
+        """The query written back in the query language (``parse_query`` reads it back as
+        the same query)."""
+        parts = [*self.terms, *(f'"{p}"' for p in self.phrases)]
+        parts += [f'author:"{a}"' for a in self.authors]
+        parts += [f"cat:{c}" for c in self.categories]
+        if self.since:
+            parts.append(f"since:{self.since.isoformat()}")
+        if self.until:
+            parts.append(f"until:{self.until.isoformat()}")
+        return " ".join(parts)
+
 
 def _clean(raw: str) -> tuple[str, list[str]]:
     warnings = []

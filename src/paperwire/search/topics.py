@@ -27,7 +27,6 @@ import numpy as np
 import tantivy
 
 from paperwire.ranking import trending_score
-from paperwire.search.engine import rrf
 from paperwire.search.query import ParsedQuery, parse_query
 from paperwire.search.types import Hit
 
@@ -121,7 +120,11 @@ class TopicMatcher:
             return [Match(h.id, h.score, reason) for h in self._filtered(query, window)]
         lexical = self._all_words(query, window)
         semantic = self._similar(query, window)
-        fused = rrf([lexical, semantic]) if lexical and semantic else lexical or semantic
+        fused = (
+            self.engine.fusion.fuse(lexical, semantic)
+            if lexical and semantic
+            else lexical or semantic
+        )
         return [Match(h.id, h.score, reason) for h in fused]
 
     def _id_query(self, window: Window) -> tantivy.Query:

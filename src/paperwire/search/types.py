@@ -46,6 +46,11 @@ class SearchResponse:
     query: str
     mode: str
     results: list[SearchResult]
-    total: int  # matches before the limit (lexical count; semantic adds what it found)
+    total: int  # results that can be paged through (not the store's size)
     took_ms: float
     warnings: list[str] = field(default_factory=list)
+    keyword_matches: int | None = None  # papers matching the words; None: not searched
+    by_meaning: bool = False  # semantic candidates took part in the ranking
+    meaning_only: bool = False  # no keyword matched: the results are close in meaning only
+    corrected: str | None = None  # the query searched instead of the one typed (typos)
+    suggestion: str | None = None  # "did you mean": a spelling the index knows

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from paperwire.search.embedder import Embedder
     from paperwire.search.engine import SearchEngine
     from paperwire.search.indexer import EmbedReport, IndexReport
+    from paperwire.search.known_item import KnownItemReport
     from paperwire.search.query import ParsedQuery
     from paperwire.search.types import SearchResponse, SearchResult
 
@@ -82,6 +83,10 @@ class Search:
         index = self.engine.index
         report = index.rebuild(progress) if rebuild else index.catch_up(progress)
         index.vectors.prepare()
+        for message in report.messages:
+            # An index of an older schema (or a damaged one) is rebuilt on the way: say so in
+            # the log of whatever process did it, not only in `paperwire index`'s report.
+            log.warning(message)
         return report
 
     def open_index(self) -> bool:
@@ -99,6 +104,10 @@ class Search:
         )
         threading.Thread(target=self.index, name="index build", daemon=True).start()
         return False
+    def warm(self) -> None:
+        """Prepare, in the background, what the first searches would otherwise wait for
+        (the spelling dictionary)."""
+        self.engine.speller.warm()
 
     def index_pending(self) -> int:
         return self.engine.index.pending()
@@ -149,8 +158,12 @@ class Search:
         limit: int = 20,
         offset: int = 0,
         sort: str = "relevance",
+        spell: bool = True,
     ) -> SearchResponse:
-        return self.engine.search(query, mode=mode, limit=limit, offset=offset, sort=sort)
+        """``spell=False``: the words as typed, even when none matches (no auto-correction)."""
+        return self.engine.search(
+            query, mode=mode, limit=limit, offset=offset, sort=sort, spell=spell
+        )
 
     def evaluate(
         self,
@@ -174,6 +187,32 @@ class Search:
             embed_batch_size=self.settings.embed_batch_size,
             progress=progress,
         )
+
+    def evaluate_known_items(
+        self, path: Path, *, modes: Iterable[str] = ("lexical", "semantic", "hybrid")
+    ) -> KnownItemReport:
+        """Score search modes on the current store with known-item queries (JSON lines
+        ``{"query", "id"}``): R@1, R@10 and MRR@10 per mode."""
+        from paperwire.search import known_item
+
+        items, problems = known_item.load(path)
+        engine = self.engine
+
+        def run(query: str, mode: str) -> list[str]:
+            response = engine.search(query, mode=mode, limit=known_item.DEPTH, snippets=False)
+            return [r.paper.id for r in response.results]
+
+        def known(ids: list[str]) -> set[str]:
+            return {i for i, p in self.store.papers.get_papers(ids).items() if not p.deleted}
+
+        modes = list(modes)
+        report = known_item.score(items, modes, run, known, problems)
+        if not engine.semantic_available() and set(modes) - {"lexical"}:
+            report.notes.append(
+                "semantic search is unavailable until papers are embedded (`paperwire embed`): "
+                "the semantic and hybrid scores are of keyword search"
+            )
+        return report
 
     def related(self, paper: Paper, limit: int = 10) -> list[SearchResult]:
         return self.engine.related(paper, limit)

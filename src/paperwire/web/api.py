@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import orjson
 from fastapi import Query, Request
@@ -237,7 +237,12 @@ def search_papers(
         return _listing([])
     service = service_of(request)
     response = service.search.search(q, mode=mode, limit=limit, offset=p * limit)
-    return _listing(service.cards([r.paper for r in response.results]), response.total)
+    listing = _listing(service.cards([r.paper for r in response.results]), response.total)
+    if response.keyword_matches is not None:
+        listing.headers["X-Keyword-Matches"] = str(response.keyword_matches)
+    if response.corrected:
+        listing.headers["X-Searched-For"] = quote(response.corrected)
+    return listing
 
 
 def list_papers(

@@ -48,6 +48,7 @@ def create_app(
         svc = service or make_service(settings)
         svc.check_schema()
         svc.search.open_index()
+        svc.search.warm()
         app.state.service = svc
         app.state.limiter = svc.limits  # per-address limits; the service keeps per-account ones
         jobs = svc.jobs(scheduled=run_jobs, on_run=metrics.job_ran)

@@ -183,7 +183,12 @@ def search(request: Request) -> Response:
         service = service_of(request)
         try:
             response = service.search.search(
-                full, mode=mode, limit=PAGE_SIZE, offset=page * PAGE_SIZE, sort=sort
+                full,
+                mode=mode,
+                limit=PAGE_SIZE,
+                offset=page * PAGE_SIZE,
+                sort=sort,
+                spell=params.get("exact") != "1",
             )
         except PaperwireError as exc:
             if wants_json(request):
