@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 
 from paperwire import citations
 from paperwire.accounts import AuthError
-from paperwire.errors import NotFoundError, PaperwireError
+from paperwire.errors import AccountError, NotFoundError, PaperwireError
 from paperwire.models import User
 from paperwire.search.engine import MODES
 from paperwire.service import Service
@@ -78,9 +78,24 @@ async def comment(request: Request, paper_id: str) -> Response:
     form = await read_form(request, "comment")
     user = await require_user(request)
     service = service_of(request)
-    comment_id = await run_in_threadpool(
-        service.community.add_comment, user, paper_id, form.get("body", "")
-    )
+    try:
+        comment_id = await run_in_threadpool(
+            service.community.add_comment, user, paper_id, form.get("body", "")
+        )
+    except AccountError as exc:  # empty or too long
+        # Shown under the comment box, with what was typed, on the paper's own page.
+        view = await run_in_threadpool(service.feeds.paper_page, paper_id, user)
+        return render(
+            request,
+            "paper.html",
+            {
+                "view": view,
+                "p": view.card.paper,
+                "comment_error": str(exc),
+                "comment_body": form.get("body", ""),
+            },
+            status_code=400,
+        )
     changed(request)
     found = await run_in_threadpool(service.papers.get, paper_id)
     return redirect(paper_url(found.id, f"#comment-{comment_id}"))
@@ -276,11 +291,19 @@ def account(request: Request) -> Response:
     user = user_sync(request)
     if user is None:
         return redirect("/login?next=/account")
+    return _account_page(request, user, message=request.query_params.get("done"))
+
+
+def _account_page(
+    request: Request, user: User, message: str | None = None, error: str | None = None
+) -> HTMLResponse:
+    """The account page, whole (its collections too) whether or not a form on it failed."""
     collections = service_of(request).community.collections_of(user.username, user)
     return render(
         request,
         "account.html",
-        {"collections": collections, "message": request.query_params.get("done")},
+        {"collections": collections, "message": message, "error": error},
+        status_code=400 if error else 200,
     )
 
 
@@ -296,9 +319,7 @@ async def change_password(request: Request) -> Response:
             request.cookies.get(SESSION_COOKIE),
         )
     except PaperwireError as exc:
-        return render(
-            request, "account.html", {"error": str(exc), "collections": []}, status_code=400
-        )
+        return await run_in_threadpool(_account_page, request, user, None, str(exc))
     return redirect("/account?done=password")
 
 
@@ -310,11 +331,19 @@ async def delete_account(request: Request) -> Response:
             service_of(request).accounts.delete_account, user, form.get("password", "")
         )
     except PaperwireError as exc:
-        return render(
-            request, "account.html", {"error": str(exc), "collections": []}, status_code=400
-        )
+        return await run_in_threadpool(_account_page, request, user, None, str(exc))
     changed(request)  # their votes and comments are gone
-    response = redirect("/")
+    # No longer logged in, so this page is the last thing the account sees.
+    request.state.user = None
+    response = render(
+        request,
+        "digest_message.html",  # the site's one plain message page
+        {
+            "title": "Your account is deleted",
+            "message": f"The account {user.username} and its votes, comments and collections "
+            "are gone, and you are logged out.",
+        },
+    )
     response.delete_cookie(SESSION_COOKIE)
     return response
 
@@ -341,7 +370,10 @@ async def submit(request: Request) -> Response:
             status_code=400 if "offline" not in str(exc) else 503,
         )
     changed(request)
-    return redirect(paper_url(found.id))
+    if found.already:
+        # Said on the form, with a link, rather than a silent redirect to the paper.
+        return render(request, "submit.html", {"already": found.already, "paper": found.paper})
+    return redirect(paper_url(found.paper.id))
 
 
 async def remove_submission(request: Request, paper_id: str) -> Response:

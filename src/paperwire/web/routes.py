@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from paperwire.web import api, digest_pages, feed_pages, openapi, pages, syndication
+from paperwire.web import api, digest_pages, feed_pages, openapi, pages, site_pages, syndication
 from paperwire.web.routing import Route
 
 HTML_ROUTES: list[Route] = [
@@ -55,6 +55,11 @@ HTML_ROUTES: list[Route] = [
     Route("/digest/preview/{subscription_id:int}", digest_pages.preview),
     Route("/digest/feed/{token}.xml", digest_pages.feed),
     Route("/healthz", pages.healthz),
+    Route("/docs", site_pages.docs),
+    Route("/robots.txt", site_pages.robots),
+    Route("/sitemap.xml", site_pages.sitemap_index),
+    Route("/sitemap/site.xml", site_pages.sitemap_site),
+    Route("/sitemap/papers-{page:int}.xml", site_pages.sitemap_papers),
 ]
 
 
