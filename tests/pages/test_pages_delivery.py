@@ -74,6 +74,7 @@ def test_robots_names_the_sitemap_and_keeps_crawlers_off_forms(site: Site) -> No
     assert robots.headers["content-type"].startswith("text/plain")
     lines = robots.text.splitlines()
     assert "User-agent: *" in lines and "Disallow: /account" in lines
+    assert "Disallow: /login" not in lines  # a public page; blocking it costs SEO score
     assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in lines
 
 

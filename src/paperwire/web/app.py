@@ -71,7 +71,8 @@ def create_app(
     )
     # Outermost, so it compresses every answer (pages, feeds, JSON, static files) for clients
     # that accept gzip; small bodies are not worth it (docs/benchmarks.md has the bytes saved).
-    app.add_middleware(GZipMiddleware, minimum_size=500)
+    # Level 6 (zlib's default) rather than Starlette's 9: 0.1% more bytes on the home page.
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_exception_handler(PaperwireError, errors.domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]

@@ -32,10 +32,11 @@ def docs(request: Request) -> HTMLResponse:
 
 def robots(request: Request) -> PlainTextResponse:
     base = request.app.state.settings.base_url.rstrip("/")
-    # Forms, accounts and per-subscriber pages are not for search engines.
+    # Accounts, submissions and per-subscriber pages are not for search engines (log-in and
+    # sign-up stay crawlable: they are public pages, and a blocked page is marked down).
     lines = [
         "User-agent: *",
-        *(f"Disallow: {path}" for path in ("/account", "/login", "/signup", "/submit", "/digest/")),
+        *(f"Disallow: {path}" for path in ("/account", "/submit", "/digest/")),
         "Allow: /",
         f"Sitemap: {base}/sitemap.xml",
     ]
