@@ -79,6 +79,14 @@ class SourceError(PaperwireError):
     http_status = 500
 
 
+class LibraryFileError(SourceError):
+    """A library file to import is unreadable as a whole: too large, not UTF-8 text, or in
+    none of the formats we read (its entries' own faults are Problems in the report)."""
+
+    exit_code = 5
+    http_status = 400
+
+
 class BudgetSpent(SourceError):
     """The job's time budget would run out before the next try."""
 

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-INDEX_CATCH_UP = timedelta(seconds=30)
 EMBED_BATCH = 256
 DIGEST_FIRST_RUN = timedelta(seconds=30)  # let the server finish starting first
 SESSION_CLEAN_UP = timedelta(hours=1)
@@ -182,7 +181,8 @@ def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
     """Every job. ``scheduled`` False: only the per-process index catch-up (a web app that
     runs no jobs still sees papers other processes import)."""
     settings = parts.settings
-    catch_up = Every(INDEX_CATCH_UP, first_after=INDEX_CATCH_UP)
+    interval = timedelta(seconds=settings.index_catch_up_seconds)
+    catch_up = Every(interval, first_after=interval)
     jobs = [Job("index", catch_up, lambda: _index(parts))]
     if not scheduled:
         return jobs
@@ -199,8 +199,9 @@ def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
         )
         jobs.append(Job("digests", every, lambda: _digests(parts)))
     if settings.embed_in_background:
-        # One process embeds at a time: several workers would embed the same papers.
-        jobs.append(Job("embed", Every(INDEX_CATCH_UP), lambda: _embed(parts), lease_ttl=300.0))
+        # One serving process embeds at a time and the others keep their cores for requests;
+        # `paperwire embed` workers may run beside it (they split the work by claims).
+        jobs.append(Job("embed", Every(interval), lambda: _embed(parts), lease_ttl=300.0))
     clean = Every(SESSION_CLEAN_UP)
     jobs.append(Job("sessions", clean, lambda: _clean_sessions(parts), lease_ttl=60.0))
     return jobs

@@ -77,4 +77,4 @@ class Papers:
 
     def listing(self, offset: int, limit: int) -> list[tuple[str, date | None]]:
         """Live papers' ids in id order with the day each last changed (for the sitemap)."""
-        return self.store.papers.live_ids(offset, limit)
+        return self.store.papers.listing(offset, limit)

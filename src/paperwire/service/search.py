@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from paperwire.search.types import SearchResponse, SearchResult
 
 log = logging.getLogger(__name__)
+# Changes a process applies to its index before it starts serving (a few seconds of work); a
+# node with more to do (started empty, or its index folder lost) serves while it builds.
+INDEX_BEFORE_SERVING = 20_000
 
 
 class Search:
@@ -80,6 +83,22 @@ class Search:
         report = index.rebuild(progress) if rebuild else index.catch_up(progress)
         index.vectors.prepare()
         return report
+
+    def open_index(self) -> bool:
+        """Make this process's index current before serving when that is quick; otherwise
+        build it in a background thread and return False at once. Keyword results fill in as
+        the build commits each batch (vectors follow), so the site answers meanwhile."""
+        pending = self.index_pending()
+        if pending <= INDEX_BEFORE_SERVING:
+            self.index()
+            return True
+        log.warning(
+            "building the search index from the store while serving: %s papers to index; "
+            "keyword results fill in as it goes",
+            f"{pending:,}",
+        )
+        threading.Thread(target=self.index, name="index build", daemon=True).start()
+        return False
 
     def index_pending(self) -> int:
         return self.engine.index.pending()

@@ -6,6 +6,7 @@ ordering lock (see ``base``): each is one atomic statement or guarded by a uniqu
 from __future__ import annotations
 
 from collections.abc import Collection as Ids
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -299,6 +300,50 @@ class Community:
                 update(collections).where(collections.c.id == collection_id).values(updated_at=now)
             )
             return True
+
+    def add_to_collection(
+        self, user_id: int, collection_id: int, paper_ids: Sequence[str], now: datetime
+    ) -> int | None:
+        """Add papers to one of the user's collections in one transaction (those already in
+        it stay as they were); how many were new, or None if the collection is not theirs."""
+        from sqlalchemy import func, select, update
+
+        from paperwire.store.schema import collection_items, collections
+
+        with self._db.write() as conn:
+            owned = conn.execute(
+                select(collections.c.id).where(
+                    collections.c.id == collection_id, collections.c.user_id == user_id
+                )
+            ).first()
+            if owned is None:
+                return None
+
+            def size() -> int:
+                return int(
+                    conn.execute(
+                        select(func.count())
+                        .select_from(collection_items)
+                        .where(collection_items.c.collection_id == collection_id)
+                    ).scalar_one()
+                )
+
+            before = size()
+            rows = [
+                {"collection_id": collection_id, "paper_id": pid, "added_at": now}
+                for pid in dict.fromkeys(paper_ids)
+            ]
+            if rows:
+                conn.execute(
+                    dialect_insert(conn, collection_items).on_conflict_do_nothing(
+                        index_elements=["collection_id", "paper_id"]
+                    ),
+                    rows,
+                )
+            conn.execute(
+                update(collections).where(collections.c.id == collection_id).values(updated_at=now)
+            )
+            return size() - before
 
     def _select_collections(self) -> Any:
         from sqlalchemy import select

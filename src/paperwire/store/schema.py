@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 metadata = MetaData()
@@ -60,6 +62,8 @@ papers = Table(
     # JSON {source: fingerprint of its last raw record} (migration 0006; see ingest).
     Column("input_digests", Text),
 )
+# Library imports match entries by DOI, which is case-insensitive (migration 0008).
+Index("ix_papers_doi_lower", func.lower(papers.c.doi))
 
 # Named monotonic counters; "paper_seq" numbers every paper change (the change feed).
 counters = Table(

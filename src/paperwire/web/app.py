@@ -16,7 +16,7 @@ from paperwire.errors import PaperwireError
 from paperwire.secret_key import load_secret
 from paperwire.service import Service, make_service
 from paperwire.settings import Settings, load_settings
-from paperwire.web import errors, routes
+from paperwire.web import errors, library_pages, routes
 from paperwire.web.assets import ASSETS, PREFIX
 from paperwire.web.rendering import templates
 from paperwire.web.security import Defences
@@ -36,7 +36,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = service or make_service(settings)
         svc.check_schema()
-        svc.search.index()
+        svc.search.open_index()
         app.state.service = svc
         app.state.limiter = svc.limits  # per-address limits; the service keeps per-account ones
         jobs = svc.jobs(scheduled=run_jobs)
@@ -68,6 +68,8 @@ def create_app(
         Defences,
         https=app.state.secure_cookies,
         max_body_bytes=settings.max_request_bytes,
+        # The file, and room for the form's other fields and the multipart framing.
+        upload_bytes={library_pages.UPLOAD_PATH: settings.library_max_bytes + 64 * 1024},
     )
     # Outermost, so it compresses every answer (pages, feeds, JSON, static files) for clients
     # that accept gzip; small bodies are not worth it (docs/benchmarks.md has the bytes saved).
