@@ -5,7 +5,7 @@ PAPERWIRE := $(VENV)/bin/paperwire
 # `make run` keeps its store inside the checkout (ignored by git).
 RUN_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test lint format bench demo-data clean
+.PHONY: install run test newcomer lint format bench demo-data clean
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,11 @@ run: install
 
 test: install
 	$(PY) -m pytest
+
+# What a new user meets: `make run` in the background (own data folder, free port), a walk
+# through the site and a crawl of its links (scripts/newcomer_check.py). CI runs it.
+newcomer: install
+	$(PY) scripts/newcomer_check.py --timeout 240
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench scripts

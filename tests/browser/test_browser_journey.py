@@ -139,7 +139,7 @@ def test_journey(
         shot(page, screenshots, f"{prefix}-02-search")
 
         # Open the first result.
-        first = page.locator("article.card h3 a").first
+        first = page.locator("article.card .title a").first
         title = first.inner_text()
         first.click()
         expect(page.locator("h1")).to_contain_text(title)
@@ -208,7 +208,7 @@ def test_upvote_without_javascript(
     with browsing(browser, base, 360, "light", javascript=False) as (page, watch):
         page.goto("/")
         log_in(page, name)
-        page.locator("article.card h3 a").first.click()
+        page.locator("article.card .title a").first.click()
         button = vote_button(page)
         before = int(button.locator("[data-count]").inner_text())
         url = page.url

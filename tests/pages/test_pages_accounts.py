@@ -171,6 +171,9 @@ def test_change_password_logs_out_other_sessions(site: Site) -> None:
     )
     assert wrong.status_code == 400
     assert "the current password is not right" in wrong.text
+    post_form(here, "/collections", {"name": "Kept"}, page="/account")
+    wrong = post_form(here, "/account/password", {"old": "not again", "new": "a new password 42"})
+    assert "/u/alice/c/kept" in wrong.text and "None yet." not in wrong.text
     short = post_form(here, "/account/password", {"old": PASSWORD, "new": "short"})
     assert short.status_code == 400
     assert "password: at least 10 characters" in short.text
@@ -201,9 +204,13 @@ def test_delete_account_removes_the_user_and_their_data(site: Site) -> None:
     refused = post_form(alice, "/account/delete", {"password": "not my password"})
     assert refused.status_code == 400
     assert "the password is not right" in refused.text
+    # The page keeps what it showed: the collection is still listed, not "None yet."
+    assert "/u/alice/c/mine" in refused.text and "None yet." not in refused.text
     response = post_form(alice, "/account/delete", {"password": PASSWORD})
-    assert response.status_code == 303
-    assert response.headers["location"] == "/"
+    assert response.status_code == 200
+    assert "Your account is deleted" in response.text
+    assert "The account alice and its votes, comments and collections are gone" in response.text
+    assert 'href="/account"' not in response.text  # the header no longer shows a login
     assert not is_logged_in(alice, "alice")
 
     store = site.service.store

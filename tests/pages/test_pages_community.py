@@ -344,7 +344,8 @@ def test_submit_a_paper_in_the_store_puts_it_on_todays_feed(site: Site) -> None:
     assert f'id="paper-{SNAPSHOT_ID}"' in site.client.get("/u/alice").text
     # The first submitter keeps the credit.
     bob = site.logged_in("bob")
-    post_form(bob, "/submit", {"paper": SNAPSHOT_ID}, page="/submit")
+    again = post_form(bob, "/submit", {"paper": SNAPSHOT_ID}, page="/submit")
+    assert f"{SNAPSHOT_ID} is already featured: submitted by alice on {today}." in again.text
     page = site.client.get(f"/papers/{SNAPSHOT_ID}").text
     assert '<a href="/u/alice">alice</a>' in page and 'href="/u/bob"' not in page
     old_day = site.client.get(f"/papers/date/{SNAPSHOT_DAY.isoformat()}").text
@@ -354,7 +355,15 @@ def test_submit_a_paper_in_the_store_puts_it_on_todays_feed(site: Site) -> None:
 def test_submit_of_a_featured_paper_keeps_its_day(site: Site) -> None:
     alice = site.logged_in("alice")
     response = post_form(alice, "/submit", {"paper": REAL_ID}, page="/submit")
-    assert response.status_code == 303
+    # Said on the form (not a silent redirect): who featured it, and a link to it.
+    assert response.status_code == 200
+    featured = site.service.papers.get(REAL_ID)
+    assert featured.submitted_by and featured.submitted_on
+    assert (
+        f"{REAL_ID} is already featured: submitted by {featured.submitted_by} on "
+        f"{featured.submitted_on.isoformat()}." in response.text
+    )
+    assert f'<a href="/papers/{REAL_ID}">See its page</a>' in response.text
     day = site.client.get(f"/papers/date/{NEWEST_DAY.isoformat()}").text
     assert f'id="paper-{REAL_ID}"' in day
     today = datetime.now(UTC).date()

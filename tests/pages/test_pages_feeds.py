@@ -34,7 +34,15 @@ def test_home_shows_the_latest_day_with_everything_a_card_carries(site: Site) ->
     assert "0 comments" in first
     assert '<span class="badge new">new</span>' in first
     assert 'submitted by <a href="/u/ZHZisZZ">ZHZisZZ</a>' in first
-    assert '<span title="GitHub stars">★ 1830</span>' in first
+    # The stars are a link to the code; arXiv and the PDF are a click away.
+    assert (
+        '<a href="https://github.com/ZHZisZZ/dllm" rel="noopener">Code ★ 1830'
+        '<span class="visually-hidden"> stars</span></a>'
+    ) in first
+    assert f'<a href="https://arxiv.org/abs/{REAL_ID}">arXiv</a>' in first
+    assert f'<a href="https://arxiv.org/pdf/{REAL_ID}">PDF</a>' in first
+    # Without JavaScript an upvote comes back to this card.
+    assert f'<input type="hidden" name="next" value="/#paper-{REAL_ID}">' in first
     assert '<a class="chip" href="/categories/cs.CL">cs.CL</a>' in html  # on the hostile card
     # Previous day with papers, no next day (this is the newest).
     assert f'rel="prev" href="/papers/date/{OLDER_DAY.isoformat()}"' in html

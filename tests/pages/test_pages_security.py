@@ -4,6 +4,8 @@ limits, and errors that never leak a stack trace."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from urllib.parse import quote
 
 import pytest
@@ -43,25 +45,32 @@ def test_headers_on_every_kind_of_response(site: Site) -> None:
     assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
 
 
-def test_static_files_are_cached_and_typed(site: Site) -> None:
-    css = site.client.get("/static/style.css")
+def test_static_files_are_typed_and_cached_a_year_under_their_fingerprint(site: Site) -> None:
+    home = site.client.get("/").text
+    css_url = re.search(r'<link rel="stylesheet" href="(/static/style\.css\?v=[0-9a-f]{12})"', home)
+    js_url = re.search(r'<script src="(/static/app\.js\?v=[0-9a-f]{12})"', home)
+    assert css_url and js_url
+    css = site.client.get(css_url.group(1))
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
-    assert "max-age=" in css.headers["cache-control"]
-    js = site.client.get("/static/app.js")
+    assert css.headers["cache-control"] == "public, max-age=31536000, immutable"
+    # The fingerprint is the content's: the bytes served are the ones it names.
+    assert css_url.group(1).endswith(hashlib.sha256(css.content).hexdigest()[:12])
+    js = site.client.get(js_url.group(1))
     assert js.headers["content-type"].startswith(("text/javascript", "application/javascript"))
-    assert "max-age=" in js.headers["cache-control"]
-    # Their URLs carry the version, so a new release is fetched despite the cache.
-    assert '<link rel="stylesheet" href="/static/style.css?v=' in site.client.get("/").text
+    assert js.headers["cache-control"] == "public, max-age=31536000, immutable"
+    # Without the fingerprint, or with a stale one, a browser must ask again each time.
+    for stale in ("/static/style.css", "/static/style.css?v=000000000000"):
+        assert site.client.get(stale).headers["cache-control"] == "no-cache"
     assert site.client.get("/static/nope.css").status_code == 404
 
 
 def test_no_page_loads_anything_from_another_host(site: Site) -> None:
     for path in ("/", "/search?q=x", f"/papers/{REAL_ID}", "/signup"):
         html = site.client.get(path).text
-        head = html.split("</head>", 1)[0]
-        assert "http://" not in head.replace('content="http://127.0.0.1:8000', "")
-        assert "https://" not in head
+        # What the browser fetches: scripts, stylesheets, icons (meta tags only describe).
+        loads = re.findall(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]*)"', html)
+        assert loads and all(url.startswith("/") and not url.startswith("//") for url in loads)
         assert "@import" not in site.client.get("/static/style.css").text
         assert "url(http" not in site.client.get("/static/style.css").text
 
@@ -230,7 +239,7 @@ def test_submissions_are_rate_limited(site: Site) -> None:
         alice.post("/submit", data={"csrf_token": csrf, "paper": REAL_ID}).status_code
         for _ in range(limit + 1)
     ]
-    assert codes == [303] * limit + [429]
+    assert codes == [200] * limit + [429]  # 200: the form says the paper is featured already
 
 
 # -- errors --------------------------------------------------------------------------------

@@ -28,6 +28,15 @@ MAX_COLLECTION_NAME = 120
 MAX_DESCRIPTION = 2000
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Submitted:
+    """A submission's outcome: the paper, and when it was on the feed already, a sentence
+    saying so (None when this submission put it there)."""
+
+    paper: Paper
+    already: str | None
+
+
 def slugify(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80] or "collection"
@@ -111,9 +120,10 @@ class Community:
             raise NotFoundError(f"no comment {comment_id}")
 
     # -- submissions ---------------------------------------------------------------------
-    def submit_paper(self, user: User, text: str) -> Paper:
+    def submit_paper(self, user: User, text: str) -> Submitted:
         """Put a paper (arXiv id or URL) on today's community feed, fetching it from arXiv
-        when the store lacks it."""
+        when the store lacks it. A paper someone featured already stays as it was, and the
+        answer says who featured it."""
         from paperwire.ingest import import_items
 
         paper_id = normalize_id(text)
@@ -127,6 +137,10 @@ class Community:
                 ) from None
             paper = self.fetch_from_arxiv(paper_id)
         today = self.clock().date()
+        already = None
+        if paper.submitted_by:
+            on = f" on {paper.submitted_on.isoformat()}" if paper.submitted_on else ""
+            already = f"{paper.id} is already featured: submitted by {paper.submitted_by}{on}."
         if self.store.community.record_submission(user.id, paper.id, self.clock()):
             # Merged like any source: a paper already featured keeps its earlier feed day,
             # and whoever featured it first (a Hugging Face curator) keeps the credit.
@@ -137,7 +151,9 @@ class Community:
                 sources=["community"],
             )
             import_items(self.store, [("submission", update)], today=today)
-        return self.papers.get(paper.id)
+        elif already is None:  # the submission that featured it was removed by an admin
+            already = f"{paper.id} was submitted here before, and an admin removed it."
+        return Submitted(self.papers.get(paper.id), already)
 
     def remove_submission(self, user: User, paper_id: str) -> None:
         if not user.is_admin:

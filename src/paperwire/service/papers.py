@@ -70,3 +70,11 @@ class Papers:
     def after(self, cursor: str, limit: int) -> list[Paper]:
         """Live papers in id order after ``cursor`` (keyset pagination for the API)."""
         return self.store.papers.papers_after(cursor, limit)
+
+    def count(self) -> int:
+        """How many live papers there are."""
+        return self.store.papers.live_count()
+
+    def listing(self, offset: int, limit: int) -> list[tuple[str, date | None]]:
+        """Live papers' ids in id order with the day each last changed (for the sitemap)."""
+        return self.store.papers.listing(offset, limit)

@@ -104,6 +104,7 @@ class Search:
         )
         threading.Thread(target=self.index, name="index build", daemon=True).start()
         return False
+
     def warm(self) -> None:
         """Prepare, in the background, what the first searches would otherwise wait for
         (the spelling dictionary)."""

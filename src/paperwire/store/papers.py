@@ -278,6 +278,24 @@ class Papers:
                 conn, "id > {p} AND NOT deleted ORDER BY id LIMIT {p}", (cursor, limit)
             )
 
+    def live_count(self) -> int:
+        with self._db.read() as conn:
+            rows = driver_rows(conn, "SELECT count(*) FROM papers WHERE NOT deleted")
+        return int(rows[0][0])
+
+    def listing(self, offset: int, limit: int) -> list[tuple[str, date | None]]:
+        """Live papers' ids in id order, each with the day it last changed at its source
+        (the sitemap's pages: numbered, so an offset rather than a cursor)."""
+        with self._db.read() as conn:
+            rows = driver_rows(
+                conn,
+                "SELECT id, coalesce(updated, published), first_seen FROM papers"
+                " WHERE NOT deleted ORDER BY id LIMIT {p} OFFSET {p}",
+                (limit, offset),
+            )
+        # str()[:10]: the day of a timestamp, whether the driver gives text or a datetime.
+        return [(row[0], as_date(str(row[1])[:10] if row[1] else row[2])) for row in rows]
+
     def stats(self) -> dict[str, Any]:
         from sqlalchemy import func, select
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.middleware.gzip import GZipMiddleware
 
 from paperwire import __version__
 from paperwire.errors import PaperwireError
@@ -19,20 +17,11 @@ from paperwire.secret_key import load_secret
 from paperwire.service import Service, make_service
 from paperwire.settings import Settings, load_settings
 from paperwire.web import assistant_mount, errors, library_pages, metrics, routes
+from paperwire.web.assets import ASSETS, PREFIX
 from paperwire.web.rendering import templates
 from paperwire.web.security import Defences
 
 log = logging.getLogger(__name__)
-STATIC = Path(__file__).parent / "static"
-
-
-class CachedStatic(StaticFiles):
-    """Static files with a long cache lifetime (their URLs carry the version)."""
-
-    def file_response(self, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
-        response = super().file_response(*args, **kwargs)
-        response.headers["Cache-Control"] = "public, max-age=86400"
-        return response
 
 
 def create_app(
@@ -70,7 +59,9 @@ def create_app(
         description="Research-paper discovery: daily and trending papers, search, community. "
         "The `/api/` routes speak the Hugging Face Papers API shapes.",
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs is a page of ours (web/site_pages.py): FastAPI's loads Swagger UI from a CDN
+        # with an inline script, which the CSP refuses.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -85,12 +76,16 @@ def create_app(
         # The file, and room for the form's other fields and the multipart framing.
         upload_bytes={library_pages.UPLOAD_PATH: settings.library_max_bytes + 64 * 1024},
     )
+    # Outside the rest, so it compresses every answer (pages, feeds, JSON, static files) for
+    # clients that accept gzip; small bodies are not worth it (docs/benchmarks.md: bytes saved).
+    # Level 6 (zlib's default) rather than Starlette's 9: 0.1% more bytes on the home page.
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(metrics.RequestMetrics)  # added last: outermost, so it times it all
     app.add_exception_handler(PaperwireError, errors.domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, errors.unexpected_error)
-    app.mount("/static", CachedStatic(directory=STATIC), name="static")
+    app.mount(PREFIX, ASSETS, name="static")
     routes.install(app)
     # The MCP server (streamable HTTP): an ASGI endpoint of its own, out of the OpenAPI
     # document; first, so a tool call is not matched against every page's route before it.

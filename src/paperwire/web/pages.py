@@ -78,9 +78,24 @@ async def comment(request: Request, paper_id: str) -> Response:
     form = await read_form(request, "comment")
     user = await require_user(request)
     service = service_of(request)
-    comment_id = await run_in_threadpool(
-        service.community.add_comment, user, paper_id, form.get("body", "")
-    )
+    try:
+        comment_id = await run_in_threadpool(
+            service.community.add_comment, user, paper_id, form.get("body", "")
+        )
+    except AccountError as exc:  # empty or too long
+        # Shown under the comment box, with what was typed, on the paper's own page.
+        view = await run_in_threadpool(service.feeds.paper_page, paper_id, user)
+        return render(
+            request,
+            "paper.html",
+            {
+                "view": view,
+                "p": view.card.paper,
+                "comment_error": str(exc),
+                "comment_body": form.get("body", ""),
+            },
+            status_code=400,
+        )
     changed(request)
     found = await run_in_threadpool(service.papers.get, paper_id)
     return redirect(paper_url(found.id, f"#comment-{comment_id}"))
@@ -361,7 +376,17 @@ async def delete_account(request: Request) -> Response:
             lambda: _account_page(request, user, status_code=400, error=message)
         )
     changed(request)  # their votes and comments are gone
-    response = redirect("/")
+    # No longer logged in, so this page is the last thing the account sees.
+    request.state.user = None
+    response = render(
+        request,
+        "digest_message.html",  # the site's one plain message page
+        {
+            "title": "Your account is deleted",
+            "message": f"The account {user.username} and its votes, comments and collections "
+            "are gone, and you are logged out.",
+        },
+    )
     response.delete_cookie(SESSION_COOKIE)
     return response
 
@@ -388,7 +413,10 @@ async def submit(request: Request) -> Response:
             status_code=400 if "offline" not in str(exc) else 503,
         )
     changed(request)
-    return redirect(paper_url(found.id))
+    if found.already:
+        # Said on the form, with a link, rather than a silent redirect to the paper.
+        return render(request, "submit.html", {"already": found.already, "paper": found.paper})
+    return redirect(paper_url(found.paper.id))
 
 
 async def remove_submission(request: Request, paper_id: str) -> Response:

@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse
 
 from paperwire import __version__
 from paperwire.search.types import Snippet
+from paperwire.web.assets import static_url
 from paperwire.web.routing import paper_url
 from paperwire.web.security import csrf_token
 
@@ -92,7 +93,7 @@ templates.env.filters.update(
     web_url=web_url,
 )
 # Paper links go through paper_url: an id is quoted, never pasted into a path.
-templates.env.globals.update(version=__version__, paper_url=paper_url)
+templates.env.globals.update(version=__version__, paper_url=paper_url, static_url=static_url)
 
 
 def render(

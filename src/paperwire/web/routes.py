@@ -13,6 +13,7 @@ from paperwire.web import (
     metrics,
     openapi,
     pages,
+    site_pages,
     syndication,
 )
 from paperwire.web.routing import Route
@@ -69,6 +70,11 @@ HTML_ROUTES: list[Route] = [
     Route("/digest/feed/{token}.xml", digest_pages.feed),
     Route("/healthz", pages.healthz),
     Route("/metrics", metrics.metrics),
+    Route("/docs", site_pages.docs),
+    Route("/robots.txt", site_pages.robots),
+    Route("/sitemap.xml", site_pages.sitemap_index),
+    Route("/sitemap/site.xml", site_pages.sitemap_site),
+    Route("/sitemap/papers-{page:int}.xml", site_pages.sitemap_papers),
 ]
 
 
