@@ -236,10 +236,17 @@ class Settings:
     )
 
     # -- e-mail digests --
+    mail_transport: str = _setting(
+        "smtp",
+        "How mail leaves: smtp (through smtp_host), outbox (kept in the store and shown to "
+        "admins on /admin/outbox; `make run` uses it) or none (no mail, and the subscribe page "
+        "says so).",
+        choices=("smtp", "outbox", "none"),
+    )
     smtp_host: str = _setting(
         "",
-        "SMTP server for digests and confirmation mails. Empty: no mail is sent and "
-        "`paperwire serve` runs no digest job.",
+        "SMTP server for digests and confirmation mails (mail_transport = smtp). Empty: no mail "
+        "is sent and `paperwire serve` runs no digest job.",
     )
     smtp_port: int = _setting(
         25, "SMTP port (587 for STARTTLS, 465 for TLS).", at_least=1, at_most=65535

@@ -111,6 +111,11 @@ class Digests:
         self.cards = cards
 
     # -- subscribing -----------------------------------------------------------------------
+    @property
+    def mail_mode(self) -> str:
+        """How mail leaves: "smtp", "outbox" or "none"; the subscribe page says which."""
+        return self.notices.mode
+
     def subscribe(
         self,
         email: str,

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from typing import TYPE_CHECKING
 
+from paperwire.digest.mailconfig import mail_mode
 from paperwire.errors import PaperwireError
 from paperwire.service.views import Clock
 from paperwire.store import Store
@@ -192,7 +193,7 @@ def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
     if settings.sync_hf_hours > 0:
         every = Every(timedelta(hours=settings.sync_hf_hours))
         jobs.append(Job("sync-hf", every, lambda: _sync(parts, "hf")))
-    if settings.smtp_host:
+    if mail_mode(settings) != "none":
         every = Every(
             max(timedelta(seconds=30), timedelta(minutes=settings.digest_every_minutes)),
             first_after=DIGEST_FIRST_RUN,

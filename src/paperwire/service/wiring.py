@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from paperwire.service.feeds import Feeds
     from paperwire.service.jobs import JobRunner
     from paperwire.service.limits import RateLimiter
+    from paperwire.service.outbox import Outbox
     from paperwire.service.papers import Papers
     from paperwire.service.search import Search
     from paperwire.service.sync import Sync
@@ -129,6 +130,12 @@ class Service:
         secret = load_secret(self.settings.secret_key, self.settings.data_dir)
         tokens = Tokens(secret, self.clock)
         return Notices(self.store, self.settings, self.clock, tokens)
+
+    @functools.cached_property
+    def outbox(self) -> Outbox:
+        from paperwire.service.outbox import Outbox
+
+        return Outbox(self.store)
 
     @functools.cached_property
     def digests(self) -> Digests:

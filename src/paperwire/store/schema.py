@@ -306,3 +306,17 @@ rate_limits = Table(
     Column("window_start", BigInteger, primary_key=True),
     Column("count", Integer, nullable=False),
 )
+
+# -- the local outbox (migration 0008) --------------------------------------------------------
+# Mail "sent" with mail_transport = outbox: kept here whole (the RFC 5322 bytes) and read on
+# /admin/outbox, so a site without an SMTP server can still subscribe, confirm and mail digests.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("sender", String(254), nullable=False),
+    Column("recipient", String(254), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("message", LargeBinary, nullable=False),
+)
