@@ -28,9 +28,10 @@ class ConfigError(PaperwireError):
 
 
 class InvalidIdError(PaperwireError, ValueError):
-    """A string is not an arXiv identifier in any spelling we know."""
+    """A string is not an arXiv identifier in any spelling we know (on the command line: a
+    usage error)."""
 
-    exit_code = 1
+    exit_code = 2
     http_status = 400
 
 

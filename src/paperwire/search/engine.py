@@ -107,6 +107,7 @@ class SearchEngine:
             )
         warnings = list(query.warnings)
         wanted = max(self.candidates, offset + limit)
+        ran = mode
         lexical: list[Hit] = []
         semantic: list[Hit] = []
         total = 0
@@ -122,6 +123,7 @@ class SearchEngine:
                     "semantic search is unavailable until papers are embedded "
                     "(`paperwire embed`); showing keyword matches"
                 )
+                ran = "lexical"  # what the response says it is: keyword matches only
                 if mode == "semantic":
                     lexical, total = self.index.lexical.search(query, wanted)
         if mode == "hybrid" and semantic and lexical:
@@ -142,7 +144,7 @@ class SearchEngine:
             self._add_snippets(query, page)
         return SearchResponse(
             query=raw,
-            mode=mode,
+            mode=ran,
             results=page,
             total=total,
             took_ms=(time.perf_counter() - started) * 1000,
@@ -210,11 +212,22 @@ class SearchEngine:
             ]
         papers = self.store.papers.get_papers([h.id for h in hits])
         same_title = paper.title.casefold()
-        results = [
-            SearchResult(papers[h.id], h.score, lead_snippet(papers[h.id]))
+        kept = [
+            h
             for h in hits
             if h.id in papers
             and not papers[h.id].deleted
             and papers[h.id].title.casefold() != same_title
+        ][:limit]
+        # The rank says which way each neighbour was found (the CLI and API say so).
+        by_meaning = vector is not None
+        return [
+            SearchResult(
+                papers[h.id],
+                h.score,
+                lead_snippet(papers[h.id]),
+                lexical_rank=None if by_meaning else rank,
+                semantic_rank=rank if by_meaning else None,
+            )
+            for rank, h in enumerate(kept, 1)
         ]
-        return results[:limit]
