@@ -43,7 +43,7 @@ class Notices:
         return mail_connection(self.settings, self.keep)
 
     def digest_links(self, subscriber: Subscriber, sub: Subscription) -> Links:
-        base = self.settings.base_url.rstrip("/")
+        base = self.settings.public_url
         t = self.tokens
         unsubscribe = t.unsubscribe(subscriber.id, subscriber.email, sub.id)
         manage = t.manage(subscriber.id, subscriber.email)
@@ -70,7 +70,7 @@ class Notices:
             kind=kind,
             about=about,
             url=url,
-            base_url=self.settings.base_url,
+            base_url=self.settings.public_url,
             mail_from=self.settings.mail_from,
             sent_at=self.clock(),
             message_key=key,
@@ -78,7 +78,7 @@ class Notices:
 
     def confirmation_mail(self, subscriber: Subscriber, sub: Subscription) -> Mail:
         token = self.tokens.confirm(subscriber.id, subscriber.email, sub.id)
-        url = f"{self.settings.base_url.rstrip('/')}/digest/confirm?token={token}"
+        url = f"{self.settings.public_url}/digest/confirm?token={token}"
         stamp = int(self.clock().timestamp())
         return self.notice(subscriber, "confirm", sub.describe(), url, f"{sub.id}-{stamp}")
 

@@ -207,7 +207,7 @@ class DigestRun:
         if self._server_down:
             self.report.deferred += 1
             return
-        host = site_host(self.settings.base_url)
+        host = site_host(self.settings.public_url)
         claim = None
         if not self.dry_run:
             claim = self.store.deliveries.claim(

@@ -339,7 +339,7 @@ def feed(request: Request, token: str) -> Response:
         sub, items = service_of(request).digests.subscription_feed(token)
     except TokenError:
         raise HTTPException(404, "there is no feed at this address") from None
-    base = request.app.state.settings.base_url.rstrip("/")
+    base = request.app.state.settings.public_url
     channel = Channel(
         title=f"paperwire: {sub.describe()}",
         description=f"What your {sub.frequency} paperwire digest follows: {sub.describe()}",

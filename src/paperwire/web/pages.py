@@ -42,7 +42,7 @@ def paper(request: Request, paper_id: str) -> Response:
     if paper_id.endswith(".md"):
         return PlainTextResponse(
             citations.markdown(
-                service.papers.get(paper_id[:-3]), request.app.state.settings.base_url
+                service.papers.get(paper_id[:-3]), request.app.state.settings.public_url
             ),
             media_type="text/markdown; charset=utf-8",
         )

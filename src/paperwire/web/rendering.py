@@ -109,7 +109,7 @@ def render(
     base = {
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf or csrf_token(app.state.secret, request.state.csrf_cookie),
-        "base_url": app.state.settings.base_url.rstrip("/"),
+        "base_url": app.state.settings.public_url,
         "path": request.url.path,
         # Where "next" links come back to: the query too, so voting on page 2 of a search
         # without JavaScript returns to page 2 of that search.
