@@ -80,6 +80,10 @@ class SourceError(PaperwireError):
     http_status = 500
 
 
+class UnreachableError(SourceError):
+    """A remote service cannot be reached at all (no network, refused, unknown host)."""
+
+
 class BudgetSpent(SourceError):
     """The job's time budget would run out before the next try."""
 

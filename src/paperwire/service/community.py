@@ -14,6 +14,7 @@ from paperwire.errors import (
     NotFoundError,
     OfflineError,
     RateLimitedError,
+    UnreachableError,
 )
 from paperwire.ids import normalize_id
 from paperwire.models import Collection, Comment, Paper, User
@@ -123,7 +124,13 @@ class Community:
                     f"{paper_id} is not in this paperwire yet, and fetching from arXiv is not "
                     "available here (offline); try again when the server is online"
                 ) from None
-            paper = self.fetch_from_arxiv(paper_id)
+            try:
+                paper = self.fetch_from_arxiv(paper_id)
+            except UnreachableError:
+                raise OfflineError(
+                    f"arXiv cannot be reached from this server right now, so {paper_id} could "
+                    "not be fetched and nothing was submitted; please try again later"
+                ) from None
         today = self.clock().date()
         if self.store.community.record_submission(user.id, paper.id, self.clock()):
             # Merged like any source: a paper already featured keeps its earlier feed day,
