@@ -83,6 +83,9 @@ class SourceError(PaperwireError):
 class UnreachableError(SourceError):
     """A remote service cannot be reached at all (no network, refused, unknown host)."""
 
+    exit_code = 5
+    http_status = 503
+
 
 class BudgetSpent(SourceError):
     """The job's time budget would run out before the next try."""
@@ -124,6 +127,13 @@ class OfflineError(PaperwireError):
 
     exit_code = 1
     http_status = 503
+
+
+class WaitingError(OfflineError):
+    """arXiv cannot be reached now; the submission is kept and completed later."""
+
+    exit_code = 1
+    http_status = 202  # accepted: kept, and done once arXiv answers
 
 
 class TokenError(PaperwireError):

@@ -40,6 +40,8 @@ INDEX_CATCH_UP = timedelta(seconds=30)
 EMBED_BATCH = 256
 DIGEST_FIRST_RUN = timedelta(seconds=30)  # let the server finish starting first
 SESSION_CLEAN_UP = timedelta(hours=1)
+# Submissions waiting for arXiv: tried again this often (one quick request each while offline).
+SUBMISSIONS_EVERY = timedelta(minutes=5)
 
 
 def next_daily(now: datetime, at: dt_time) -> datetime:
@@ -177,6 +179,8 @@ class JobParts:
     sync: Sync
     digests: Callable[[], Digests]
     limits: RateLimiter
+    # Community.submit_waiting: submissions kept while arXiv was unreachable.
+    submit_waiting: Callable[[], int] | None = None
 
 
 def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
@@ -202,6 +206,10 @@ def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
     if settings.embed_in_background:
         # One process embeds at a time: several workers would embed the same papers.
         jobs.append(Job("embed", Every(INDEX_CATCH_UP), lambda: _embed(parts), lease_ttl=300.0))
+    if settings.arxiv_api_url and parts.submit_waiting is not None:
+        # One process at a time, or two would fetch (and credit) the same paper.
+        waiting = Every(SUBMISSIONS_EVERY, first_after=SUBMISSIONS_EVERY)
+        jobs.append(Job("submissions", waiting, lambda: _submit_waiting(parts), lease_ttl=120.0))
     clean = Every(SESSION_CLEAN_UP)
     jobs.append(Job("sessions", clean, lambda: _clean_sessions(parts), lease_ttl=60.0))
     return jobs
@@ -231,6 +239,14 @@ def _embed(parts: JobParts) -> bool:
     if parts.search.embedder() is None:
         return False
     return parts.search.embed(limit=EMBED_BATCH).seen > 0
+
+
+def _submit_waiting(parts: JobParts) -> None:
+    """Papers submitted while arXiv was unreachable, fetched and submitted now."""
+    assert parts.submit_waiting is not None  # the job exists only when it is set
+    done = parts.submit_waiting()
+    if done:
+        log.info("submitted %d papers that were waiting for arXiv", done)
 
 
 def _clean_sessions(parts: JobParts) -> None:

@@ -163,6 +163,7 @@ class Service:
             self.sync,
             lambda: self.digests,
             self.limits,
+            lambda: self.community.submit_waiting(),
         )
         return JobRunner(self.store, job_table(parts, scheduled=scheduled), self.clock)
 

@@ -150,7 +150,13 @@ class People:
                         schema.collection_items.c.collection_id.in_(ids)
                     )
                 )
-            for table in (schema.collections, schema.comments, schema.votes, schema.sessions):
+            for table in (
+                schema.collections,
+                schema.comments,
+                schema.votes,
+                schema.sessions,
+                schema.waiting_submissions,
+            ):
                 conn.execute(delete(table).where(table.c.user_id == user_id))
             conn.execute(
                 update(schema.submissions)

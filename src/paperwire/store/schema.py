@@ -320,3 +320,14 @@ outbox = Table(
     Column("subject", Text, nullable=False),
     Column("message", LargeBinary, nullable=False),
 )
+
+# Submissions waiting for arXiv (migration 0008): a paper the store lacks, submitted while
+# arXiv could not be reached; the "submissions" job fetches and submits it once arXiv answers.
+waiting_submissions = Table(
+    "waiting_submissions",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+)

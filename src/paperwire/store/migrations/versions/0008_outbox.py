@@ -1,4 +1,5 @@
-"""outbox: the mails a site without an SMTP server keeps for /admin/outbox
+"""outbox: the mails a site without an SMTP server keeps for /admin/outbox;
+waiting_submissions: papers submitted while arXiv could not be reached
 
 Revision ID: 0008
 Revises: 0007
@@ -26,8 +27,21 @@ def upgrade() -> None:
         sa.Column("message", sa.LargeBinary, nullable=False),
     )
     op.create_index("ix_outbox_created_at", "outbox", ["created_at"])
+    op.create_table(
+        "waiting_submissions",
+        sa.Column(
+            "user_id",
+            sa.Integer,
+            sa.ForeignKey("users.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("paper_id", sa.String(64), primary_key=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("waiting_submissions")
     op.drop_index("ix_outbox_created_at", "outbox")
     op.drop_table("outbox")
