@@ -65,9 +65,15 @@ def _reset_pg(url: str) -> None:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'data' / 'paperwire.db'}"
-    url: str = request.getfixturevalue("pg_database")
-    _reset_pg(url)
+    url: str = request.getfixturevalue("postgresql_url")
     return url
+
+
+@pytest.fixture
+def postgresql_url(pg_database: str) -> str:
+    """The session's PostgreSQL database, emptied for this test."""
+    _reset_pg(pg_database)
+    return pg_database
 
 
 @pytest.fixture

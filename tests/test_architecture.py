@@ -45,6 +45,7 @@ FRAMEWORKS = {
     "rich": {"cli"},
     "fastapi": {"web"},
     "starlette": {"web"},
+    "prometheus_client": {"web"},
     "jinja2": {"web", "digest"},
 }
 

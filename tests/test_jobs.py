@@ -35,7 +35,8 @@ def test_runner_starts_each_job_when_due(store: Store) -> None:
         Job("hf", Every(timedelta(hours=4)), failing),
         Job("arxiv", DailyAt(dt_time(1, 30)), lambda: ran.append("arxiv") and None),
     ]
-    runner = JobRunner(store, jobs, lambda: now[0])
+    outcomes: list[tuple[str, str]] = []
+    runner = JobRunner(store, jobs, lambda: now[0], on_run=lambda *run: outcomes.append(run))
     assert runner.tick() == ["hf"]  # HF at start, arXiv at 01:30
     runner.join()
     now[0] += timedelta(hours=2)
@@ -46,6 +47,7 @@ def test_runner_starts_each_job_when_due(store: Store) -> None:
     runner.join()
     assert runner.tick() == []
     assert ran == ["hf", "arxiv", "hf"]
+    assert outcomes == [("hf", "failed"), ("arxiv", "ok"), ("hf", "failed")]  # for /metrics
 
 
 def test_a_running_job_is_not_started_again(store: Store) -> None:
@@ -75,11 +77,14 @@ def test_a_batch_job_with_work_left_runs_again_at_once(store: Store) -> None:
         return left[0] > 0
 
     now = datetime(2026, 3, 2, tzinfo=UTC)
-    runner = JobRunner(store, [Job("embed", Every(timedelta(hours=1)), batch)], lambda: now)
+    outcomes: list[str] = []
+    jobs = [Job("embed", Every(timedelta(hours=1)), batch)]
+    runner = JobRunner(store, jobs, lambda: now, on_run=lambda _, outcome: outcomes.append(outcome))
     for _ in range(3):
         assert runner.tick() == ["embed"]
         runner.join()
     assert left == [0]
+    assert outcomes == ["more", "more", "ok"]
     assert runner.tick() == []  # nothing left: next run in an hour
 
 
@@ -98,8 +103,9 @@ def test_a_leased_job_runs_in_one_process_only(store: Store) -> None:
         return Job("sessions", Every(timedelta(hours=1)), run, lease_ttl=30.0)
 
     now = datetime(2026, 3, 2, tzinfo=UTC)
+    skipped: list[str] = []
     first = JobRunner(store, [job("first")], lambda: now)
-    second = JobRunner(store, [job("second")], lambda: now)
+    second = JobRunner(store, [job("second")], lambda: now, on_run=lambda *run: skipped.extend(run))
     first.tick()
     assert inside.wait(10)
     second.tick()
@@ -107,6 +113,7 @@ def test_a_leased_job_runs_in_one_process_only(store: Store) -> None:
     release.set()
     first.join(10)
     assert runs == ["first"]
+    assert skipped == ["sessions", "skipped"]
 
 
 def test_runner_thread_starts_and_stops(store: Store) -> None:

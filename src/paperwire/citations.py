@@ -1,11 +1,18 @@
-"""A paper as BibTeX, RIS and Markdown (pure functions)."""
+"""A paper as BibTeX, RIS, CSL-JSON and Markdown, and a list of papers as a library file a
+reference manager imports (pure functions)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
 
 from paperwire.models import Paper
+from paperwire.sources.library import LibraryFormat
 
 # Outside TeX math, the characters LaTeX reads as commands (unless already escaped).
 _BIBTEX_SPECIAL = re.compile(r"(?<!\\)([&%#_])")
@@ -98,6 +105,72 @@ def ris(paper: Paper) -> str:
     lines = [f"{tag}  - {one_line(value)}" for tag, value in fields if one_line(value)]
     lines.append("ER  - ")
     return "\r\n".join(lines) + "\r\n"
+
+
+def _csl_name(name: str) -> dict[str, str]:
+    words = name.split()
+    if len(words) < 2:
+        return {"literal": name}
+    return {"family": words[-1], "given": " ".join(words[:-1])}
+
+
+def csl_json(paper: Paper) -> dict[str, Any]:
+    """One CSL-JSON item, in the shape Zotero exports and imports (arXiv papers as preprints,
+    with arXiv's ``number`` and DOI conventions)."""
+    item: dict[str, Any] = {
+        "id": citation_key(paper),
+        "type": "article-journal" if paper.journal_ref else "article",
+        "title": one_line(paper.title),
+        "author": [_csl_name(one_line(a)) for a in paper.authors],
+    }
+    if paper.published:
+        item["issued"] = {
+            "date-parts": [[paper.published.year, paper.published.month, paper.published.day]]
+        }
+    if paper.abstract:
+        item["abstract"] = one_line(paper.abstract)
+    if paper.has_arxiv_id:
+        item |= {"number": f"arXiv:{paper.id}", "publisher": "arXiv", "URL": paper.abs_url}
+    if paper.doi:
+        item["DOI"] = paper.doi
+    elif paper.has_arxiv_id:
+        item["DOI"] = f"10.48550/arXiv.{paper.id}"  # the DOI arXiv gives every paper
+    if paper.journal_ref:
+        item["container-title"] = one_line(paper.journal_ref)
+    if paper.categories:
+        item["keyword"] = ", ".join(paper.categories)
+    return item
+
+
+@dataclass(frozen=True, slots=True)
+class Exporter:
+    media_type: str
+    extension: str
+    render: Callable[[Sequence[Paper]], str]
+
+
+def _csl_json_file(papers: Sequence[Paper]) -> str:
+    return orjson.dumps([csl_json(p) for p in papers], option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+EXPORTERS: dict[LibraryFormat, Exporter] = {
+    LibraryFormat.BIBTEX: Exporter(
+        "application/x-bibtex; charset=utf-8", "bib", lambda ps: "\n".join(map(bibtex, ps))
+    ),
+    LibraryFormat.RIS: Exporter(
+        "application/x-research-info-systems; charset=utf-8",
+        "ris",
+        lambda ps: "".join(map(ris, ps)),
+    ),
+    LibraryFormat.CSL_JSON: Exporter(
+        "application/vnd.citationstyles.csl+json", "json", _csl_json_file
+    ),
+}
+
+
+def export(papers: Sequence[Paper], fmt: LibraryFormat) -> str:
+    """``papers`` as one library file (any list: a collection, a feed, recommendations)."""
+    return EXPORTERS[fmt].render(papers)
 
 
 def markdown(paper: Paper, base_url: str) -> str:

@@ -87,6 +87,14 @@ class UnreachableError(SourceError):
     http_status = 503
 
 
+class LibraryFileError(SourceError):
+    """A library file to import is unreadable as a whole: too large, not UTF-8 text, or in
+    none of the formats we read (its entries' own faults are Problems in the report)."""
+
+    exit_code = 5
+    http_status = 400
+
+
 class BudgetSpent(SourceError):
     """The job's time budget would run out before the next try."""
 

@@ -112,6 +112,12 @@ class Settings:
         "`paperwire serve` embeds papers that lack vectors in a background thread (resumable), "
         "so semantic search fills in while the site serves.",
     )
+    index_catch_up_seconds: float = _setting(
+        30.0,
+        "Every process applies papers and vectors stored by others (importers, other nodes) "
+        "to its own search index this often.",
+        at_least=1,
+    )
     model_dir: str = _setting(
         "",
         "Folder with the embedding model (model.onnx or model-int8.onnx and tokenizer.json). "
@@ -161,6 +167,21 @@ class Settings:
         1024 * 1024,
         "Largest request body accepted, forms and JSON alike; a larger one is answered 413.",
         at_least=1024,
+    )
+    metrics_token: str = _setting(
+        "",
+        "Bearer token that /metrics (Prometheus text format) asks for. Empty: /metrics is off.",
+        secret=True,
+    )
+    library_max_bytes: int = _setting(
+        20 * 1024 * 1024,
+        "Largest library file (BibTeX, RIS, CSL-JSON) imported, by the CLI or the upload form.",
+        at_least=1024,
+    )
+    library_fetch_limit: int = _setting(
+        20,
+        "At most this many papers of one library import are fetched from arXiv (0: none).",
+        at_least=0,
     )
     host: str = _setting("127.0.0.1", "Address `paperwire serve` listens on.")
     port: int = _setting(8000, "Port `paperwire serve` listens on.", at_least=1, at_most=65535)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from html.parser import HTMLParser
 from typing import Any
 
 from fastapi import FastAPI
@@ -117,3 +118,47 @@ def post_form(
     return client.post(
         url, data={"csrf_token": csrf_of(client, page), **(data or {})}, headers=headers
     )
+
+
+_CONTROLS = re.compile(r"[\x00-\x20\x7f]")
+
+
+class Inertness(HTMLParser):
+    """Collects everything in a page that could run script or load from elsewhere."""
+
+    def __init__(self, *, mail: bool = False) -> None:
+        """``mail``: an HTML mail, whose inline styles are how mail is styled (no CSP)."""
+        super().__init__(convert_charrefs=True)
+        self.mail = mail
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "script" and (values.get("src") or "").split("?")[0] != "/static/app.js":
+            self.problems.append(f"script element {values}")
+        if tag in ("iframe", "object", "embed", "img", "svg", "base", "meta") and tag != "meta":
+            self.problems.append(f"<{tag}> element")
+        if tag == "meta" and values.get("http-equiv"):
+            self.problems.append("meta http-equiv")
+        if tag == "link" and (values.get("href") or "").startswith(("http:", "https:", "//")):
+            self.problems.append(f"link to another host {values.get('href')}")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=...> event handler")
+            if name == "style" and not self.mail:
+                self.problems.append(f"<{tag} style=...> (blocked by the CSP)")
+            # Browsers drop tabs, line breaks and leading controls from a URL before reading
+            # its scheme ("java\nscript:" runs), so the check does too.
+            url = _CONTROLS.sub("", value or "").lower()
+            if name in ("href", "src", "action", "formaction") and url.startswith(
+                ("javascript:", "data:", "vbscript:")
+            ):
+                self.problems.append(f"<{tag} {name}={value!r}>")
+
+
+def assert_inert(html: str, *, mail: bool = False) -> None:
+    parser = Inertness(mail=mail)
+    parser.feed(html)
+    assert parser.problems == []
+    for live in LIVE_MARKUP:
+        assert live not in html

@@ -179,3 +179,32 @@ def test_an_author_filter_that_analyses_to_nothing_matches_nothing(
     matcher = TopicMatcher(engine, min_similarity=0.6)
     every = [p.id for p in snapshot_service.papers.iter_papers()]
     assert matcher.author(name, matcher.window(every)) == []
+
+
+def test_a_large_backlog_is_indexed_while_serving(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from paperwire.service import search as search_part
+
+    papers = [
+        Paper(
+            id=f"2401.{i:05d}",
+            title=f"Knot theory {i}",
+            abstract="knots",
+            first_seen=date(2024, 1, 2),
+        )
+        for i in range(1, 41)
+    ]
+    import_items(service.store, [("t", p) for p in papers])
+    monkeypatch.setattr(search_part, "INDEX_BEFORE_SERVING", 10)
+    assert service.search.open_index() is False  # returns at once; the build goes on
+    deadline = time.monotonic() + 60
+    while service.search.index_pending() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(ids(service, "knot", mode="lexical", limit=100)) == 40
+    monkeypatch.setattr(search_part, "INDEX_BEFORE_SERVING", 1000)
+    import_items(service.store, [("t", Paper(id="2401.09999", title="Knot late", abstract="x"))])
+    assert service.search.open_index() is True  # little to do: done before serving
+    assert "2401.09999" in ids(service, "knot late", mode="lexical")

@@ -7,43 +7,13 @@ same requests every run), a few seconds per database."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schema_runs import RUNS, check_answers
 from schemathesis.generation.modes import GenerationMode
-from schemathesis.specs.openapi.checks import status_code_conformance
-
-from paperwire.web import api
 
 EXAMPLES_PER_OPERATION = 25
-
-
-# Every documented operation, from the route table (the document's own source).
-OPERATIONS = [
-    (method, route.path.replace(":path}", "}"))
-    for route in api.ROUTES
-    if route.api
-    for method in route.methods
-]
-
-
-# Operations whose only inputs are free strings (path segments) have no invalid requests
-# to generate; every other one is also sent requests that break its schema.
-UNCONSTRAINED = {
-    ("GET", "/api/papers/{paper_id}"),
-    ("POST", "/api/papers/{paper_id}/vote"),
-    ("GET", "/api/collections/{username}/{slug}"),
-}
-RUNS = [
-    (method, path, mode)
-    for method, path in OPERATIONS
-    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-    if mode is GenerationMode.POSITIVE or (method, path) not in UNCONSTRAINED
-]
 
 
 @pytest.mark.parametrize(("method", "path", "mode"), RUNS)
@@ -54,19 +24,7 @@ def test_every_answer_is_documented_and_none_is_a_server_error(
     # starts afresh so that a 429 is one this run earned.
     client.app.state.limiter.reset()  # type: ignore[attr-defined]
     operation = schemathesis.openapi.from_asgi("/openapi.json", client.app)[path][method]
-
-    @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
-        derandomize=True,  # the same requests every run
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(case=operation.as_strategy(generation_mode=mode))
-    def answers(case: Any) -> None:
-        case.call_and_validate(checks=[not_a_server_error, status_code_conformance])
-
-    answers()
+    check_answers(operation, mode, EXAMPLES_PER_OPERATION)
 
 
 def test_the_document_lists_no_status_the_app_never_answers(client: TestClient) -> None:

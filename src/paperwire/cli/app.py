@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from paperwire.cli import digest, output, papers, search, serve, sync, users
+from paperwire.cli import digest, library, output, papers, search, serve, sync, users
 from paperwire.errors import PaperwireError
 
 
@@ -33,6 +33,7 @@ for command in (
     serve.serve,
     users.user_group,
     digest.digest_group,
+    library.library_group,
 ):
     app.add_command(command)
 

@@ -74,6 +74,11 @@ def embed(limit: int | None, config: Path | None) -> None:
         f"embedded {report.embedded:,} papers ({report.seen:,} changes looked at, "
         f"{report.removed:,} removed)"
     )
+    if report.skipped_ranges:
+        click.echo(
+            f"{report.skipped_ranges:,} ranges of papers were being embedded by other workers; "
+            "run again once they finish to check nothing is left"
+        )
 
 
 def _result_dict(result: SearchResult) -> dict[str, object]:

@@ -49,6 +49,7 @@ def serve(
     if config is not None:
         os.environ["PAPERWIRE_CONFIG"] = str(config)
     os.environ["PAPERWIRE_BASE_URL"] = settings.public_url
+    _share_metrics(settings.data_dir / "metrics")
     from uvicorn.supervisors import Multiprocess
 
     uv_config = uvicorn.Config(
@@ -71,6 +72,18 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "log_level": "warning",
         "proxy_headers": False,
     }
+
+
+def _share_metrics(folder: Path) -> None:
+    """Workers sum their /metrics counters in ``folder`` (prometheus-client's multiprocess
+    mode, web/metrics.py), unless PROMETHEUS_MULTIPROC_DIR names one already. The counts of a
+    previous run are removed: counters start at zero with the server, as Prometheus expects."""
+    from paperwire.web.metrics import MULTIPROC_ENV
+
+    chosen = Path(os.environ.setdefault(MULTIPROC_ENV, str(folder)))
+    chosen.mkdir(parents=True, exist_ok=True)
+    for stale in chosen.glob("*.db"):
+        stale.unlink()
 
 
 def _tcp_socket(bound: socket.socket) -> socket.socket:

@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from paperwire.errors import (
@@ -85,8 +85,10 @@ class Community:
     def toggle_vote(self, user: User, paper_id: str) -> PaperCard:
         self._spend("vote", user)
         paper = self.papers.get(paper_id)
-        self.store.community.toggle_vote(user.id, paper.id, self.clock())
-        return self.cards([paper], user)[0]
+        voted = self.store.community.toggle_vote(user.id, paper.id, self.clock())
+        # The card's counts are read after the toggle and may include later toggles of other
+        # requests; its ``voted`` is this toggle's own outcome.
+        return dataclasses.replace(self.cards([paper], user)[0], voted=voted)
 
     def add_comment(self, user: User, paper_id: str, body: str) -> int:
         paper = self.papers.get(paper_id)
@@ -265,13 +267,38 @@ class Community:
         ):
             raise ForbiddenError("you can only change your own collections")
 
-    def collection_page(self, owner: str, slug: str, viewer: User | None) -> CollectionPage:
+    def add_to_named_collection(
+        self, user: User, name: str, paper_ids: Sequence[str]
+    ) -> tuple[Collection, int]:
+        """Add papers to the user's collection called ``name``, made (private) if they have
+        none of that name yet; the collection and how many papers were new in it. One change
+        of the ``collection`` budget, however many papers (a library import)."""
+        self._spend("collection", user)
+        name = clean_body(name, MAX_COLLECTION_NAME, "name").replace("\n", " ")
+        found = self.store.community.collection(user.username, slugify(name), user.id)
+        if found is None:
+            self.store.community.create_collection(
+                user.id, slugify(name), name, "", False, self.clock()
+            )
+            found = self.store.community.collection(user.username, slugify(name), user.id)
+            assert found is not None
+        added = self.store.community.add_to_collection(user.id, found.id, paper_ids, self.clock())
+        assert added is not None  # found by the user's own name and slug
+        return found, added
+
+    def collection_papers(
+        self, owner: str, slug: str, viewer: User | None
+    ) -> tuple[Collection, list[Paper]]:
+        """A collection the viewer may see and its live papers, in the collection's order."""
         found = self.store.community.collection(owner, slug, viewer.id if viewer else None)
         if found is None:  # private collections look exactly like missing ones to others
             raise NotFoundError(f"no collection {owner}/{slug}")
         ids = self.store.community.collection_paper_ids(found.id)
         papers = self.store.papers.get_papers(ids)
-        live = [papers[i] for i in ids if i in papers and not papers[i].deleted]
+        return found, [papers[i] for i in ids if i in papers and not papers[i].deleted]
+
+    def collection_page(self, owner: str, slug: str, viewer: User | None) -> CollectionPage:
+        found, live = self.collection_papers(owner, slug, viewer)
         return CollectionPage(
             found,
             self.cards(live, viewer),

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-INDEX_CATCH_UP = timedelta(seconds=30)
 EMBED_BATCH = 256
 DIGEST_FIRST_RUN = timedelta(seconds=30)  # let the server finish starting first
 SESSION_CLEAN_UP = timedelta(hours=1)
@@ -96,8 +95,13 @@ class JobRunner:
         clock: Clock,
         *,
         poll_seconds: float = 1.0,
+        on_run: Callable[[str, str], None] | None = None,
     ) -> None:
+        """``on_run(job, outcome)`` is told each run's outcome: ``ok``, ``more`` (a batch
+        that left work, run again at once), ``skipped`` (another process held the lease) or
+        ``failed`` (the web's /metrics counts them)."""
         self.store = store
+        self.on_run = on_run
         self.jobs = {job.name: job for job in jobs}
         self.clock = clock
         self.poll_seconds = poll_seconds
@@ -129,6 +133,13 @@ class JobRunner:
             thread.join(timeout)
 
     def _run(self, job: Job) -> None:
+        outcome = self._outcome(job)
+        if self.on_run is not None:
+            self.on_run(job.name, outcome)
+        if outcome == "more":
+            self.due[job.name] = self.clock()
+
+    def _outcome(self, job: Job) -> str:
         try:
             if job.lease_ttl is None:
                 more = job.run()
@@ -138,16 +149,15 @@ class JobRunner:
                 with JobLock(self.store, f"job:{job.name}", job.lease_ttl) as lease:
                     if not lease.held:
                         log.debug("job %s skipped: %s", job.name, lease.describe_holder())
-                        return
+                        return "skipped"
                     more = job.run()
         except PaperwireError as exc:
             log.warning("job %s failed: %s", job.name, exc)
-            return
+            return "failed"
         except Exception:
             log.exception("job %s failed", job.name)
-            return
-        if more:
-            self.due[job.name] = self.clock()
+            return "failed"
+        return "more" if more else "ok"
 
     def start(self) -> None:
         if self._loop_thread is None:
@@ -187,7 +197,8 @@ def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
     """Every job. ``scheduled`` False: only the per-process index catch-up (a web app that
     runs no jobs still sees papers other processes import)."""
     settings = parts.settings
-    catch_up = Every(INDEX_CATCH_UP, first_after=INDEX_CATCH_UP)
+    interval = timedelta(seconds=settings.index_catch_up_seconds)
+    catch_up = Every(interval, first_after=interval)
     jobs = [Job("index", catch_up, lambda: _index(parts))]
     if not scheduled:
         return jobs
@@ -204,8 +215,9 @@ def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
         )
         jobs.append(Job("digests", every, lambda: _digests(parts)))
     if settings.embed_in_background:
-        # One process embeds at a time: several workers would embed the same papers.
-        jobs.append(Job("embed", Every(INDEX_CATCH_UP), lambda: _embed(parts), lease_ttl=300.0))
+        # One serving process embeds at a time and the others keep their cores for requests;
+        # `paperwire embed` workers may run beside it (they split the work by claims).
+        jobs.append(Job("embed", Every(interval), lambda: _embed(parts), lease_ttl=300.0))
     if settings.arxiv_api_url and parts.submit_waiting is not None:
         # One process at a time, or two would fetch (and credit) the same paper.
         waiting = Every(SUBMISSIONS_EVERY, first_after=SUBMISSIONS_EVERY)

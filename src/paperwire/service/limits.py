@@ -22,6 +22,7 @@ DEFAULT_LIMITS: Limits = {
     "login": (20, 600.0),
     "comment": (30, 600.0),
     "submit": (20, 3600.0),
+    "library": (20, 3600.0),  # library uploads: each may be megabytes to parse
     "subscribe": (10, 3600.0),
     # per account
     "login-failures": (10, 900.0),  # guessing one account's password from many addresses

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from paperwire.search.types import SearchResponse, SearchResult
 
 log = logging.getLogger(__name__)
+# Changes a process applies to its index before it starts serving (a few seconds of work); a
+# node with more to do (started empty, or its index folder lost) serves while it builds.
+INDEX_BEFORE_SERVING = 20_000
 
 
 class Search:
@@ -81,8 +84,36 @@ class Search:
         index.vectors.prepare()
         return report
 
+    def open_index(self) -> bool:
+        """Make this process's index current before serving when that is quick; otherwise
+        build it in a background thread and return False at once. Keyword results fill in as
+        the build commits each batch (vectors follow), so the site answers meanwhile."""
+        pending = self.index_pending()
+        if pending <= INDEX_BEFORE_SERVING:
+            self.index()
+            return True
+        log.warning(
+            "building the search index from the store while serving: %s papers to index; "
+            "keyword results fill in as it goes",
+            f"{pending:,}",
+        )
+        threading.Thread(target=self.index, name="index build", daemon=True).start()
+        return False
+
     def index_pending(self) -> int:
         return self.engine.index.pending()
+
+    def lag(self) -> dict[str, int]:
+        """How many change sequence numbers each index of this process is behind the store:
+        ``lexical`` (this process's keyword index), and ``embeddings`` (the store's vectors,
+        shared by all processes) when the model is there."""
+        top = self.store.jobs.get_counter("paper_seq")
+        lag = {"lexical": max(0, top - self.engine.index.lexical_seq)}
+        embedder = self.embedder()
+        if embedder is not None:
+            cursor = self.store.jobs.get_counter(f"embed_cursor:{embedder.name}")
+            lag["embeddings"] = max(0, top - cursor)
+        return lag
 
     def embed(self, *, progress: ProgressFn | None = None, limit: int | None = None) -> EmbedReport:
         """Embed papers whose text changed since the last run (resumable), then update the

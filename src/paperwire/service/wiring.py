@@ -10,6 +10,7 @@ builds in Python 3.11), so a one-shot command such as ``paperwire show``, which 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,9 @@ from paperwire.settings import Settings
 from paperwire.store import Store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from paperwire.models import Paper
     from paperwire.service.accounts import Accounts
     from paperwire.service.cards import Cards
     from paperwire.service.community import Community
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from paperwire.service.digests import Digests
     from paperwire.service.feeds import Feeds
     from paperwire.service.jobs import JobRunner
+    from paperwire.service.library import Library
     from paperwire.service.limits import RateLimiter
     from paperwire.service.outbox import Outbox
     from paperwire.service.papers import Papers
@@ -111,9 +116,27 @@ class Service:
     def community(self) -> Community:
         from paperwire.service.community import Community
 
-        # Offline (no arXiv API set): only papers already stored can be submitted.
-        fetch = self.sync.fetch_from_arxiv if self.settings.arxiv_api_url else None
-        return Community(self.store, self.clock, self.papers, self.cards, fetch, self.limits)
+        return Community(
+            self.store, self.clock, self.papers, self.cards, self._arxiv_fetcher(), self.limits
+        )
+
+    def _arxiv_fetcher(self) -> Callable[[str], Paper] | None:
+        """What looks a paper up on arXiv and stores it; None offline (no arXiv API set),
+        when only papers already stored can be submitted or imported."""
+        return self.sync.fetch_from_arxiv if self.settings.arxiv_api_url else None
+
+    @functools.cached_property
+    def library(self) -> Library:
+        from paperwire.service.library import Library
+
+        return Library(
+            self.store,
+            self.clock,
+            self.community,
+            self._arxiv_fetcher(),
+            max_bytes=self.settings.library_max_bytes,
+            fetch_limit=self.settings.library_fetch_limit,
+        )
 
     @functools.cached_property
     def sync(self) -> Sync:
@@ -150,9 +173,11 @@ class Service:
             self.cards,
         )
 
-    def jobs(self, *, scheduled: bool = True) -> JobRunner:
+    def jobs(
+        self, *, scheduled: bool = True, on_run: Callable[[str, str], None] | None = None
+    ) -> JobRunner:
         """The runner of this service's job table (``paperwire serve`` starts it once per
-        process); ``scheduled`` False: only the index catch-up."""
+        process); ``scheduled`` False: only the index catch-up. ``on_run``: see JobRunner."""
         from paperwire.service.jobs import JobParts, JobRunner, job_table
 
         parts = JobParts(
@@ -165,7 +190,9 @@ class Service:
             self.limits,
             lambda: self.community.submit_waiting(),
         )
-        return JobRunner(self.store, job_table(parts, scheduled=scheduled), self.clock)
+        return JobRunner(
+            self.store, job_table(parts, scheduled=scheduled), self.clock, on_run=on_run
+        )
 
 
 def make_service(settings: Settings, *, clock: Clock = utc_now) -> Service:

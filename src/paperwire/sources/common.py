@@ -74,27 +74,41 @@ def guarded(where: str, build: Callable[[T], Item], data: T) -> Item:
 
 
 def check_limits(paper: Paper) -> None:
-    """Raise RecordError when a field is absurdly long (see MAX_*).
+    """Raise RecordError when a field is absurdly long (see MAX_*) or holds a NUL character
+    (PostgreSQL refuses NUL in text, and one such value used to abort the whole batch there
+    while SQLite stored it: it is that record's Problem on both).
 
     Written out flat because it runs once per record on the bulk paths."""
     if paper.categories:
         _check_length("categories", max(map(len, paper.categories)), MAX_CATEGORY)
+        _check_nul("categories", "".join(paper.categories))
     # Both forms: an export carries them separately, and either may be the long one.
     _check_length("title", max(len(paper.title), len(paper.title_raw or "")), MAX_TITLE)
+    _check_nul("title", paper.title + (paper.title_raw or ""))
     _check_length("abstract", max(len(paper.abstract), len(paper.abstract_raw or "")), MAX_ABSTRACT)
+    _check_nul("abstract", paper.abstract + (paper.abstract_raw or ""))
     if len(paper.authors) > MAX_AUTHORS:
         raise RecordError(f"more than {MAX_AUTHORS:,} authors ({len(paper.authors):,})", "authors")
     if paper.authors:
         _check_length("authors", max(map(len, paper.authors)), MAX_FIELD)
+        _check_nul("authors", "".join(paper.authors))
+    if paper.ai_keywords:
+        _check_nul("ai_keywords", "".join(paper.ai_keywords))
     for name in _OTHER_TEXT_FIELDS:
         value = getattr(paper, name)
         if value is not None:
             _check_length(name, len(value), MAX_FIELD)
+            _check_nul(name, value)
 
 
 def _check_length(field: str, length: int, limit: int) -> None:
     if length > limit:
         raise RecordError(f"{field} longer than {limit:,} characters ({length:,})", field)
+
+
+def _check_nul(field: str, text: str) -> None:
+    if "\x00" in text:
+        raise RecordError(f"{field} holds a NUL character (U+0000)", field)
 
 
 def _digest(line: bytes) -> str:

@@ -6,6 +6,7 @@ ordering lock (see ``base``): each is one atomic statement or guarded by a uniqu
 from __future__ import annotations
 
 from collections.abc import Collection as Ids
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -59,23 +60,26 @@ class Community:
 
     # -- votes ---------------------------------------------------------------------------
     def toggle_vote(self, user_id: int, paper_id: str, now: datetime) -> bool:
-        """Add the user's vote, or take it back; returns whether the user now votes for it."""
-        from sqlalchemy import delete
+        """Add the user's vote, or take it back; returns whether the user now votes for it,
+        as this toggle left it.
 
-        from paperwire.store.schema import votes
+        Toggles of one user are serialised by locking the user's row first (``FOR UPDATE``;
+        SQLite's ``BEGIN IMMEDIATE`` already serialises every writer and SQLAlchemy leaves the
+        clause out there). Without it, two concurrent toggles on PostgreSQL both found no vote
+        to delete, both inserted (one a no-op on the unique key) and both answered "voted"
+        while the store held one vote."""
+        from sqlalchemy import delete, insert, select
+
+        from paperwire.store.schema import users, votes
 
         with self._db.write() as conn:
+            conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
             removed = conn.execute(
                 delete(votes).where(votes.c.user_id == user_id, votes.c.paper_id == paper_id)
             ).rowcount
             if removed:
                 return False
-            # A concurrent toggle may have inserted it since the delete: the vote stands.
-            conn.execute(
-                dialect_insert(conn, votes)
-                .values(user_id=user_id, paper_id=paper_id, created_at=now)
-                .on_conflict_do_nothing(index_elements=["user_id", "paper_id"])
-            )
+            conn.execute(insert(votes).values(user_id=user_id, paper_id=paper_id, created_at=now))
             return True
 
     def card_counts(self, paper_ids: Ids[str], viewer_id: int | None = None) -> CardCounts:
@@ -299,6 +303,50 @@ class Community:
                 update(collections).where(collections.c.id == collection_id).values(updated_at=now)
             )
             return True
+
+    def add_to_collection(
+        self, user_id: int, collection_id: int, paper_ids: Sequence[str], now: datetime
+    ) -> int | None:
+        """Add papers to one of the user's collections in one transaction (those already in
+        it stay as they were); how many were new, or None if the collection is not theirs."""
+        from sqlalchemy import func, select, update
+
+        from paperwire.store.schema import collection_items, collections
+
+        with self._db.write() as conn:
+            owned = conn.execute(
+                select(collections.c.id).where(
+                    collections.c.id == collection_id, collections.c.user_id == user_id
+                )
+            ).first()
+            if owned is None:
+                return None
+
+            def size() -> int:
+                return int(
+                    conn.execute(
+                        select(func.count())
+                        .select_from(collection_items)
+                        .where(collection_items.c.collection_id == collection_id)
+                    ).scalar_one()
+                )
+
+            before = size()
+            rows = [
+                {"collection_id": collection_id, "paper_id": pid, "added_at": now}
+                for pid in dict.fromkeys(paper_ids)
+            ]
+            if rows:
+                conn.execute(
+                    dialect_insert(conn, collection_items).on_conflict_do_nothing(
+                        index_elements=["collection_id", "paper_id"]
+                    ),
+                    rows,
+                )
+            conn.execute(
+                update(collections).where(collections.c.id == collection_id).values(updated_at=now)
+            )
+            return size() - before
 
     def _select_collections(self) -> Any:
         from sqlalchemy import select

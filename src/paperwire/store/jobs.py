@@ -55,6 +55,42 @@ class Jobs:
             ).scalar_one_or_none()
         return int(value or 0)
 
+    def merge_done_ranges(self, cursor: str, marker_prefix: str, span: int) -> int:
+        """Advance the counter ``cursor`` over the finished ranges of work after it; return it.
+
+        Parallel workers split a sequence into ranges of ``span`` numbers (range ``r`` holds
+        ``r*span+1 .. (r+1)*span``) and record how far they got in range ``r`` as the counter
+        ``marker_prefix + str(r)``. The cursor moves through every range finished without a gap,
+        into a range finished only part of the way (the newest one), and its markers go.
+        """
+        from sqlalchemy import delete, select
+
+        from paperwire.store.schema import counters
+
+        with self._db.write() as conn:
+            value = conn.execute(
+                select(counters.c.value).where(counters.c.name == cursor)
+            ).scalar_one_or_none()
+            position = int(value or 0)
+            start = position
+            finished: list[str] = []
+            while True:
+                marker = f"{marker_prefix}{position // span}"
+                reached = conn.execute(
+                    select(counters.c.value).where(counters.c.name == marker)
+                ).scalar_one_or_none()
+                if reached is None or reached <= position:
+                    break
+                position = int(reached)
+                if position % span:  # stopped inside its range: newer papers land there
+                    break
+                finished.append(marker)
+            if position != start:
+                conn.execute(upsert(conn, counters, "name"), [{"name": cursor, "value": position}])
+            if finished:
+                conn.execute(delete(counters).where(counters.c.name.in_(finished)))
+        return position
+
     # -- checkpoints ---------------------------------------------------------------------
     def get_state(self, name: str) -> dict[str, Any] | None:
         from sqlalchemy import select

@@ -61,13 +61,42 @@ class Papers:
         keys = {title_key(t): t for t in titles}
         found: dict[str, str] = {}
         with self._db.read() as conn:
-            rows = conn.execute(
-                select(papers.c.id, papers.c.title_key).where(papers.c.title_key.in_(list(keys)))
-            )
-            for paper_id, key in rows:
-                title = keys[key]
-                if title not in found or is_derived(found[title]):
-                    found[title] = paper_id
+            for chunk in chunks(list(keys)):
+                rows = conn.execute(
+                    select(papers.c.id, papers.c.title_key).where(papers.c.title_key.in_(chunk))
+                )
+                for paper_id, key in rows:
+                    title = keys[key]
+                    if title not in found or is_derived(found[title]):
+                        found[title] = paper_id
+        return found
+
+    def live_ids(self, ids: Collection[str]) -> set[str]:
+        """The ids among ``ids`` of papers stored and not deleted."""
+        found: set[str] = set()
+        with self._db.read() as conn:
+            for chunk in chunks(list(ids)):
+                sql = "SELECT id FROM papers WHERE id IN ({ids}) AND NOT deleted"
+                found.update(r[0] for r in driver_rows(conn, sql, ids=chunk))
+        return found
+
+    def ids_by_doi(self, dois: Collection[str]) -> dict[str, str]:
+        """Map DOIs (lower case) to the id of a live stored paper with that DOI, in any case
+        (an arXiv id before a derived one)."""
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import papers
+
+        found: dict[str, str] = {}
+        doi = func.lower(papers.c.doi)
+        with self._db.read() as conn:
+            for chunk in chunks([d for d in dois if matchable(d)]):
+                rows = conn.execute(
+                    select(papers.c.id, doi).where(doi.in_(chunk), papers.c.deleted.is_(False))
+                )
+                for paper_id, key in rows:
+                    if key not in found or is_derived(found[key]):
+                        found[key] = paper_id
         return found
 
     def input_digests(self, ids: Collection[str]) -> dict[str, dict[str, str]]:

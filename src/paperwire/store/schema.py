@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 metadata = MetaData()
@@ -60,6 +62,8 @@ papers = Table(
     # JSON {source: fingerprint of its last raw record} (migration 0006; see ingest).
     Column("input_digests", Text),
 )
+# Library imports match entries by DOI, which is case-insensitive (migration 0008).
+Index("ix_papers_doi_lower", func.lower(papers.c.doi))
 
 # Named monotonic counters; "paper_seq" numbers every paper change (the change feed).
 counters = Table(
@@ -307,7 +311,7 @@ rate_limits = Table(
     Column("count", Integer, nullable=False),
 )
 
-# -- the local outbox (migration 0008) --------------------------------------------------------
+# -- the local outbox (migration 0009) --------------------------------------------------------
 # Mail "sent" with mail_transport = outbox: kept here whole (the RFC 5322 bytes) and read on
 # /admin/outbox, so a site without an SMTP server can still subscribe, confirm and mail digests.
 outbox = Table(
@@ -321,7 +325,7 @@ outbox = Table(
     Column("message", LargeBinary, nullable=False),
 )
 
-# Submissions waiting for arXiv (migration 0008): a paper the store lacks, submitted while
+# Submissions waiting for arXiv (migration 0009): a paper the store lacks, submitted while
 # arXiv could not be reached; the "submissions" job fetches and submits it once arXiv answers.
 waiting_submissions = Table(
     "waiting_submissions",

@@ -18,7 +18,7 @@ from paperwire.errors import PaperwireError
 from paperwire.secret_key import load_secret
 from paperwire.service import Service, make_service
 from paperwire.settings import Settings, load_settings
-from paperwire.web import errors, routes
+from paperwire.web import errors, library_pages, metrics, routes
 from paperwire.web.rendering import templates
 from paperwire.web.security import Defences
 
@@ -47,10 +47,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = service or make_service(settings)
         svc.check_schema()
-        svc.search.index()
+        svc.search.open_index()
         app.state.service = svc
         app.state.limiter = svc.limits  # per-address limits; the service keeps per-account ones
-        jobs = svc.jobs(scheduled=run_jobs)
+        jobs = svc.jobs(scheduled=run_jobs, on_run=metrics.job_ran)
         jobs.start()
         try:
             yield
@@ -77,7 +77,10 @@ def create_app(
         Defences,
         https=app.state.secure_cookies,
         max_body_bytes=settings.max_request_bytes,
+        # The file, and room for the form's other fields and the multipart framing.
+        upload_bytes={library_pages.UPLOAD_PATH: settings.library_max_bytes + 64 * 1024},
     )
+    app.add_middleware(metrics.RequestMetrics)  # added last: outermost, so it times it all
     app.add_exception_handler(PaperwireError, errors.domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, errors.http_error)  # type: ignore[arg-type]

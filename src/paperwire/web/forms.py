@@ -8,6 +8,7 @@ from datetime import date
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse
 
@@ -60,6 +61,24 @@ async def require_user(request: Request) -> User:
 
 async def read_form(request: Request, action: str | None = None) -> dict[str, str]:
     """The posted form, after checking its CSRF token and the action's rate limit."""
+    form = await _checked_form(request, action)
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+async def read_upload(
+    request: Request, name: str, action: str
+) -> tuple[dict[str, str], UploadFile | None]:
+    """A posted multipart form's text fields and its file field ``name`` (None when no file
+    was chosen), after the same checks as ``read_form``."""
+    form = await _checked_form(request, action)
+    upload = form.get(name)
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    if isinstance(upload, UploadFile) and upload.filename:
+        return fields, upload
+    return fields, None
+
+
+async def _checked_form(request: Request, action: str | None) -> FormData:
     form = await request.form()
     submitted = form.get(CSRF_FIELD)
     if not csrf_valid(
@@ -67,16 +86,18 @@ async def read_form(request: Request, action: str | None = None) -> dict[str, st
         request.cookies.get(CSRF_COOKIE),
         submitted if isinstance(submitted, str) else None,
     ):
+        await form.close()  # an uploaded file's spool, unread
         raise HTTPException(
             403, "this form expired or came from another site; reload the page and try again"
         )
     if action is not None and not request.app.state.limiter.allow(action, client_key(request)):
+        await form.close()
         raise HTTPException(
             429,
             "too many attempts; wait a few minutes and try again",
             headers={"Retry-After": "300"},
         )
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    return form
 
 
 def safe_next(value: str | None, default: str) -> str:

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from paperwire.web import admin_pages, api, digest_pages, feed_pages, openapi, pages, syndication
+from paperwire.web import (
+    admin_pages,
+    api,
+    digest_pages,
+    feed_pages,
+    library_pages,
+    metrics,
+    openapi,
+    pages,
+    syndication,
+)
 from paperwire.web.routing import Route
 
 HTML_ROUTES: list[Route] = [
@@ -37,10 +47,12 @@ HTML_ROUTES: list[Route] = [
     Route("/account", pages.account),
     Route("/account/password", pages.change_password, ("POST",)),
     Route("/account/delete", pages.delete_account, ("POST",)),
+    Route(library_pages.UPLOAD_PATH, library_pages.import_library, ("POST",)),
     Route("/submit", pages.submit_form),
     Route("/submit", pages.submit, ("POST",)),
     Route("/collections", pages.create_collection, ("POST",)),
     Route("/u/{username}", pages.profile, name="profile"),
+    Route("/u/{username}/c/{slug}/export.{ext}", library_pages.export_collection),
     Route("/u/{username}/c/{slug}", pages.collection, name="collection"),
     Route("/u/{username}/c/{slug}/edit", pages.edit_collection, ("POST",)),
     Route("/subscribe", digest_pages.subscribe_form, name="subscribe"),
@@ -58,6 +70,7 @@ HTML_ROUTES: list[Route] = [
     Route("/admin/outbox/{mail_id:int}", admin_pages.outbox_message),
     Route("/admin/outbox/{mail_id:int}/html", admin_pages.outbox_html),
     Route("/healthz", pages.healthz),
+    Route("/metrics", metrics.metrics),
 ]
 
 

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
@@ -53,11 +53,20 @@ class Defences:
     request body. Plain ASGI rather than ``@app.middleware``: Starlette's BaseHTTPMiddleware
     adds a task and a stream per request."""
 
-    def __init__(self, app: ASGIApp, *, https: bool, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        https: bool,
+        max_body_bytes: int,
+        upload_bytes: Mapping[str, int] | None = None,
+    ) -> None:
         """``https``: the site's public address is https (behind a TLS proxy, say): cookies
-        are Secure and responses carry HSTS."""
+        are Secure and responses carry HSTS. ``upload_bytes``: the bound for the paths that
+        take a file (the library upload) instead of ``max_body_bytes``."""
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.upload_bytes = dict(upload_bytes or {})
         self.headers = dict(SECURITY_HEADERS)
         self.cookie_attributes = (
             f"; HttpOnly; Max-Age={60 * 60 * 24 * 365}; Path=/; SameSite=strict"
@@ -92,14 +101,14 @@ class Defences:
                     )
             await send(message)
 
-        await self.app(scope, self._bounded(receive, declared), send_with_headers)
+        limit = self.upload_bytes.get(scope["path"], self.max_body_bytes)
+        await self.app(scope, self._bounded(receive, declared, limit), send_with_headers)
 
-    def _bounded(self, receive: Receive, declared: int) -> Receive:
+    def _bounded(self, receive: Receive, declared: int, limit: int) -> Receive:
         """``receive`` that refuses a body over the bound: one that says it is (by
         Content-Length, before a byte is read) or turns out to be (chunked, or lying), chunk
         by chunk. The refusal is an HTTPException raised where the route reads its body, so
         the app's error handlers render the 413 as HTML or JSON like any other error."""
-        limit = self.max_body_bytes
         received = 0
 
         async def bounded_receive() -> Message:
