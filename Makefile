@@ -4,6 +4,8 @@ PY := $(VENV)/bin/python
 PAPERWIRE := $(VENV)/bin/paperwire
 # `make run` keeps its store inside the checkout (ignored by git).
 RUN_DATA_DIR ?= $(CURDIR)/var
+# ... and keeps its mail in the store's outbox (read it on /admin/outbox as an admin).
+RUN_MAIL_TRANSPORT ?= outbox
 
 .PHONY: install run test newcomer lint format bench demo-data clean
 
@@ -19,7 +21,7 @@ run: install
 	PAPERWIRE_DATA_DIR=$(RUN_DATA_DIR) $(PAPERWIRE) init
 	PAPERWIRE_DATA_DIR=$(RUN_DATA_DIR) $(PAPERWIRE) demo
 	PAPERWIRE_DATA_DIR=$(RUN_DATA_DIR) $(PAPERWIRE) stats
-	PAPERWIRE_DATA_DIR=$(RUN_DATA_DIR) $(PAPERWIRE) serve --migrate
+	PAPERWIRE_DATA_DIR=$(RUN_DATA_DIR) PAPERWIRE_MAIL_TRANSPORT=$(RUN_MAIL_TRANSPORT) $(PAPERWIRE) serve --migrate
 
 test: install
 	$(PY) -m pytest

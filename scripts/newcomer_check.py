@@ -19,6 +19,7 @@ checked for its port."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -158,7 +159,7 @@ def page(client: httpx.Client, path: str, *expected: str) -> str:
     return response.text
 
 
-def walk(client: httpx.Client, report: Report) -> None:
+def walk(client: httpx.Client, store: Path, report: Report) -> None:
     """The newcomer's path through the site, each step checked."""
     home = page(client, "/", '<article class="card"', "<h1>")
     cards = re.findall(r'<a href="(/papers/[^"#]+)">([^<]+)</a>', home)
@@ -219,21 +220,74 @@ def walk(client: httpx.Client, report: Report) -> None:
     if subscribed.status_code != 303:
         raise Failed(f"subscribing answered {subscribed.status_code}")
     page(client, subscribed.headers["location"], 'role="status"')
-    confirm_from_outbox_and_read_digest(client, f"{username}@example.org", report)
+    confirm_from_outbox_and_read_digest(client, f"{username}@example.org", store, report)
 
 
-def confirm_from_outbox_and_read_digest(client: httpx.Client, email: str, report: Report) -> None:
-    """The subscriber's mail, end to end: open /admin/outbox (as the admin `make run`
-    provides), follow the confirmation link of the mail sent to ``email``, have a digest
-    composed, and check that it arrived in the outbox with papers and working links.
-
-    Not written yet: the outbox (issue 13, item 2) is being built on another branch, and this
-    step is filled in when it is merged. Until then the check says so and fails, rather than
-    pass without checking the step."""
-    raise Failed(
-        "the outbox step (confirm from /admin/outbox, then a digest) is not written yet: "
-        "fill in confirm_from_outbox_and_read_digest in scripts/newcomer_check.py"
+def confirm_from_outbox_and_read_digest(
+    client: httpx.Client, email: str, store: Path, report: Report
+) -> None:
+    """The subscriber's mail, end to end: an admin (made with `paperwire user add --admin`, as
+    the README tells a newcomer) opens /admin/outbox, the confirmation link of the mail sent to
+    ``email`` is followed and confirmed, `paperwire digest run` composes the digest as the
+    scheduled job would the next morning, and the digest must be in the outbox with links to
+    papers on this site."""
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(store), "PAPERWIRE_PASSWORD": PASSWORD}
+    paperwire = str(REPO / ".venv" / "bin" / "paperwire")
+    made = subprocess.run(
+        [paperwire, "user", "add", "outbox-admin", "--admin"], env=env, capture_output=True
     )
+    if made.returncode != 0:
+        raise Failed(f"`paperwire user add --admin` failed: {made.stderr.decode()[-300:]}")
+    base = str(client.base_url).rstrip("/")
+    with httpx.Client(base_url=base, timeout=30) as admin:
+        login = page(admin, "/login", "<h1>")
+        logged_in = admin.post(
+            "/login",
+            data={
+                "csrf_token": csrf(login),
+                "username": "outbox-admin",
+                "password": PASSWORD,
+                "next": "/admin/outbox",
+            },
+        )
+        if logged_in.status_code != 303:
+            raise Failed(f"the admin's log-in answered {logged_in.status_code}")
+        confirm = _mail_link(admin, email, "Confirm", "/digest/confirm?")
+        confirm_page = page(client, confirm, "<form")
+        confirmed = client.post(confirm, data={"csrf_token": csrf(confirm_page)})
+        if confirmed.status_code != 303 or "confirmed" not in confirmed.headers.get("location", ""):
+            raise Failed(f"confirming from the outbox mail answered {confirmed.status_code}")
+        tomorrow = time.strftime("%Y-%m-%dT08:00+00:00", time.gmtime(time.time() + 86_400))
+        ran = subprocess.run(
+            [paperwire, "digest", "run", "--now", tomorrow, "--only", email, "--json"],
+            env=env,
+            capture_output=True,
+        )
+        sent = json.loads(ran.stdout or b"{}").get("sent") if ran.returncode == 0 else None
+        if sent != 1:
+            raise Failed(f"`paperwire digest run` did not send the digest: {ran.stdout[-300:]!r}")
+        paper_link = _mail_link(admin, email, "Trending papers", "/papers/")
+        page(client, paper_link, '<h2 id="abstract-h">Abstract</h2>')
+
+
+def _mail_link(admin: httpx.Client, email: str, subject: str, wanted: str) -> str:
+    """The path of the first link containing ``wanted`` in the newest outbox mail to
+    ``email`` whose subject starts with ``subject``; every link must point at this site."""
+    listing = page(admin, "/admin/outbox", "<h1>Outbox</h1>")
+    mails = re.findall(r'<a href="(/admin/outbox/\d+)">([^<]*)</a><br><small>to ([^ <]+)', listing)
+    found = [path for path, title, to in mails if to == email and title.startswith(subject)]
+    if not found:
+        raise Failed(f"no mail {subject!r}... to {email} on /admin/outbox")
+    mail = page(admin, found[0], email)
+    base = str(admin.base_url).rstrip("/")
+    links = [link.replace("&amp;", "&") for link in re.findall(r'href="(https?://[^"]+)"', mail)]
+    elsewhere = [link for link in links if not link.startswith(base + "/")]
+    if elsewhere:
+        raise Failed(f"the mail {found[0]} links off this site: {elsewhere[:3]}")
+    chosen = [link for link in links if wanted in link]
+    if not chosen:
+        raise Failed(f"the mail {found[0]} has no link with {wanted!r}")
+    return chosen[0].removeprefix(base)
 
 
 # -- the crawl -------------------------------------------------------------------------------
@@ -363,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"serving on {base} after {time.monotonic() - started:.0f} s")
             with httpx.Client(base_url=base, timeout=30) as client:
                 try:
-                    walk(client, report)
+                    walk(client, data_dir / "store", report)
                 except Failed as exc:
                     report.fail(f"walk: {exc}")
             crawl(base, port, args.per_kind, report)

@@ -61,7 +61,7 @@ def test_exit_codes_and_messages(tmp_path: Path) -> None:
     not_found = cli(data, "show", "2301.00001")
     assert not_found.returncode == 3 and "no paper 2301.00001" in not_found.stderr
     invalid = cli(data, "show", "not-an-id")
-    assert invalid.returncode == 1 and "not an arXiv id" in invalid.stderr
+    assert invalid.returncode == 2 and "not an arXiv id" in invalid.stderr
     nothing = cli(data, "import", str(tmp_path / "absent.jsonl"))
     assert nothing.returncode == 1 and "absent.jsonl" in nothing.stderr
     bad_format = cli(data, "import", "--format", "nope", str(tmp_path))
@@ -223,3 +223,55 @@ def test_a_failing_database_is_one_line_without_a_traceback(tmp_path: Path) -> N
         assert [line for line in failed.stderr.splitlines() if line.strip()] == [
             f"error: database error on sqlite:///{data / 'paperwire.db'}: file is not a database"
         ], args
+
+
+def test_a_newcomers_first_commands(tmp_path: Path, shared_data: Path) -> None:
+    """Issue 13: what someone meets in their first minutes with the command line."""
+    data = tmp_path / "d"
+    version = cli(data, "--version")
+    assert version.returncode == 0 and version.stdout.startswith("paperwire ")
+    assert version.stdout.split()[-1][0].isdigit()
+    typo = cli(data, "shwo", "2301.00001")
+    assert typo.returncode == 2 and typo.stderr.count("Did you mean 'show'?") == 1
+    before = cli(data, "show", "2301.00001")
+    assert before.returncode == 4 and "paperwire init" in before.stderr
+    assert not data.exists()  # asking created no empty store (nor an index)
+    assert cli(data, "init").returncode == 0
+    assert cli(data, "show", "hello").returncode == 2  # not an arXiv id: a usage error
+
+    snapshot = shared_data / "arxiv-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
+    assert cli(data, "import", str(snapshot)).returncode == 0
+    zero = cli(data, "search", "-n", "0", "diphoton")
+    assert zero.returncode == 2 and "--limit" in zero.stderr
+    found = cli(data, "search", "-n", "3", "diphoton production")
+    assert found.returncode == 0, found.stderr
+    assert "**" not in found.stdout and "diphoton" in found.stdout.lower()
+    assert found.stdout.splitlines()[-1].endswith("· keyword matches")
+    assert "semantic search is unavailable until papers are embedded" in found.stderr
+    related = cli(data, "related", "-n", "3", "0704.0001")
+    assert related.returncode == 0, related.stderr
+    assert "not embedded yet" in related.stderr
+    lines = related.stdout.splitlines()
+    assert len(lines) == 3 and all(line.rstrip().endswith(")") for line in lines)
+    assert not any(", " in line.rsplit("(", 1)[1] for line in lines)  # no raw BM25 scores
+
+
+def test_user_list_set_password_and_delete(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    assert cli(data, "init").returncode == 0
+    assert "no accounts yet" in cli(data, "user", "list").stdout
+    for name in ("alice", "bob"):
+        made = cli(data, "user", "add", name, "--password", "correct horse battery")
+        assert made.returncode == 0, made.stderr
+    listed = json.loads(cli(data, "user", "list", "--json").stdout)
+    assert [(u["username"], u["admin"]) for u in listed] == [("alice", True), ("bob", False)]
+    weak = cli(data, "user", "set-password", "bob", "--password", "short")
+    assert weak.returncode == 2, weak.stderr
+    changed = cli(data, "user", "set-password", "bob", "--password", "a brand new passphrase")
+    assert changed.returncode == 0 and "logged out" in changed.stdout
+    missing = cli(data, "user", "delete", "carol", "--yes")
+    assert missing.returncode == 3 and "no account named 'carol'" in missing.stderr
+    assert cli(data, "user", "delete", "bob", "--yes").returncode == 0
+    assert [u["username"] for u in json.loads(cli(data, "user", "list", "--json").stdout)] == [
+        "alice"
+    ]

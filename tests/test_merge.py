@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperwire.ingest import decide_batch, merge
+from paperwire.ingest import decide_batch, listing_day, merge
 from paperwire.models import Deleted, Paper, Version
 
 TODAY = date(2026, 11, 27)
@@ -55,3 +55,27 @@ def test_older_version_changes_no_metadata() -> None:
 
 def test_deletion_of_unknown_paper_is_a_no_op() -> None:
     assert decide_batch({}, [Deleted("2401.00001")], TODAY) == []
+
+
+def test_a_paper_no_source_dates_is_never_stamped_today() -> None:
+    undated = Paper(id="x-0123456789", title="A page's paper", sources=["hf-page"])
+    added = merge(None, undated, TODAY)
+    assert added is not None and added.first_seen is None
+    published = Paper(
+        id="2401.00001", title="t", published=datetime(2024, 1, 2, tzinfo=UTC), sources=["atom"]
+    )
+    stamped = merge(None, published, TODAY)
+    assert stamped is not None and stamped.first_seen == TODAY  # dated: first seen on import
+    # A later source that dates it does.
+    dated = merge(added, Paper(id=undated.id, title="t", first_seen=date(2025, 3, 11)), TODAY)
+    assert dated is not None and dated.first_seen == date(2025, 3, 11)
+
+
+def test_a_listing_day_without_its_year() -> None:
+    # The papers it lists were published up to 2 Mar 2025: "Mar 11" is 11 Mar 2025.
+    assert listing_day((3, 11), date(2025, 3, 2), TODAY) == date(2025, 3, 11)
+    assert listing_day((3, 11), date(2025, 3, 20), TODAY) == date(2026, 3, 11)
+    assert listing_day((3, 11), None, TODAY) == date(2026, 3, 11)
+    assert listing_day((12, 31), None, TODAY) == date(2025, 12, 31)
+    assert listing_day((2, 29), None, TODAY) == date(2024, 2, 29)
+    assert listing_day((3, 11), date(2026, 11, 1), TODAY) is None  # it would be in the future

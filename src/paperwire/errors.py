@@ -28,9 +28,10 @@ class ConfigError(PaperwireError):
 
 
 class InvalidIdError(PaperwireError, ValueError):
-    """A string is not an arXiv identifier in any spelling we know."""
+    """A string is not an arXiv identifier in any spelling we know (on the command line: a
+    usage error)."""
 
-    exit_code = 1
+    exit_code = 2
     http_status = 400
 
 
@@ -77,6 +78,13 @@ class SourceError(PaperwireError):
 
     exit_code = 5
     http_status = 500
+
+
+class UnreachableError(SourceError):
+    """A remote service cannot be reached at all (no network, refused, unknown host)."""
+
+    exit_code = 5
+    http_status = 503
 
 
 class LibraryFileError(SourceError):
@@ -127,6 +135,13 @@ class OfflineError(PaperwireError):
 
     exit_code = 1
     http_status = 503
+
+
+class WaitingError(OfflineError):
+    """arXiv cannot be reached now; the submission is kept and completed later."""
+
+    exit_code = 1
+    http_status = 202  # accepted: kept, and done once arXiv answers
 
 
 class TokenError(PaperwireError):

@@ -77,6 +77,41 @@ def _merge_versions(a: list[Version], b: list[Version]) -> list[Version]:
     return [by_number[n] for n in sorted(by_number)]
 
 
+def _dated(paper: Paper) -> bool:
+    """Whether the source says anything about when the paper appeared."""
+    return bool(
+        paper.published
+        or paper.submitted_on
+        or paper.updated
+        or any(v.created for v in paper.versions)
+    )
+
+
+def listing_day(month_day: tuple[int, int], newest: date | None, today: date) -> date | None:
+    """The day a year-less listing date ("Mar 11") names: the first such day on or after
+    ``newest`` (the newest date known of the papers it lists, which it cannot precede), else
+    the latest one up to ``today``; None when neither exists (the page would be from the
+    future)."""
+    month, day = month_day
+
+    def on(year: int) -> date | None:
+        try:
+            return date(year, month, day)
+        except ValueError:  # Feb 29 in a common year
+            return None
+
+    if newest is not None:
+        for year in range(newest.year, newest.year + 5):
+            found = on(year)
+            if found is not None and found >= newest:
+                return found if found <= today else None
+    for year in range(today.year, today.year - 5, -1):
+        found = on(year)
+        if found is not None and found <= today:
+            return found
+    return None
+
+
 def merge(current: Paper | None, incoming: Paper, today: date) -> Paper | None:
     """What ``current`` becomes after ``incoming``; ``None`` when nothing changes.
 
@@ -85,10 +120,12 @@ def merge(current: Paper | None, incoming: Paper, today: date) -> Paper | None:
     between the old and the new object is safe (and avoids a deep copy per record).
     """
     if current is None:
+        # A source that dates nothing (a copied page without a date line) must not put the
+        # paper on today's feed: it stays undated until a source dates it.
         return dataclasses.replace(
             incoming,
             versions=_merge_versions([], incoming.versions),
-            first_seen=incoming.first_seen or today,
+            first_seen=incoming.first_seen or (today if _dated(incoming) else None),
             deleted=False,
         )
 
@@ -226,6 +263,7 @@ def import_items(
     day = today or datetime.now(UTC).date()
     for batch in _batches(items, batch_size, report):
         _resolve_titles(store, batch, report)
+        _date_listings(store, batch, day)
         read = len(batch)
         batch = _drop_seen_records(store, batch)
         report.unchanged += read - len(batch)
@@ -272,6 +310,26 @@ def _resolve_titles(store: Store, batch: list[Paper | Deleted], report: ImportRe
             report.matched_by_title += 1
         else:
             report.derived_ids += 1
+
+
+def _date_listings(store: Store, batch: list[Paper | Deleted], today: date) -> None:
+    """Papers of a listing dated without a year (the copied HF page's "Mar 11") get the day
+    it names; the papers of the same listing already known by title say which year
+    (``listing_day``)."""
+    listed = [p for p in batch if isinstance(p, Paper) and p.listed_on and not p.first_seen]
+    if not listed:
+        return
+    known = store.papers.get_papers([p.id for p in listed if not is_derived(p.id)])
+    days = [
+        day
+        for paper in known.values()
+        for day in (paper.first_seen, paper.published.date() if paper.published else None)
+        if day is not None
+    ]
+    newest = max(days, default=None)
+    for paper in listed:
+        assert paper.listed_on is not None  # the filter above
+        paper.first_seen = listing_day(paper.listed_on, newest, today)
 
 
 def import_paths(

@@ -67,6 +67,9 @@ class Paper:
     # JSON-lines parsers: a re-import skips records whose fingerprint is already stored.
     # Bookkeeping, not content: left out of equality.
     input_digests: dict[str, str] = field(default_factory=dict, compare=False)
+    # A listing day without its year (the copied HF page's "Mar 11"), set by that parser:
+    # the ingest step dates the paper with it (``ingest.listing_day``). Bookkeeping too.
+    listed_on: tuple[int, int] | None = field(default=None, compare=False)
 
     @property
     def latest_version(self) -> int | None:

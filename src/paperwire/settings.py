@@ -31,7 +31,7 @@ def _default_data_dir() -> Path:
 
 # A time of day as `paperwire serve` schedules it (service.jobs.parse_time_of_day): H, HH:MM.
 _TIME_OF_DAY = (r"(?:[01]?\d|2[0-3])(?::[0-5]\d)?|", "a UTC time as HH:MM, or empty")
-_WEB_ADDRESS = (r"https?://[^\s/]+\S*", "an http:// or https:// address")
+_WEB_ADDRESS = (r"(https?://[^\s/]+\S*)?", "an http:// or https:// address (or empty)")
 _MAIL_ADDRESS = (r".*[^@\s<>]+@[^@\s<>]+.*", "an address, e.g. paperwire <digest@example.org>")
 
 
@@ -152,8 +152,9 @@ class Settings:
         secret=True,
     )
     base_url: str = _setting(
-        "http://127.0.0.1:8000",
-        "Public address of the site (links in feeds and e-mails).",
+        "",
+        "Public address of the site (links in feeds and e-mails). Empty: the address "
+        "`paperwire serve` listens on (host and port).",
         pattern=_WEB_ADDRESS,
     )
     trusted_proxies: str = _setting(
@@ -257,10 +258,17 @@ class Settings:
     )
 
     # -- e-mail digests --
+    mail_transport: str = _setting(
+        "smtp",
+        "How mail leaves: smtp (through smtp_host), outbox (kept in the store and shown to "
+        "admins on /admin/outbox; `make run` uses it) or none (no mail, and the subscribe page "
+        "says so).",
+        choices=("smtp", "outbox", "none"),
+    )
     smtp_host: str = _setting(
         "",
-        "SMTP server for digests and confirmation mails. Empty: no mail is sent and "
-        "`paperwire serve` runs no digest job.",
+        "SMTP server for digests and confirmation mails (mail_transport = smtp). Empty: no mail "
+        "is sent and `paperwire serve` runs no digest job.",
     )
     smtp_port: int = _setting(
         25, "SMTP port (587 for STARTTLS, 465 for TLS).", at_least=1, at_most=65535
@@ -340,6 +348,21 @@ class Settings:
     def index_dir(self) -> Path:
         """Derived search indexes; safe to delete (rebuilt from the store)."""
         return self.data_dir / "index"
+
+    @property
+    def public_url(self) -> str:
+        """The site's address for absolute links, without a trailing slash: ``base_url``, or
+        else the address `paperwire serve` is bound to (so a site started with --port 8765
+        never links to 8000). A wildcard host (0.0.0.0, ::) is reached as 127.0.0.1 on this
+        machine; a site others reach sets base_url."""
+        if self.base_url.strip():
+            return self.base_url.strip().rstrip("/")
+        host = self.host.strip()
+        if host in ("", "0.0.0.0", "::"):
+            host = "127.0.0.1"
+        if ":" in host:  # an IPv6 address
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
     @property
     def effective_database_url(self) -> str:

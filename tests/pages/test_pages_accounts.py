@@ -173,7 +173,7 @@ def test_change_password_logs_out_other_sessions(site: Site) -> None:
     assert "the current password is not right" in wrong.text
     post_form(here, "/collections", {"name": "Kept"}, page="/account")
     wrong = post_form(here, "/account/password", {"old": "not again", "new": "a new password 42"})
-    assert "/u/alice/c/kept" in wrong.text and "None yet." not in wrong.text
+    assert "/u/alice/c/kept" in wrong.text and "No collections yet." not in wrong.text
     short = post_form(here, "/account/password", {"old": PASSWORD, "new": "short"})
     assert short.status_code == 400
     assert "password: at least 10 characters" in short.text
@@ -204,8 +204,8 @@ def test_delete_account_removes_the_user_and_their_data(site: Site) -> None:
     refused = post_form(alice, "/account/delete", {"password": "not my password"})
     assert refused.status_code == 400
     assert "the password is not right" in refused.text
-    # The page keeps what it showed: the collection is still listed, not "None yet."
-    assert "/u/alice/c/mine" in refused.text and "None yet." not in refused.text
+    # The page keeps what it showed: the collection is still listed, not "No collections yet."
+    assert "/u/alice/c/mine" in refused.text and "No collections yet." not in refused.text
     response = post_form(alice, "/account/delete", {"password": PASSWORD})
     assert response.status_code == 200
     assert "Your account is deleted" in response.text

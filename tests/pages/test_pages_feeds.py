@@ -3,11 +3,14 @@ navigation and pagination, and 400s for malformed periods and page numbers."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from datetime import date
 
 import pytest
 from pages_helpers import HOSTILE_ID, NEWEST_DAY, OLDER_DAY, REAL_ID, Site
 
+from paperwire.ingest import import_items
 from paperwire.web import feed_pages
 
 
@@ -29,7 +32,8 @@ def test_home_shows_the_latest_day_with_everything_a_card_carries(site: Site) ->
     assert "dLLM: Simple Diffusion Language Modeling" in first
     assert '<a href="/authors/Zhanhui%20Zhou">Zhanhui Zhou</a>' in first
     assert '<details class="abstract">' in first  # the abstract expands
-    assert '<time datetime="2026-03-02">2 Mar 2026</time>' in first
+    # The arXiv submission date (its first version), not the day it was listed.
+    assert 'submitted <time datetime="2026-02-26">26 Feb 2026</time>' in first
     assert '<span class="count" data-count>36</span>' in first
     assert "0 comments" in first
     assert '<span class="badge new">new</span>' in first
@@ -188,3 +192,18 @@ def test_weeks_and_months_at_the_ends_of_the_calendar_are_a_400(site: Site) -> N
         assert response.status_code == 400, (key, value)
     assert site.client.get("/papers/week/9998-W52").status_code == 200
     assert site.client.get("/papers/month/9998-12").status_code == 200
+
+
+def test_old_papers_imported_late_say_when_arxiv_had_them_and_are_not_new(site: Site) -> None:
+    # A 2007 paper (the real 0704.0001, under another id) imported "today" from a source
+    # without a listing day: on today's feed, but not new, and dated and versioned as arXiv
+    # has it.
+    import_day = date(2026, 12, 1)
+    known = site.service.papers.get("0704.0001")
+    late = dataclasses.replace(known, id="0704.9999", first_seen=None, sources=["test"])
+    import_items(site.service.store, [("test", late)], today=import_day)
+    page = site.client.get(f"/papers/date/{import_day.isoformat()}").text
+    card = page[page.index('id="paper-0704.9999"') :]
+    card = card[: card.index("</article>")]
+    assert 'submitted <time datetime="2007-04-02">2 Apr 2007</time> · v2' in card
+    assert "badge new" not in card

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,15 @@ def test_bad_lines(shared_data: Path) -> None:
     assert items[1] == Problem("page.txt:15", "title longer than 2,000 characters (2,001)", "title")
     assert all(isinstance(p, Paper) for p in items[2:])
     assert len(items) == 95
+
+
+def test_the_date_line_dates_the_papers(shared_data: Path, page: list[Paper]) -> None:
+    # The real page says "Mar 11" without a year: kept for the ingest step to place.
+    assert {p.listed_on for p in page} == {(3, 11)}
+    assert {p.first_seen for p in page} == {None}
+    raw = (shared_data / PAGE).read_bytes()
+    with_year = list(parse_hf_page(io.BytesIO(raw.replace(b"Mar 11", b"Mar 11, 2025")), "p"))
+    assert {p.first_seen for p in with_year if isinstance(p, Paper)} == {date(2025, 3, 11)}
+    no_such_day = list(parse_hf_page(io.BytesIO(raw.replace(b"Mar 11", b"Feb 30")), "p"))
+    papers = [p for p in no_such_day if isinstance(p, Paper)]
+    assert len(papers) == 95 and {(p.listed_on, p.first_seen) for p in papers} == {(None, None)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -11,9 +12,9 @@ from email.utils import format_datetime
 import pytest
 from sync_replay import ReplayServer
 
-from paperwire.errors import BudgetSpent, SourceError
+from paperwire.errors import BudgetSpent, SourceError, UnreachableError
 from paperwire.store import Store
-from paperwire.sync.http import Budget, Pacer, PoliteClient, _retry_after
+from paperwire.sync.http import Budget, Pacer, PoliteClient, _retry_after, _warn_no_contact
 
 # The server's clock and the client's agree to well under this; it only absorbs scheduling.
 SLACK = 0.02
@@ -174,3 +175,23 @@ def test_conditional_request_gets_304(replay: ReplayServer) -> None:
         again = c.get(url, {"date": "2026-03-02"}, budget=Budget(5), etag=first.etag)
     assert first.status == 200 and first.etag
     assert again.not_modified and again.body == b""
+
+
+def test_a_host_never_reached_fails_at_once_in_words() -> None:
+    """Offline (issue 13): no minute and a half of retries, one line naming the host."""
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    slept: list[float] = []
+    with client(max_retries=6, sleep=slept.append) as c, pytest.raises(UnreachableError) as err:
+        c.get(f"http://127.0.0.1:{port}/api/daily_papers", budget=Budget(60))
+    assert slept == [] and str(err.value).startswith("cannot reach 127.0.0.1 (offline?)")
+
+
+def test_no_contact_email_is_said_once_per_process(caplog: pytest.LogCaptureFixture) -> None:
+    _warn_no_contact.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="paperwire.sync.http"):
+        for _ in range(3):
+            client(contact_email="").close()
+    said = [r for r in caplog.records if "no contact_email set" in r.getMessage()]
+    assert len(said) == 1

@@ -39,7 +39,7 @@ def _migrated(request: pytest.FixtureRequest) -> None:
 
 def _client(settings: Settings, peer: str = "203.0.113.5") -> TestClient:
     # The scheme of the site's address: a client keeps Secure cookies only for https.
-    scheme = settings.base_url.split(":", 1)[0]
+    scheme = settings.public_url.split(":", 1)[0]
     return TestClient(
         create_app(settings),
         base_url=f"{scheme}://testserver",

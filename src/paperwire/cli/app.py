@@ -32,6 +32,7 @@ class _App(click.Group):
 
 
 @click.group("paperwire", cls=_App, no_args_is_help=True)
+@click.version_option(package_name="paperwire", message="%(prog)s %(version)s")
 def app() -> None:
     """A self-hostable research-paper discovery service."""
 

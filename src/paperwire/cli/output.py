@@ -55,12 +55,10 @@ def note(message: str) -> None:
 
 
 def snippet(snippet: Snippet, indent: str = "    ") -> None:
-    """A search snippet with its matches in bold on a terminal, between ** elsewhere."""
+    """A search snippet with its matches in bold on a terminal; plain text elsewhere (rich
+    drops the styles when the output is not a terminal, so a pipe gets no ``**`` marks)."""
     from rich.text import Text
 
-    if not sys.stdout.isatty():
-        styled(indent + clean(snippet.marked("**", "**")))
-        return
     text = Text(indent + clean(snippet.text))
     for start, end in snippet.highlights:
         text.stylize("bold", len(indent) + start, len(indent) + end)

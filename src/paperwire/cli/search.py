@@ -24,6 +24,15 @@ class Mode(enum.StrEnum):
     SEMANTIC = "semantic"
 
 
+# How the footer of `search` names what ran (the engine reports "lexical" when meaning was
+# asked for but nothing is embedded yet).
+MODE_WORDS = {
+    "lexical": "keyword matches",
+    "semantic": "by meaning",
+    "hybrid": "keywords and meaning",
+}
+
+
 class Sort(enum.StrEnum):
     """The result orders (``paperwire.search.engine.SORTS``; a test keeps the two equal)."""
 
@@ -99,7 +108,14 @@ def _result_dict(result: SearchResult) -> dict[str, object]:
     show_default=True,
     help="Keywords, meaning, or both fused.",
 )
-@click.option("--limit", "-n", type=int, default=10, show_default=True, help="How many results.")
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many results.",
+)
 @click.option(
     "--sort",
     type=EnumChoice(Sort, "sort order"),
@@ -151,7 +167,8 @@ def search(
             meta.append(paper.first_seen.isoformat())
         click.echo("    " + output.clean(" · ".join(m for m in meta if m)))
         output.snippet(result.snippet)
-    click.echo(f"{_count_line(response)} · {response.took_ms:.0f} ms · {response.mode}")
+    how = MODE_WORDS.get(response.mode, response.mode)
+    click.echo(f"{_count_line(response)} · {response.took_ms:.0f} ms · {how}")
 
 
 def _count_line(response: SearchResponse) -> str:
@@ -169,7 +186,14 @@ def _count_line(response: SearchResponse) -> str:
 
 @click.command()
 @click.argument("paper_id", metavar="ID")
-@click.option("--limit", "-n", type=int, default=10, show_default=True, help="How many papers.")
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many papers.",
+)
 @json_option()
 @config_option
 def related(paper_id: str, limit: int, as_json: bool, config: Path | None) -> None:
@@ -181,8 +205,20 @@ def related(paper_id: str, limit: int, as_json: bool, config: Path | None) -> No
     if as_json:
         click.echo(json.dumps([_result_dict(r) for r in results], indent=2, ensure_ascii=False))
         return
+    if not results:
+        click.echo("no related papers found")
+        return
+    by_meaning = results[0].semantic_rank is not None
+    if not by_meaning:
+        output.note(
+            "papers are not embedded yet (`paperwire embed`): these share words with its title, "
+            "ranked by keyword match"
+        )
     for rank, result in enumerate(results, 1):
-        click.echo(f"{rank:>2}. {result.paper.title} ({result.paper.id}, {result.score:.3f})")
+        paper = result.paper
+        # A cosine similarity means something to a reader; a BM25 score does not.
+        similarity = f", similarity {result.score:.2f}" if by_meaning else ""
+        click.echo(f"{rank:>2}. {output.clean(paper.title)} ({paper.id}{similarity})")
 
 
 @click.group("eval", no_args_is_help=True)

@@ -44,9 +44,11 @@ def serve(
     if settings.workers == 1:
         uvicorn.run(create_app(settings, run_jobs=True), **uvicorn_options(settings))
         return
-    # Each worker builds its own service from the same settings (environment / file).
+    # Each worker builds its own service from the same settings (environment / file); the
+    # links follow --host/--port there too.
     if config is not None:
         os.environ["PAPERWIRE_CONFIG"] = str(config)
+    os.environ["PAPERWIRE_BASE_URL"] = settings.public_url
     _share_metrics(settings.data_dir / "metrics")
     from uvicorn.supervisors import Multiprocess
 

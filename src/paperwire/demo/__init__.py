@@ -9,7 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 _HERE = Path(__file__).parent
-_FILES = ("page-papers.jsonl.gz", "hf-daily-recent.tar.xz", "hf-papers-page.txt")
+_FILES = (
+    "page-papers.jsonl.gz",
+    "daily-papers-arxiv.jsonl.gz",
+    "hf-daily-recent.tar.xz",
+    "hf-papers-page.txt",
+)
 
 
 def demo_files() -> list[Path]:

@@ -45,11 +45,11 @@ from datetime import datetime, timedelta
 from paperwire.digest.model import Claim
 from paperwire.digest.smtp import (
     PermanentError,
-    SmtpConnection,
     SmtpProblem,
     TemporaryError,
     UnknownOutcomeError,
 )
+from paperwire.digest.transport import MailConnection
 from paperwire.store.deliveries import Deliveries
 
 # Waits before the next *run* retries a deferred digest: 5 min, 10, 20, ... at most 6 h.
@@ -76,7 +76,7 @@ class Deliverer:
     def __init__(
         self,
         digests: Deliveries,
-        connection: SmtpConnection,
+        connection: MailConnection,
         sender: str,
         policy: RetryPolicy,
         *,

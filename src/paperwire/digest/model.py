@@ -125,3 +125,16 @@ class Links:
     unsubscribe: str
     preferences: str
     feed: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMail:
+    """A mail kept in the local outbox (``mail_transport = outbox``) instead of being sent:
+    ``message`` is the whole RFC 5322 message, as an SMTP server would have received it."""
+
+    id: int
+    created_at: datetime
+    sender: str
+    recipient: str
+    subject: str
+    message: bytes

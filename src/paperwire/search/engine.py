@@ -131,6 +131,9 @@ class SearchEngine:
             if corrected is None:
                 suggestion = fixed.unparse()
         fused = ranked.fused
+        # What the response says it is: keyword matches only when meaning could not be asked.
+        asked_meaning = mode != "lexical" and query.has_text
+        ran = "lexical" if asked_meaning and not self.semantic_available() else mode
         if sort == "relevance":
             # Read only the page's papers (and a few spare for deleted ones), not every
             # candidate: the store read was a third of a search page's time.
@@ -144,7 +147,7 @@ class SearchEngine:
             self._add_snippets(query, page)
         return SearchResponse(
             query=raw,
-            mode=mode,
+            mode=ran,
             results=page,
             total=len(ranked.fused) if ranked.keyword_matches is None else ranked.available,
             took_ms=(time.perf_counter() - started) * 1000,
@@ -252,11 +255,22 @@ class SearchEngine:
             ]
         papers = self.store.papers.get_papers([h.id for h in hits])
         same_title = paper.title.casefold()
-        results = [
-            SearchResult(papers[h.id], h.score, lead_snippet(papers[h.id]))
+        kept = [
+            h
             for h in hits
             if h.id in papers
             and not papers[h.id].deleted
             and papers[h.id].title.casefold() != same_title
+        ][:limit]
+        # The rank says which way each neighbour was found (the CLI and API say so).
+        by_meaning = vector is not None
+        return [
+            SearchResult(
+                papers[h.id],
+                h.score,
+                lead_snippet(papers[h.id]),
+                lexical_rank=None if by_meaning else rank,
+                semantic_rank=rank if by_meaning else None,
+            )
+            for rank, h in enumerate(kept, 1)
         ]
-        return results[:limit]

@@ -15,14 +15,6 @@ class Snippet:
     text: str
     highlights: tuple[tuple[int, int], ...] = ()
 
-    def marked(self, start: str = "[", end: str = "]") -> str:
-        out, last = [], 0
-        for a, b in self.highlights:
-            out += [self.text[last:a], start, self.text[a:b], end]
-            last = b
-        out.append(self.text[last:])
-        return "".join(out)
-
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -44,7 +36,7 @@ class SearchResult:
 @dataclass(slots=True)
 class SearchResponse:
     query: str
-    mode: str
+    mode: str  # the mode that ran: "lexical" when meaning was asked for but nothing is embedded
     results: list[SearchResult]
     total: int  # results that can be paged through (not the store's size)
     took_ms: float

@@ -1,4 +1,5 @@
-"""Accounts: sign up, log in, sessions, password change, deletion."""
+"""Accounts: sign up, log in, sessions, password change, deletion, and the operator's
+commands (`paperwire user list / delete / set-password`)."""
 
 from __future__ import annotations
 
@@ -100,6 +101,34 @@ class Accounts:
         submitted (so whoever takes the name later does not inherit them)."""
         if not self.passwords.verify(self.store.people.password_hash(user.id), password):
             raise AuthError("the password is not right")
+        self._remove(user)
+
+    # -- the operator's commands (the CLI: whoever runs it owns the store) --------------------
+    def users(self) -> list[User]:
+        return self.store.people.all()
+
+    def _named(self, username: str) -> User:
+        user = self.store.people.by_username(username.strip())
+        if user is None:
+            raise NotFoundError(f"no account named {username!r}")
+        return user
+
+    def remove_user(self, username: str) -> User:
+        """`paperwire user delete`: as if the user deleted the account themselves."""
+        user = self._named(username)
+        self._remove(user)
+        return user
+
+    def set_password(self, username: str, password: str) -> User:
+        """`paperwire user set-password`: a new password, and every session of the account
+        ends (whoever held one must log in with the new password)."""
+        user = self._named(username)
+        accounts.check_password(password)
+        self.store.people.set_password_hash(user.id, self.passwords.hash(password))
+        self.store.people.delete_sessions(user.id)
+        return user
+
+    def _remove(self, user: User) -> None:
         # The credit first: once the user row is gone nothing links the name to this account.
         self.store.papers.anonymise_submitter(user.username)
         self.store.subscribers.delete_for_user(user.id)

@@ -28,7 +28,7 @@ class Cards:
                 paper=p,
                 upvotes=(p.upvotes or 0) + counts.votes.get(p.id, 0),
                 comments=counts.comments.get(p.id, 0),
-                is_new=is_new(p.first_seen, counts.newest_day, self.new_window_days),
+                is_new=is_new(p.first_seen, counts.newest_day, self.new_window_days, p.published),
                 voted=p.id in counts.voted,
             )
             for p in papers

@@ -4,16 +4,21 @@ acting user explicitly."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from paperwire.errors import (
     AccountError,
     ForbiddenError,
     NotFoundError,
     OfflineError,
+    PaperwireError,
     RateLimitedError,
+    UnreachableError,
+    WaitingError,
 )
 from paperwire.ids import normalize_id
 from paperwire.models import Collection, Comment, Paper, User
@@ -22,6 +27,8 @@ from paperwire.service.limits import RateLimiter
 from paperwire.service.papers import Papers
 from paperwire.service.views import Clock, CollectionPage, PaperCard
 from paperwire.store import Store
+
+log = logging.getLogger(__name__)
 
 MAX_COMMENT = 5000
 MAX_COLLECTION_NAME = 120
@@ -122,10 +129,9 @@ class Community:
     # -- submissions ---------------------------------------------------------------------
     def submit_paper(self, user: User, text: str) -> Submitted:
         """Put a paper (arXiv id or URL) on today's community feed, fetching it from arXiv
-        when the store lacks it. A paper someone featured already stays as it was, and the
-        answer says who featured it."""
-        from paperwire.ingest import import_items
-
+        when the store lacks it; WaitingError when arXiv cannot be reached (the submission
+        is kept and the "submissions" job completes it). A paper someone featured already
+        stays as it was, and the answer says who featured it."""
         paper_id = normalize_id(text)
         try:
             paper = self.papers.get(paper_id)
@@ -135,7 +141,57 @@ class Community:
                     f"{paper_id} is not in this paperwire yet, and fetching from arXiv is not "
                     "available here (offline); try again when the server is online"
                 ) from None
-            paper = self.fetch_from_arxiv(paper_id)
+            try:
+                paper = self.fetch_from_arxiv(paper_id)
+            except UnreachableError:
+                # Kept, not lost: the "submissions" job fetches it once arXiv answers.
+                self.store.community.add_waiting(user.id, paper_id, self.clock())
+                raise WaitingError(
+                    f"arXiv cannot be reached from this server right now: {paper_id} is "
+                    "waiting for arXiv, and will be fetched and submitted as soon as it answers"
+                ) from None
+        return self._feature(user, paper)
+
+    def waiting(self, user: User) -> list[tuple[str, datetime]]:
+        """The user's submissions waiting for arXiv: (paper id, when submitted)."""
+        return self.store.community.waiting_for(user.id)
+
+    def submit_waiting(self, limit: int = 100) -> int:
+        """Fetch and submit what waits for arXiv (the "submissions" job); how many went
+        through. Stops at the first sign that arXiv is still unreachable."""
+        done = 0
+        fetch = self.fetch_from_arxiv
+        if fetch is None:
+            return 0
+        for user_id, paper_id in self.store.community.all_waiting(limit):
+            user = self.store.people.by_id(user_id)
+            if user is None:  # the account is gone (its rows go with it; a race)
+                self.store.community.drop_waiting(user_id, paper_id)
+                continue
+            try:
+                paper = self.papers.get(paper_id)
+            except NotFoundError:
+                try:
+                    paper = fetch(paper_id)
+                except UnreachableError:
+                    self.store.community.count_waiting_attempt(user_id, paper_id)
+                    return done
+                except NotFoundError:
+                    log.warning("waiting submission %s: arXiv has no such paper", paper_id)
+                    self.store.community.drop_waiting(user_id, paper_id)
+                    continue
+                except PaperwireError as exc:  # an error document: try again next run
+                    log.warning("waiting submission %s: %s", paper_id, exc)
+                    self.store.community.count_waiting_attempt(user_id, paper_id)
+                    continue
+            self._feature(user, paper)
+            self.store.community.drop_waiting(user_id, paper_id)
+            done += 1
+        return done
+
+    def _feature(self, user: User, paper: Paper) -> Submitted:
+        from paperwire.ingest import import_items
+
         today = self.clock().date()
         already = None
         if paper.submitted_by:

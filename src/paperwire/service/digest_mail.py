@@ -8,11 +8,12 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from paperwire.digest.mailconfig import envelope_sender, smtp_config
+from paperwire.digest.mailconfig import envelope_sender, mail_connection, mail_mode
 from paperwire.digest.mime import Mail
 from paperwire.digest.model import Links, Subscriber, Subscription
-from paperwire.digest.smtp import SmtpConnection, SmtpProblem
+from paperwire.digest.smtp import SmtpProblem
 from paperwire.digest.tokens import Tokens
+from paperwire.digest.transport import MailConnection
 from paperwire.errors import ConfigError
 from paperwire.service.views import Clock
 from paperwire.settings import Settings
@@ -28,8 +29,21 @@ class Notices:
         self.clock = clock
         self.tokens = tokens
 
+    @property
+    def mode(self) -> str:
+        """How mail leaves: "smtp", "outbox" or "none" (``mailconfig.mail_mode``)."""
+        return mail_mode(self.settings)
+
+    def keep(self, sender: str, recipient: str, subject: str, message: bytes) -> None:
+        """The outbox's last hop: the message into the store (``mail_transport = outbox``)."""
+        self.store.outbox.add(sender, recipient, subject, message, self.clock())
+
+    def connection(self) -> MailConnection:
+        """A new connection of the configured transport (a ConfigError when there is none)."""
+        return mail_connection(self.settings, self.keep)
+
     def digest_links(self, subscriber: Subscriber, sub: Subscription) -> Links:
-        base = self.settings.base_url.rstrip("/")
+        base = self.settings.public_url
         t = self.tokens
         unsubscribe = t.unsubscribe(subscriber.id, subscriber.email, sub.id)
         manage = t.manage(subscriber.id, subscriber.email)
@@ -56,7 +70,7 @@ class Notices:
             kind=kind,
             about=about,
             url=url,
-            base_url=self.settings.base_url,
+            base_url=self.settings.public_url,
             mail_from=self.settings.mail_from,
             sent_at=self.clock(),
             message_key=key,
@@ -64,14 +78,14 @@ class Notices:
 
     def confirmation_mail(self, subscriber: Subscriber, sub: Subscription) -> Mail:
         token = self.tokens.confirm(subscriber.id, subscriber.email, sub.id)
-        url = f"{self.settings.base_url.rstrip('/')}/digest/confirm?token={token}"
+        url = f"{self.settings.public_url}/digest/confirm?token={token}"
         stamp = int(self.clock().timestamp())
         return self.notice(subscriber, "confirm", sub.describe(), url, f"{sub.id}-{stamp}")
 
     def send_now(self, subscriber: Subscriber, msg: Mail) -> bool:
         """One mail outside the delivery log, at once; False when it could not go now."""
         try:
-            connection = SmtpConnection(smtp_config(self.settings))
+            connection = self.connection()
             sender = envelope_sender(self.settings)
         except ConfigError as exc:
             log.warning("mail to %s not sent: %s", subscriber.email, exc)
@@ -91,7 +105,7 @@ class Notices:
         self.store.subscribers.set_confirm_due(sub.id, False)
         return True
 
-    def send_due_confirmations(self, connection: Callable[[], SmtpConnection]) -> tuple[int, int]:
+    def send_due_confirmations(self, connection: Callable[[], MailConnection]) -> tuple[int, int]:
         """Confirmation mails the web form could not send at once (the job calls this)."""
         due = self.store.subscribers.confirmations_due()
         if not due:

@@ -28,10 +28,11 @@ from datetime import time as dt_time
 from paperwire.digest import periods
 from paperwire.digest.compose import compose_digest, message_id, site_host
 from paperwire.digest.deliver import Deliverer, RetryPolicy
-from paperwire.digest.mailconfig import envelope_sender, smtp_config
+from paperwire.digest.mailconfig import envelope_sender
 from paperwire.digest.mime import Mail
 from paperwire.digest.model import Candidate, DigestItem, Subscriber, Subscription
-from paperwire.digest.smtp import SmtpConnection, message_bytes
+from paperwire.digest.smtp import message_bytes
+from paperwire.digest.transport import MailConnection
 from paperwire.errors import PaperwireError
 from paperwire.models import Paper
 from paperwire.search.topics import Match, TopicMatcher, Window, quoted, rank_trending
@@ -166,7 +167,7 @@ class DigestRun:
         return self.report
 
     def _locked_run(self, check: Callable[[], None]) -> None:
-        smtp_config(self.settings)  # no SMTP server set: a configuration error, before anything
+        self.notices.connection()  # no way to send mail: a configuration error, before anything
         try:
             self.report.resolved = self.store.deliveries.resolve_sending(self.now)
             self.report.confirmations_sent, self.report.confirmations_failed = (
@@ -206,7 +207,7 @@ class DigestRun:
         if self._server_down:
             self.report.deferred += 1
             return
-        host = site_host(self.settings.base_url)
+        host = site_host(self.settings.public_url)
         claim = None
         if not self.dry_run:
             claim = self.store.deliveries.claim(
@@ -370,7 +371,7 @@ class DigestRun:
             sent_at=self.now,
         )
 
-    def _connection(self) -> SmtpConnection:
+    def _connection(self) -> MailConnection:
         return self._delivery().connection
 
     def _delivery(self) -> Deliverer:
@@ -381,7 +382,7 @@ class DigestRun:
             )
             self._deliverer = Deliverer(
                 self.store.deliveries,
-                SmtpConnection(smtp_config(self.settings)),
+                self.notices.connection(),
                 envelope_sender(self.settings),
                 policy,
             )

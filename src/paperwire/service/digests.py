@@ -111,6 +111,11 @@ class Digests:
         self.cards = cards
 
     # -- subscribing -----------------------------------------------------------------------
+    @property
+    def mail_mode(self) -> str:
+        """How mail leaves: "smtp", "outbox" or "none"; the subscribe page says which."""
+        return self.notices.mode
+
     def subscribe(
         self,
         email: str,
@@ -174,7 +179,7 @@ class Digests:
         if not self.notices.count_notice(subscriber):
             return
         token = self.tokens.manage(subscriber.id, subscriber.email)
-        url = f"{self.settings.base_url.rstrip('/')}/digest/preferences?token={token}"
+        url = f"{self.settings.public_url}/digest/preferences?token={token}"
         stamp = int(self.clock().timestamp())
         self.notices.send_now(
             subscriber,

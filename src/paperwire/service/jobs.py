@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from typing import TYPE_CHECKING
 
+from paperwire.digest.mailconfig import mail_mode
 from paperwire.errors import PaperwireError
 from paperwire.service.views import Clock
 from paperwire.store import Store
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 EMBED_BATCH = 256
 DIGEST_FIRST_RUN = timedelta(seconds=30)  # let the server finish starting first
 SESSION_CLEAN_UP = timedelta(hours=1)
+# Submissions waiting for arXiv: tried again this often (one quick request each while offline).
+SUBMISSIONS_EVERY = timedelta(minutes=5)
 
 
 def next_daily(now: datetime, at: dt_time) -> datetime:
@@ -186,6 +189,8 @@ class JobParts:
     sync: Sync
     digests: Callable[[], Digests]
     limits: RateLimiter
+    # Community.submit_waiting: submissions kept while arXiv was unreachable.
+    submit_waiting: Callable[[], int] | None = None
 
 
 def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
@@ -203,7 +208,7 @@ def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
     if settings.sync_hf_hours > 0:
         every = Every(timedelta(hours=settings.sync_hf_hours))
         jobs.append(Job("sync-hf", every, lambda: _sync(parts, "hf")))
-    if settings.smtp_host:
+    if mail_mode(settings) != "none":
         every = Every(
             max(timedelta(seconds=30), timedelta(minutes=settings.digest_every_minutes)),
             first_after=DIGEST_FIRST_RUN,
@@ -213,6 +218,10 @@ def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
         # One serving process embeds at a time and the others keep their cores for requests;
         # `paperwire embed` workers may run beside it (they split the work by claims).
         jobs.append(Job("embed", Every(interval), lambda: _embed(parts), lease_ttl=300.0))
+    if settings.arxiv_api_url and parts.submit_waiting is not None:
+        # One process at a time, or two would fetch (and credit) the same paper.
+        waiting = Every(SUBMISSIONS_EVERY, first_after=SUBMISSIONS_EVERY)
+        jobs.append(Job("submissions", waiting, lambda: _submit_waiting(parts), lease_ttl=120.0))
     clean = Every(SESSION_CLEAN_UP)
     jobs.append(Job("sessions", clean, lambda: _clean_sessions(parts), lease_ttl=60.0))
     return jobs
@@ -242,6 +251,14 @@ def _embed(parts: JobParts) -> bool:
     if parts.search.embedder() is None:
         return False
     return parts.search.embed(limit=EMBED_BATCH).seen > 0
+
+
+def _submit_waiting(parts: JobParts) -> None:
+    """Papers submitted while arXiv was unreachable, fetched and submitted now."""
+    assert parts.submit_waiting is not None  # the job exists only when it is set
+    done = parts.submit_waiting()
+    if done:
+        log.info("submitted %d papers that were waiting for arXiv", done)
 
 
 def _clean_sessions(parts: JobParts) -> None:

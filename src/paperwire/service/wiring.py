@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from paperwire.service.jobs import JobRunner
     from paperwire.service.library import Library
     from paperwire.service.limits import RateLimiter
+    from paperwire.service.outbox import Outbox
     from paperwire.service.papers import Papers
     from paperwire.service.search import Search
     from paperwire.service.sync import Sync
@@ -161,6 +162,12 @@ class Service:
         return Notices(self.store, self.settings, self.clock, tokens)
 
     @functools.cached_property
+    def outbox(self) -> Outbox:
+        from paperwire.service.outbox import Outbox
+
+        return Outbox(self.store)
+
+    @functools.cached_property
     def digests(self) -> Digests:
         from paperwire.service.digests import Digests
 
@@ -188,6 +195,7 @@ class Service:
             self.sync,
             lambda: self.digests,
             self.limits,
+            lambda: self.community.submit_waiting(),
         )
         return JobRunner(
             self.store, job_table(parts, scheduled=scheduled), self.clock, on_run=on_run

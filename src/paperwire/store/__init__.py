@@ -15,6 +15,7 @@ from paperwire.store.deliveries import Deliveries
 from paperwire.store.embeddings import Embeddings
 from paperwire.store.jobs import Jobs
 from paperwire.store.limits import Limits
+from paperwire.store.outbox import Outbox
 from paperwire.store.papers import Papers
 from paperwire.store.people import People
 from paperwire.store.subscribers import Subscribers
@@ -36,6 +37,7 @@ class Store:
         self.jobs = Jobs(self.db)
         self.limits = Limits(self.db)
         self.tokens = Tokens(self.db)
+        self.outbox = Outbox(self.db)
 
     @property
     def is_sqlite(self) -> bool:

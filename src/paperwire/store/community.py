@@ -454,3 +454,61 @@ class Community:
                     .values(removed=True)
                 ).rowcount
             )
+
+    # -- submissions waiting for arXiv (the service queues them while arXiv is unreachable) ---
+    def add_waiting(self, user_id: int, paper_id: str, now: datetime) -> None:
+        """Idempotent: the same paper submitted again by the same user waits once."""
+        from paperwire.store.schema import waiting_submissions
+
+        with self._db.write() as conn:
+            conn.execute(
+                dialect_insert(conn, waiting_submissions)
+                .values(user_id=user_id, paper_id=paper_id, created_at=now, attempts=0)
+                .on_conflict_do_nothing(index_elements=["user_id", "paper_id"])
+            )
+
+    def waiting_for(self, user_id: int) -> list[tuple[str, datetime]]:
+        """A user's waiting papers, oldest first: (paper id, when submitted)."""
+        from sqlalchemy import select
+
+        from paperwire.store.schema import waiting_submissions as w
+
+        with self._db.read() as conn:
+            rows = conn.execute(
+                select(w.c.paper_id, w.c.created_at)
+                .where(w.c.user_id == user_id)
+                .order_by(w.c.created_at, w.c.paper_id)
+            )
+            return [(row.paper_id, utc(row.created_at)) for row in rows]
+
+    def all_waiting(self, limit: int) -> list[tuple[int, str]]:
+        """(user id, paper id) of the oldest waiting submissions, for the job."""
+        from sqlalchemy import select
+
+        from paperwire.store.schema import waiting_submissions as w
+
+        with self._db.read() as conn:
+            rows = conn.execute(
+                select(w.c.user_id, w.c.paper_id).order_by(w.c.created_at).limit(limit)
+            )
+            return [(row.user_id, row.paper_id) for row in rows]
+
+    def count_waiting_attempt(self, user_id: int, paper_id: str) -> None:
+        from sqlalchemy import update
+
+        from paperwire.store.schema import waiting_submissions as w
+
+        with self._db.write() as conn:
+            conn.execute(
+                update(w)
+                .where(w.c.user_id == user_id, w.c.paper_id == paper_id)
+                .values(attempts=w.c.attempts + 1)
+            )
+
+    def drop_waiting(self, user_id: int, paper_id: str) -> None:
+        from sqlalchemy import delete
+
+        from paperwire.store.schema import waiting_submissions as w
+
+        with self._db.write() as conn:
+            conn.execute(delete(w).where(w.c.user_id == user_id, w.c.paper_id == paper_id))

@@ -79,6 +79,15 @@ class People:
         with self._db.read() as conn:
             return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
 
+    def all(self) -> list[User]:
+        """Every account, oldest first (`paperwire user list`)."""
+        from sqlalchemy import select
+
+        from paperwire.store.schema import users
+
+        with self._db.read() as conn:
+            return [user_from_row(row) for row in conn.execute(select(users).order_by(users.c.id))]
+
     def _one(self, condition: Any) -> User | None:
         from sqlalchemy import select
 
@@ -149,6 +158,7 @@ class People:
                 schema.votes,
                 schema.sessions,
                 schema.access_tokens,
+                schema.waiting_submissions,
             ):
                 conn.execute(delete(table).where(table.c.user_id == user_id))
             conn.execute(

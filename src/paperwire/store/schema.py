@@ -327,3 +327,28 @@ access_tokens = Table(
     Column("scope", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# -- the local outbox (migration 0010) ------------------------------------------------------
+# Mail "sent" with mail_transport = outbox: kept here whole (the RFC 5322 bytes) and read on
+# /admin/outbox, so a site without an SMTP server can still subscribe, confirm and mail digests.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("sender", String(254), nullable=False),
+    Column("recipient", String(254), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("message", LargeBinary, nullable=False),
+)
+
+# Submissions waiting for arXiv (migration 0010): a paper the store lacks, submitted while
+# arXiv could not be reached; the "submissions" job fetches and submits it once arXiv answers.
+waiting_submissions = Table(
+    "waiting_submissions",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+)

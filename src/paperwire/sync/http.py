@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import functools
 import logging
 import random
 import threading
@@ -28,7 +29,7 @@ from datetime import UTC, datetime
 import httpx
 
 from paperwire import __version__
-from paperwire.errors import BudgetSpent, SourceError
+from paperwire.errors import BudgetSpent, SourceError, UnreachableError
 from paperwire.store import Store
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,20 @@ class Response:
 class _Failure:
     reason: str
     retry_after: float | None = None  # the server's Retry-After, in seconds
+    unreachable: bool = False  # no connection at all (refused, no such host, no network)
+
+
+# A host this client has never reached and that refuses connections (or has no address: no
+# network) gets this many tries, not max_retries: offline, backing off for a minute and a
+# half helps nobody, and the next scheduled run tries again (issue 13). A host that answered
+# before keeps the full retries, since a blip in the middle of a harvest is worth waiting out.
+UNREACHABLE_TRIES = 1
+
+
+@functools.cache
+def _warn_no_contact() -> None:
+    """Once per process: every sync job and submission builds a client of its own."""
+    log.warning("no contact_email set: arXiv asks harvesters for a contact address")
 
 
 _RETRY_STATUSES = frozenset({408, 429})
@@ -164,8 +179,9 @@ class PoliteClient:
         self.backoff_cap = backoff_cap
         self._sleep = sleep
         self._jitter = jitter
+        self._reached = False  # any answer yet, from any host
         if not contact_email:
-            log.warning("no contact_email set: arXiv asks harvesters for a contact address")
+            _warn_no_contact()
         self._http = httpx.Client(
             headers={"User-Agent": user_agent(contact_email)},
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
@@ -202,8 +218,12 @@ class PoliteClient:
             attempt += 1
             outcome = self._try(full_url, headers, budget)
             if isinstance(outcome, Response):
+                self._reached = True
                 return outcome
             why = f"{full_url}: {outcome.reason}"
+            if outcome.unreachable and not self._reached and attempt >= UNREACHABLE_TRIES:
+                host = httpx.URL(url).host
+                raise UnreachableError(f"cannot reach {host} (offline?): {outcome.reason}")
             if attempt > self.max_retries:
                 raise SourceError(f"{why} (gave up after {attempt} tries)")
             delay = outcome.retry_after
@@ -222,7 +242,7 @@ class PoliteClient:
             try:
                 resp = self._http.get(url, headers=headers, timeout=timeout)
             except _TRANSIENT as exc:
-                return _Failure(_describe(exc, timeout))
+                return _Failure(_describe(exc, timeout), unreachable=_unreachable(exc))
             except httpx.HTTPError as exc:
                 raise SourceError(f"{url}: {_describe(exc, timeout)}") from exc
         if resp.status_code >= 500 or resp.status_code in _RETRY_STATUSES:
@@ -258,6 +278,12 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _unreachable(exc: httpx.HTTPError) -> bool:
+    """No connection could be made at all (refused, unknown host, no route), as opposed to
+    one that was slow or broke off."""
+    return isinstance(exc, httpx.ConnectError)
 
 
 def _describe(exc: httpx.HTTPError, timeout: float) -> str:

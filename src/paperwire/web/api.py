@@ -269,7 +269,7 @@ def list_papers(
         # From the configured address, not the request's Host header (which any client
         # sets, and which a proxy may have rewritten).
         query = urlencode({"cursor": shown[-1].id, "limit": limit})
-        base = request.app.state.settings.base_url.rstrip("/")
+        base = request.app.state.settings.public_url
         response.headers["Link"] = f'<{base}{request.url.path}?{query}>; rel="next"'
     return response
 

@@ -67,7 +67,7 @@ def create_app(
     app.state.settings = settings
     app.state.secret = load_secret(settings.secret_key, settings.data_dir)
     app.state.templates = templates
-    app.state.secure_cookies = settings.base_url.startswith("https://")
+    app.state.secure_cookies = settings.public_url.startswith("https://")
 
     app.add_middleware(
         Defences,

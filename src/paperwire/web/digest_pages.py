@@ -105,8 +105,11 @@ def subscribe_form(request: Request) -> HTMLResponse:
         "timezone": "UTC",
         "send_hour": 7,
     }
+    mode = service_of(request).digests.mail_mode
     return render(
-        request, "subscribe.html", _choices(values=values, done=params.get("done") == "1")
+        request,
+        "subscribe.html",
+        _choices(values=values, done=params.get("done") == "1", mail_mode=mode),
     )
 
 
@@ -122,6 +125,15 @@ async def subscribe(request: Request) -> Response:
         "timezone": form.get("timezone", "UTC"),
         "send_hour": form.get("send_hour", "7"),
     }
+    mode = service.digests.mail_mode
+    if mode == "none":
+        # Nothing could ever confirm it: record nothing and say why (the page says it too).
+        return render(
+            request,
+            "subscribe.html",
+            _choices(values=values, mail_mode=mode),
+            status_code=503,
+        )
     try:
         hour = int_param(values["send_hour"], "send hour", 7, 0, 23)
         await run_in_threadpool(
@@ -141,7 +153,7 @@ async def subscribe(request: Request) -> Response:
         return render(
             request,
             "subscribe.html",
-            _choices(values=values, error=message),
+            _choices(values=values, error=message, mail_mode=mode),
             status_code=status,
         )
     # The same answer whether the address was new, pending or already subscribed.
@@ -215,10 +227,20 @@ async def manage_link(request: Request) -> Response:
             {"state": None, "token": "", "error": str(exc), "email": form.get("email", "")[:400]},
             status_code=400,
         )
+    mode = service_of(request).digests.mail_mode
+    if mode == "none":
+        return _message(
+            request,
+            "No mail can be sent",
+            "This site cannot send e-mail (no mail server is configured), so no link was sent. "
+            "Nothing was changed.",
+            503,
+        )
+    where = "in this site's outbox (/admin/outbox)" if mode == "outbox" else "on its way"
     return _message(
         request,
-        "Check your inbox",
-        "If that address has subscriptions here, a link to change or end them is on its way. "
+        "Check your inbox" if mode == "smtp" else "Look in the outbox",
+        f"If that address has subscriptions here, a link to change or end them is {where}. "
         "Nothing else was changed.",
     )
 
@@ -317,7 +339,7 @@ def feed(request: Request, token: str) -> Response:
         sub, items = service_of(request).digests.subscription_feed(token)
     except TokenError:
         raise HTTPException(404, "there is no feed at this address") from None
-    base = request.app.state.settings.base_url.rstrip("/")
+    base = request.app.state.settings.public_url
     channel = Channel(
         title=f"paperwire: {sub.describe()}",
         description=f"What your {sub.frequency} paperwire digest follows: {sub.describe()}",

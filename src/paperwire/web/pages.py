@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 
 from paperwire import citations
 from paperwire.accounts import AuthError
-from paperwire.errors import AccountError, NotFoundError, PaperwireError
+from paperwire.errors import AccountError, NotFoundError, PaperwireError, WaitingError
 from paperwire.models import TokenScope, User
 from paperwire.search.engine import MODES
 from paperwire.service import Service
@@ -42,7 +42,7 @@ def paper(request: Request, paper_id: str) -> Response:
     if paper_id.endswith(".md"):
         return PlainTextResponse(
             citations.markdown(
-                service.papers.get(paper_id[:-3]), request.app.state.settings.base_url
+                service.papers.get(paper_id[:-3]), request.app.state.settings.public_url
             ),
             media_type="text/markdown; charset=utf-8",
         )
@@ -393,17 +393,26 @@ async def delete_account(request: Request) -> Response:
 
 # -- submissions and collections -------------------------------------------------------------
 def submit_form(request: Request) -> Response:
-    if user_sync(request) is None:
+    user = user_sync(request)
+    if user is None:
         return redirect("/login?next=/submit")
-    return render(request, "submit.html", {})
+    waiting = service_of(request).community.waiting(user)
+    return render(request, "submit.html", {"waiting": waiting})
 
 
 async def submit(request: Request) -> Response:
     form = await read_form(request, "submit")
     user = await require_user(request)
+    community = service_of(request).community
     try:
-        found = await run_in_threadpool(
-            service_of(request).community.submit_paper, user, form.get("paper", "")
+        found = await run_in_threadpool(community.submit_paper, user, form.get("paper", ""))
+    except WaitingError as exc:  # kept: fetched and submitted once arXiv answers
+        waiting = await run_in_threadpool(community.waiting, user)
+        return render(
+            request,
+            "submit.html",
+            {"notice": str(exc), "waiting": waiting},
+            status_code=exc.http_status,
         )
     except PaperwireError as exc:
         return render(

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse
 from paperwire import __version__
 from paperwire.search.types import Snippet
 from paperwire.web.assets import static_url
+from paperwire.web.mathml import with_math
 from paperwire.web.routing import paper_url
 from paperwire.web.security import csrf_token
 
@@ -40,6 +41,16 @@ def linkify(text: str) -> Markup:
         last = match.end()
     out.append(str(escape(text[last:])))
     return Markup("".join(out).replace("\n", "<br>\n"))
+
+
+def math(text: str) -> Markup:
+    """Escaped text with its TeX formulas as MathML (titles, card summaries)."""
+    return with_math(text)
+
+
+def math_linkify(text: str) -> Markup:
+    """``linkify`` with the TeX formulas as MathML (abstracts)."""
+    return with_math(text, linkify)
 
 
 def highlight(snippet: Snippet) -> Markup:
@@ -87,6 +98,8 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.auto_reload = False
 templates.env.filters.update(
     linkify=linkify,
+    math=math,
+    math_linkify=math_linkify,
     highlight=highlight,
     human_date=human_date,
     q=path_quote,
@@ -110,7 +123,7 @@ def render(
     base = {
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf or csrf_token(app.state.secret, request.state.csrf_cookie),
-        "base_url": app.state.settings.base_url.rstrip("/"),
+        "base_url": app.state.settings.public_url,
         "path": request.url.path,
         # Where "next" links come back to: the query too, so voting on page 2 of a search
         # without JavaScript returns to page 2 of that search.

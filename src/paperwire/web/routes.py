@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from paperwire.web import (
+    admin_pages,
     api,
     digest_pages,
     feed_pages,
@@ -68,6 +69,9 @@ HTML_ROUTES: list[Route] = [
     Route("/digest/preferences", digest_pages.preferences_update, ("POST",)),
     Route("/digest/preview/{subscription_id:int}", digest_pages.preview),
     Route("/digest/feed/{token}.xml", digest_pages.feed),
+    Route("/admin/outbox", admin_pages.outbox, name="outbox"),
+    Route("/admin/outbox/{mail_id:int}", admin_pages.outbox_message),
+    Route("/admin/outbox/{mail_id:int}/html", admin_pages.outbox_html),
     Route("/healthz", pages.healthz),
     Route("/metrics", metrics.metrics),
     Route("/docs", site_pages.docs),

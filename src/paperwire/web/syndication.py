@@ -173,7 +173,7 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 
 def _respond(request: Request, fmt: str, channel: Channel) -> Response:
     render, media_type = RENDERERS[fmt]
-    base_url = request.app.state.settings.base_url.rstrip("/")
+    base_url = request.app.state.settings.public_url
     # The path as the reader asked for it (still percent-encoded) so the self link round-trips.
     raw_path = request.scope.get("raw_path")
     path = raw_path.decode("latin-1") if raw_path else quote(request.url.path)
