@@ -30,6 +30,8 @@ FORBIDDEN: dict[str, set[str]] = {
     "ranking": _TOP | {"store", "search", "sync", "digest"},
     "accounts": _TOP | {"store", "search", "sync", "digest"},
     "citations": _TOP | {"store", "search", "sync", "digest"},
+    # The recommender is pure (features and model); the service feeds it papers.
+    "recommend": _TOP | {"store", "sources", "ingest", "search", "sync", "digest"},
     "service": {"cli", "web"},
     # The web reaches data through the service only; errors come from paperwire.errors.
     "web": {"cli", "store"},

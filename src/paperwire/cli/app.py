@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from paperwire.cli import digest, output, papers, search, serve, sync, users
+from paperwire.cli import digest, output, papers, recommend, search, serve, sync, users
 from paperwire.errors import PaperwireError
 
 
@@ -34,6 +34,7 @@ for command in (
     digest.digest_group,
 ):
     app.add_command(command)
+search.eval_group.add_command(recommend.eval_recommend)
 
 
 def main() -> None:
