@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SHARED_DATA, machine
 from paperwire.recommend import benchmark, evaluate, model
 from paperwire.recommend.benchmark import User, paired_bootstrap
-from paperwire.service.recommend import Recommend
+from paperwire.service.recommend import corpus_docs
 
 FILES = [SHARED_DATA / "recsys" / f"{name}-dev.jsonl" for name in ("hf-submitters", "authors")]
 
@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     started = time.perf_counter()
-    docs = Recommend(2000).corpus_docs(SHARED_DATA / "corpus" / "papers-200k.jsonl.gz")
+    docs = corpus_docs(SHARED_DATA / "corpus" / "papers-200k.jsonl.gz")
     print(
         f"corpus: {len(docs):,} papers through a temporary store in "
         f"{time.perf_counter() - started:.0f} s",

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from paperwire.recommend import benchmark, evaluate, model
+from paperwire.service.wiring import Service
+from paperwire.settings import Settings
 
 PAPERWIRE = str(Path(sys.executable).parent / "paperwire")
 
@@ -105,9 +107,9 @@ def test_eval_recommend_cli(sample: tuple[Path, Path], tmp_path: Path) -> None:
 
 def test_hidden_fields_never_reach_the_model(sample: tuple[Path, Path]) -> None:
     users, corpus = sample
-    from paperwire.service.recommend import Recommend
+    from paperwire.service.recommend import corpus_docs
 
-    docs = Recommend(500).corpus_docs(corpus)
+    docs = corpus_docs(corpus, 500)
     user = next(u for u in benchmark.load([users]).users if u.benchmark == "authors")
     seen: list[model.Space] = []
 
@@ -122,9 +124,9 @@ def test_hidden_fields_never_reach_the_model(sample: tuple[Path, Path]) -> None:
 
 def test_why_lines_and_cold_start(sample: tuple[Path, Path]) -> None:
     users, corpus = sample
-    from paperwire.service.recommend import Recommend
+    from paperwire.service.recommend import corpus_docs
 
-    docs = Recommend(500).corpus_docs(corpus)
+    docs = corpus_docs(corpus, 500)
     space = model.Space(docs)
     user = benchmark.load([users]).users[0]  # an HF submitter: authors visible
     rng = __import__("numpy").random.default_rng(0)
@@ -142,3 +144,53 @@ def test_why_lines_and_cold_start(sample: tuple[Path, Path]) -> None:
             or line.removeprefix("like “").removesuffix("” you saved") in titles
         )
     assert model.profile(space, user.profile[:2]).cold
+
+
+def test_recommend_cli_ranks_a_users_signals(
+    sample: tuple[Path, Path], settings: Settings, service: Service
+) -> None:
+    """Upvotes and a collection become the user's positives; the CLI ranks the newest day."""
+    users, corpus = sample
+    service.papers.import_files([corpus])
+    person = benchmark.load([users]).users[0]  # an HF submitter: their earlier submissions
+    newest = service.feeds.newest_day()
+    assert newest is not None
+    alice = service.accounts.add_user("alice", None, "correct horse battery", admin=False)
+    env = {
+        **os.environ,
+        "PAPERWIRE_DATA_DIR": str(settings.data_dir),
+        "PAPERWIRE_DATABASE_URL": settings.database_url,
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PAPERWIRE, "recommend", "alice", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    service.community.toggle_vote(alice, person.profile[0][0])
+    cold = json.loads(run("--json").stdout)
+    assert cold["cold_start"] is True and all(p["why"] == [] for p in cold["papers"])
+    assert "fewer than 3" in run().stderr
+
+    for paper_id, _ in person.profile[1:]:
+        service.community.toggle_vote(alice, paper_id)
+    done = run("--json", "--limit", "5")
+    assert done.returncode == 0, done.stderr
+    warm = json.loads(done.stdout)
+    assert warm["cold_start"] is False and warm["end"] == newest.isoformat()
+    assert len(warm["papers"]) == 5 and all(p["why"] for p in warm["papers"])
+    liked = {i for i, _ in person.profile}
+    assert not liked & {p["id"] for p in warm["papers"]}
+    scores = [p["score"] for p in warm["papers"]]
+    assert scores == sorted(scores, reverse=True)
+    assert (
+        "no user 'bob'"
+        in subprocess.run(
+            [PAPERWIRE, "recommend", "bob"], env=env, capture_output=True, text=True, check=False
+        ).stderr
+    )

@@ -32,6 +32,7 @@ for command in (
     serve.serve,
     users.user_group,
     digest.digest_group,
+    recommend.recommend,
 ):
     app.add_command(command)
 search.eval_group.add_command(recommend.eval_recommend)

@@ -1,4 +1,4 @@
-"""Recommendations: eval recommend."""
+"""Recommendations: recommend (a user's "For you" list), eval recommend."""
 
 from __future__ import annotations
 
@@ -69,3 +69,48 @@ def eval_recommend(
             f"{r.scores['hit@10']:>7.3f} {r.scores['mrr']:>6.3f} "
             f"{r.seconds_per_user * 1000:>8.0f} {r.seconds_per_day * 1000:>7.1f}"
         )
+
+
+@click.command("recommend")
+@click.argument("username", metavar="USER")
+@click.option("--day", "period", flag_value="day", default=True, help="The newest day (default).")
+@click.option("--week", "period", flag_value="week", help="The newest day's week.")
+@click.option("--limit", "-n", type=int, default=20, show_default=True, help="How many papers.")
+@json_option()
+@config_option
+def recommend(username: str, period: str, limit: int, as_json: bool, config: Path | None) -> None:
+    """A user's "For you" papers: the newest day's (or week's) listing ranked by a model of
+    their upvotes and collections, each with why."""
+    service = build_service(config)
+    found = service.recommend.for_user(username, week=period == "week", limit=limit)
+    cold = (
+        f"{found.username} has {found.positives} upvoted or saved papers (fewer than 3): "
+        "showing the most upvoted papers instead"
+    )
+    if as_json:
+        data = {
+            "user": found.username,
+            "start": found.start.isoformat(),
+            "end": found.end.isoformat(),
+            "cold_start": found.cold,
+            "papers": [
+                {
+                    "id": p.paper.id,
+                    "title": p.paper.title,
+                    "score": round(p.score, 4),
+                    "why": list(p.why),
+                }
+                for p in found.picks
+            ],
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if found.cold:
+        output.note(cold)
+    span = found.start.isoformat() + ("" if found.start == found.end else f" to {found.end}")
+    click.echo(f"For you, {found.username}, {span}:")
+    for rank, pick in enumerate(found.picks, 1):
+        output.styled(f"{rank:>2}. {output.clean(pick.paper.title)}", "bold")
+        click.echo(f"    {pick.paper.id}")
+        for line in pick.why:
+            click.echo(f"    {output.clean(line)}")

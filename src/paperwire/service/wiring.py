@@ -95,7 +95,7 @@ class Service:
     def recommend(self) -> Recommend:
         from paperwire.service.recommend import Recommend
 
-        return Recommend(self.settings.import_batch_size)
+        return Recommend(self.store, self.clock, self.settings.import_batch_size)
 
     @functools.cached_property
     def limits(self) -> RateLimiter:
