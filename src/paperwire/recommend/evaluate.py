@@ -73,13 +73,15 @@ def evaluate(
     *,
     recipe: Recipe = for_you,
     progress: Callable[[int], None] | None = None,
+    spaces: dict[frozenset[str], model.Space] | None = None,
 ) -> list[Result]:
-    """One result per benchmark name in ``users`` (in the order first met)."""
+    """One result per benchmark name in ``users`` (in the order first met). ``spaces``: a
+    cache of the text spaces by hidden fields, shared by runs over the same docs."""
     by_day: dict[date, list[str]] = defaultdict(list)
     for item in items:
         if item.day is not None:
             by_day[item.day].append(item.id)
-    spaces: dict[frozenset[str], model.Space] = {}
+    spaces = {} if spaces is None else spaces
     per: dict[str, dict[str, list[tuple[float, float, float]]]] = {}
     spent: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])  # fit, rank, days
     problems: dict[str, list[Problem]] = defaultdict(list)
