@@ -20,8 +20,8 @@ from paperwire.errors import SourceError
 from paperwire.models import Problem
 
 METRICS = ("ndcg@10", "hit@10", "mrr")
-# Always hidden, whatever a file says: they name HF picks and their submitters directly.
-ALWAYS_HIDDEN = ("upvotes", "submitted_by", "submitted_on", "github_repo", "ai_summary")
+# The fields the model reads; a file may hide any of them. Upvotes, submitters and the other
+# Hugging Face community fields never reach it (``service.recommend.doc_of``).
 VISIBLE = ("title", "abstract", "authors", "categories")
 
 
