@@ -33,6 +33,8 @@ FORBIDDEN: dict[str, set[str]] = {
     "service": {"cli", "web", "assistant"},
     # The MCP server is a surface like the web: it reaches data through the service only.
     "assistant": {"cli", "web", "store"},
+    # The recommender is pure (features and model); the service feeds it papers.
+    "recommend": _TOP | {"store", "sources", "ingest", "search", "sync", "digest"},
     # The web reaches data through the service only; errors come from paperwire.errors.
     "web": {"cli", "store"},
     "demo": _TOP | {"store"},

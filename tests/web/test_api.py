@@ -584,3 +584,33 @@ def test_a_nul_in_a_name_finds_nothing_on_both_databases(client: TestClient) -> 
     assert login.status_code == 401
     assert client.get("/api/daily_papers?submitter=a%00b").json() == []
     assert client.get("/api/collections/al%00ice/reading-list").status_code == 404
+
+
+def test_recommendations_for_the_token_owner(
+    client: TestClient, web_service: Service, web_data: Any
+) -> None:
+    assert client.get("/api/recommendations").status_code == 401
+    web_service.accounts.sign_up("reader-r", None, "a long enough password")
+    auth = {"Authorization": f"Bearer {_token(client, 'reader-r', 'a long enough password')}"}
+    cold = client.get("/api/recommendations", headers=auth).json()
+    assert cold["coldStart"] is True and cold["end"] == web_data.newest_day.isoformat()
+    # Three papers of earlier recorded days become the reader's upvotes.
+    earlier = client.get("/api/daily_papers?date=2026-03-02").json()[:3]
+    liked = [item["paper"]["id"] for item in earlier]
+    for paper_id in liked:
+        assert client.post(f"/api/papers/{paper_id}/vote", headers=auth).json()["voted"]
+    try:
+        found = client.get("/api/recommendations?limit=5", headers=auth)
+        assert found.status_code == 200
+        body = found.json()
+        assert body["coldStart"] is False and len(body["papers"]) == 5
+        assert all(p["why"] for p in body["papers"]) and not set(liked) & {
+            p["id"] for p in body["papers"]
+        }
+        # Private: another token sees its own (cold) list.
+        web_service.accounts.sign_up("reader-s", None, "a long enough password")
+        other = {"Authorization": f"Bearer {_token(client, 'reader-s', 'a long enough password')}"}
+        assert client.get("/api/recommendations", headers=other).json()["coldStart"] is True
+    finally:
+        for paper_id in liked:
+            client.post(f"/api/papers/{paper_id}/vote", headers=auth)

@@ -13,6 +13,7 @@ from paperwire.cli import (
     library,
     output,
     papers,
+    recommend,
     search,
     serve,
     sync,
@@ -47,8 +48,10 @@ for command in (
     assistant.mcp,
     digest.digest_group,
     library.library_group,
+    recommend.recommend,
 ):
     app.add_command(command)
+search.eval_group.add_command(recommend.eval_recommend)
 
 
 def main() -> None:

@@ -223,7 +223,7 @@ def related(paper_id: str, limit: int, as_json: bool, config: Path | None) -> No
 
 @click.group("eval", no_args_is_help=True)
 def eval_group() -> None:
-    """Measure search quality on a benchmark."""
+    """Measure search or recommendation quality on a benchmark."""
 
 
 @eval_group.command("beir")

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from paperwire.service.limits import RateLimiter
     from paperwire.service.outbox import Outbox
     from paperwire.service.papers import Papers
+    from paperwire.service.recommend import Recommend
     from paperwire.service.search import Search
     from paperwire.service.sync import Sync
     from paperwire.service.tokens import AccessTokens
@@ -96,6 +97,12 @@ class Service:
         from paperwire.service.feeds import Feeds
 
         return Feeds(self.store, self.settings, self.clock, self.cards, self.papers, self.search)
+
+    @functools.cached_property
+    def recommend(self) -> Recommend:
+        from paperwire.service.recommend import Recommend
+
+        return Recommend(self.store, self.clock, self.settings.import_batch_size)
 
     @functools.cached_property
     def limits(self) -> RateLimiter:

@@ -410,6 +410,31 @@ class Community:
                 )
             ]
 
+    def liked(self, user_id: int) -> dict[str, datetime]:
+        """The papers a user upvoted or keeps in one of their collections (their private
+        "For you" positives), each with the earliest time they did so."""
+        from sqlalchemy import select
+
+        from paperwire.store.schema import collection_items, collections, votes
+
+        found: dict[str, datetime] = {}
+        with self._db.read() as conn:
+            rows = list(
+                conn.execute(
+                    select(votes.c.paper_id, votes.c.created_at).where(votes.c.user_id == user_id)
+                )
+            ) + list(
+                conn.execute(
+                    select(collection_items.c.paper_id, collection_items.c.added_at)
+                    .join(collections, collection_items.c.collection_id == collections.c.id)
+                    .where(collections.c.user_id == user_id)
+                )
+            )
+        for paper_id, when in rows:
+            if paper_id not in found or when < found[paper_id]:
+                found[paper_id] = when
+        return found
+
     def collections_containing(self, user_id: int, paper_id: str) -> set[int]:
         from sqlalchemy import select
 

@@ -227,6 +227,26 @@ class Papers:
             found = _fetch_papers(conn, ids)
         return [found[i] for i in ids if i in found], total
 
+    def sample_before(self, day: date, count: int) -> list[Paper]:
+        """Up to ``count`` random live papers first seen before ``day`` (the background a
+        user's model learns "not this" from)."""
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import papers
+
+        with self._db.read() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    select(papers.c.id)
+                    .where(papers.c.deleted.is_(False), papers.c.first_seen < day)
+                    .order_by(func.random())
+                    .limit(count)
+                )
+            ]
+            found = _fetch_papers(conn, ids)
+        return [found[i] for i in ids if i in found]
+
     def papers_by_submitter(self, name: str, *, limit: int, offset: int = 0) -> list[Paper]:
         from sqlalchemy import select
 

@@ -346,6 +346,33 @@ def vote(request: Request, paper_id: str) -> JSONResponse:
     return JSONResponse({"id": card.paper.id, "upvotes": card.upvotes, "voted": card.voted})
 
 
+def recommendations(
+    request: Request,
+    period: Annotated[
+        Literal["day", "week"], Query(description="The newest feed day, or its week.")
+    ] = "day",
+    limit: Annotated[int, Query(ge=1, le=50, description="How many (1–50).")] = 20,
+) -> JSONResponse:
+    """The token owner's "For you" papers: the period's listing ranked from their upvotes and
+    collections, each with ``why``. ``coldStart`` true: fewer than 3 such papers, so the
+    period's most upvoted papers, unranked by the model."""
+    user = require_bearer_user(request)
+    service = service_of(request)
+    found = service.recommend.for_user(user.username, week=period == "week", limit=limit)
+    cards = service.cards([p.paper for p in found.picks], user)
+    return JSONResponse(
+        {
+            "start": found.start.isoformat(),
+            "end": found.end.isoformat(),
+            "coldStart": found.cold,
+            "papers": [
+                {**flat_paper_json(card), "why": list(pick.why)}
+                for card, pick in zip(cards, found.picks, strict=True)
+            ],
+        }
+    )
+
+
 # Specific paths before the paper path, which takes ids with a slash (hep-th/9901001).
 ROUTES: list[Route] = [
     Route("/api/daily_papers", daily_papers, name="api_daily_papers", api=True),
@@ -370,6 +397,13 @@ ROUTES: list[Route] = [
         name="api_collection",
         api=True,
         errors=(404,),
+    ),
+    Route(
+        "/api/recommendations",
+        recommendations,
+        name="api_recommendations",
+        api=True,
+        errors=(401,),
     ),
     Route("/api/login", login, ("POST",), name="api_login", api=True, errors=(401, 413, 429)),
 ]

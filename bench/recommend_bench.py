@@ -1,0 +1,154 @@
+"""The "For you" ranking against the peers' recipes, re-run in the same run on the same pools
+(issue 12): arxiv-sanity-lite (tf-idf 1-2 grams, 20k terms, min_df 5, max_df 0.1, sublinear,
+English stop words, LinearSVC C=0.01 balanced, 5,000 random earlier papers as negatives) and
+the tf-idf centroid; paired bootstrap 95% interval of nDCG@10 vs arxiv-sanity-lite per user.
+
+    python bench/recommend_bench.py [--users N] [--json OUT]
+
+``--users N`` keeps a random N users per file (exploring); the recorded run uses all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import SHARED_DATA, machine
+from paperwire.recommend import benchmark, evaluate, model
+from paperwire.recommend.benchmark import User, paired_bootstrap
+from paperwire.service.recommend import corpus_docs
+
+FILES = [SHARED_DATA / "recsys" / f"{name}-dev.jsonl" for name in ("hf-submitters", "authors")]
+
+
+class Tfidf:
+    """arxiv-sanity-lite's features, fitted once per space (text with authors when visible)."""
+
+    def __init__(self) -> None:
+        self.fitted: dict[int, object] = {}
+
+    def __call__(self, space: model.Space) -> object:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        key = id(space)
+        if key not in self.fitted:
+            vectorizer = TfidfVectorizer(
+                ngram_range=(1, 2),
+                max_features=20000,
+                min_df=5,
+                max_df=0.1,
+                sublinear_tf=True,
+                stop_words="english",
+                dtype=np.float32,
+            )
+            texts = [f"{d.title} {d.abstract} {' '.join(d.authors)}" for d in space.docs]
+            self.fitted[key] = vectorizer.fit_transform(texts)
+        return self.fitted[key]
+
+
+TFIDF = Tfidf()
+
+
+def sanity(
+    space: model.Space, user: User, rng: np.random.Generator
+) -> Callable[[list[str]], list[str]]:
+    from scipy.sparse import vstack
+    from sklearn.svm import LinearSVC
+
+    x = TFIDF(space)
+    pos = space.rows([i for i, _ in user.profile])
+    neg = [r for r in space.rows(evaluate.background(space, user, rng)) if r not in set(pos)]
+    svm = LinearSVC(C=0.01, class_weight="balanced").fit(
+        vstack([x[pos], x[neg]]), np.r_[np.ones(len(pos)), np.zeros(len(neg))]
+    )
+
+    def rank(listing: list[str]) -> list[str]:
+        rows = space.rows(listing)
+        order = np.argsort(-svm.decision_function(x[rows]), kind="stable")
+        return [space.docs[rows[k]].id for k in order]
+
+    return rank
+
+
+def centroid(
+    space: model.Space, user: User, rng: np.random.Generator
+) -> Callable[[list[str]], list[str]]:
+    x = TFIDF(space)
+    mean = np.asarray(x[space.rows([i for i, _ in user.profile])].mean(0)).ravel()
+
+    def rank(listing: list[str]) -> list[str]:
+        rows = space.rows(listing)
+        order = np.argsort(-(x[rows] @ mean), kind="stable")
+        return [space.docs[rows[k]].id for k in order]
+
+    return rank
+
+
+RECIPES = {"for-you": evaluate.for_you, "arxiv-sanity-lite": sanity, "tfidf-centroid": centroid}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=0)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    docs = corpus_docs(SHARED_DATA / "corpus" / "papers-200k.jsonl.gz")
+    print(
+        f"corpus: {len(docs):,} papers through a temporary store in "
+        f"{time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    users = benchmark.load(FILES).users
+    if args.users:
+        groups: dict[str, list[User]] = {}
+        for user in users:
+            groups.setdefault(user.benchmark, []).append(user)
+        users = []
+        for group in groups.values():
+            random.Random(0).shuffle(group)
+            users += group[: args.users]
+    results = {}
+    spaces: dict[frozenset[str], model.Space] = {}  # fitted once, shared by the recipes
+    for name, recipe in RECIPES.items():
+        t = time.perf_counter()
+        found = evaluate.evaluate(docs, users, recipe=recipe, spaces=spaces)
+        results[name] = {r.benchmark: r for r in found}
+        print(f"{name}: {time.perf_counter() - t:.0f} s", flush=True)
+    report: dict[str, object] = {"machine": machine(), "users_per_file": args.users or "all"}
+    print(f"\n{machine()}\n")
+    print(
+        "| recipe | benchmark | users | nDCG@10 | hit@10 | MRR | ms/user | vs arxiv-sanity-lite "
+        "(nDCG@10, 95% CI) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name, per in results.items():
+        for bench_name, r in per.items():
+            base = results["arxiv-sanity-lite"][bench_name]
+            mean, low, high = paired_bootstrap(r.per_user, base.per_user)
+            vs = "—" if name == "arxiv-sanity-lite" else f"{mean:+.3f} [{low:+.3f}, {high:+.3f}]"
+            print(
+                f"| {name} | {bench_name} | {r.users} | {r.scores['ndcg@10']:.3f} | "
+                f"{r.scores['hit@10']:.3f} | {r.scores['mrr']:.3f} | "
+                f"{r.seconds_per_user * 1000:.0f} | {vs} |"
+            )
+            report[f"{name}/{bench_name}"] = {
+                **r.scores,
+                "users": r.users,
+                "ms_per_user": r.seconds_per_user * 1000,
+                "vs_sanity": [mean, low, high],
+            }
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

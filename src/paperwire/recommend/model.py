@@ -1,0 +1,281 @@
+"""The "For you" model: per-user scores over a shared text space, combined by weights learned
+across the dev users of the recommendation benchmarks (issue 12, docs/benchmarks.md).
+
+Pipeline for one user and one listing:
+
+1. ``Space.fit`` (once per corpus): hashed tf-idf of title (counted twice) and abstract, 1-2
+   grams, terms kept when they occur in 2 papers or more and in at most 10% of them; authors
+   as whole-name tokens; categories one-hot.
+2. ``profile(...)``: a LinearSVC (C=1, balanced) of the user's positives against random
+   background papers and their "not interested" papers, plus the centroid of the positives
+   (recency-weighted as zotero-arxiv-daily does) and their authors and categories.
+3. ``rank(...)``: per candidate, the SVM score, cosine to the centroid, mean of the 3 nearest
+   positives, the recency-weighted centroid, the category prior and author overlap; each
+   z-scored within the listing and summed with ``WEIGHTS``.
+
+Hashing (scikit-learn's ``HashingVectorizer``) instead of a fitted vocabulary: no vocabulary
+to keep per corpus, and the rare terms a researcher's own method names are made of stay in
+(arxiv-sanity-lite's 20,000-term vocabulary drops them; see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+HASH_FEATURES = 2**20
+MIN_DF = 2
+MAX_DF = 0.1
+SVM_C = 1.0
+BACKGROUND = 5000
+
+# Learned on the dev users of both benchmarks (logistic regression over z-scored features of
+# every candidate of every test day; bench/recommend_bench.py re-measures them).
+WEIGHTS: dict[str, float] = {
+    "svm": 1.04,
+    "centroid": -0.70,
+    "nearest3": 0.22,
+    "nearest1": 0.19,
+    "recent_centroid": 0.37,
+    "category": -0.10,
+    "authors": 0.55,
+}
+MIN_POSITIVES = 3  # fewer: cold start (the page says so and shows trending papers)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What the model may see of a paper (benchmarks blank the fields they hide)."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    day: date | None = None
+
+
+def _name(author: str) -> str:
+    return re.sub(r"\s+", " ", author).strip().casefold()
+
+
+class Space:
+    """The corpus's vectors: text (hashed tf-idf), authors and categories, row per item."""
+
+    def __init__(self, items: Sequence[Doc]) -> None:
+        from scipy.sparse import csr_matrix
+        from sklearn.feature_extraction.text import (
+            CountVectorizer,
+            HashingVectorizer,
+            TfidfTransformer,
+        )
+
+        self.docs = list(items)
+        self.row = {item.id: k for k, item in enumerate(self.docs)}
+        self._hasher = HashingVectorizer(
+            ngram_range=(1, 2),
+            stop_words="english",
+            alternate_sign=False,
+            norm=None,
+            n_features=HASH_FEATURES,
+            dtype=np.float32,
+        )
+        counts = self._hasher.transform(f"{i.title} {i.title} {i.abstract}" for i in self.docs)
+        df = np.bincount(counts.indices, minlength=HASH_FEATURES)
+        most = max(MAX_DF * len(self.docs), MIN_DF)
+        self._keep = np.flatnonzero((df >= MIN_DF) & (df <= most))
+        self._tfidf = TfidfTransformer(sublinear_tf=True)
+        self.text: csr_matrix = csr_matrix(
+            self._tfidf.fit_transform(counts[:, self._keep]), dtype=np.float32
+        )
+
+        def tokens(values: tuple[str, ...]) -> list[str]:
+            return [_name(v) for v in values if v.strip()]
+
+        self._authors = CountVectorizer(analyzer=tokens, binary=True, dtype=np.float32)
+        self.authors: csr_matrix = self._fit_or_empty(self._authors, [i.authors for i in self.docs])
+        self._categories = CountVectorizer(analyzer=tokens, binary=True, dtype=np.float32)
+        self.categories: csr_matrix = self._fit_or_empty(
+            self._categories, [i.categories for i in self.docs]
+        )
+
+    def _fit_or_empty(self, vectorizer: Any, values: list[tuple[str, ...]]) -> csr_matrix:
+        from scipy.sparse import csr_matrix
+
+        if not any(values):  # every item hides the field: an empty column space
+            return csr_matrix((len(values), 1), dtype=np.float32)
+        return csr_matrix(vectorizer.fit_transform(values), dtype=np.float32)
+
+    def rows(self, ids: Sequence[str]) -> list[int]:
+        return [self.row[i] for i in ids if i in self.row]
+
+    def terms_of(self, text: str) -> dict[int, str]:
+        """Column -> one of the words of ``text`` that lands there (for the "why" line)."""
+        analyze = self._hasher.build_analyzer()
+        where = {int(c): k for k, c in enumerate(self._keep)}
+        found: dict[int, str] = {}
+        for term in analyze(text):
+            column = where.get(int(self._hasher.transform([term]).indices[0]))
+            if column is not None:
+                found.setdefault(column, term)
+        return found
+
+
+@dataclass
+class Profile:
+    """One user's state: the SVM's weights, the centroids and the author/category priors (no
+    copies of papers; ``positives`` are row numbers in the space)."""
+
+    positives: list[int]
+    svm: Any  # the fitted LinearSVC, or None when there are no negatives to learn from
+    centroid: np.ndarray
+    recent_centroid: np.ndarray
+    category_prior: np.ndarray
+    author_weights: np.ndarray
+    titles: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def cold(self) -> bool:
+        return len(self.positives) < MIN_POSITIVES
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
+
+
+def profile(
+    space: Space,
+    positives: Sequence[tuple[str, date | None]],
+    *,
+    negatives: Sequence[str] = (),
+    background: Sequence[str] = (),
+) -> Profile:
+    """Fit one user's state from their positives (paper id, day liked), explicit negatives
+    and background papers (random papers the user did not like)."""
+    from scipy.sparse import vstack
+    from sklearn.svm import LinearSVC
+
+    known = [(space.row[i], day) for i, day in positives if i in space.row]
+    rows = [r for r, _ in known]
+    chosen = set(rows)
+    negative_rows = [r for r in space.rows(list(negatives)) + space.rows(list(background))]
+    negative_rows = list(dict.fromkeys(r for r in negative_rows if r not in chosen))
+    width = space.text.shape[1]
+    if not rows:
+        empty = np.zeros(width, dtype=np.float32)
+        return Profile(
+            [],
+            None,
+            empty,
+            empty,
+            np.zeros(space.categories.shape[1]),
+            np.zeros(space.authors.shape[1]),
+        )
+    svm = None
+    if negative_rows:
+        x = vstack([space.text[rows], space.text[negative_rows]])
+        y = np.r_[np.ones(len(rows)), np.zeros(len(negative_rows))]
+        svm = LinearSVC(C=SVM_C, class_weight="balanced").fit(x, y)
+    liked = space.text[rows]
+    # zotero-arxiv-daily's recency weights: the k-th newest counts 1 / (1 + log10(k + 1)).
+    newest_first = sorted(range(len(known)), key=lambda k: known[k][1] or date.min, reverse=True)
+    weights = np.zeros(len(known))
+    for rank_, k in enumerate(newest_first):
+        weights[k] = 1 / (1 + math.log10(rank_ + 1))
+    categories = np.asarray(space.categories[rows].sum(0)).ravel()
+    return Profile(
+        rows,
+        svm,
+        _unit(np.asarray(liked.mean(0)).ravel()),
+        _unit(np.asarray(liked.T @ (weights / weights.sum())).ravel()),
+        categories / max(float(categories.sum()), 1.0),
+        np.asarray(space.authors[rows].sum(0)).ravel(),
+        {r: space.docs[r].title for r in rows},
+    )
+
+
+@dataclass(frozen=True)
+class Ranked:
+    id: str
+    score: float
+    why: tuple[str, ...]
+
+
+def features(space: Space, user: Profile, rows: Sequence[int]) -> dict[str, np.ndarray]:
+    """The per-candidate features ``WEIGHTS`` combines (raw, before z-scoring)."""
+    text = space.text[list(rows)]
+    n = len(rows)
+    liked = space.text[user.positives]
+    similar = (text @ liked.T).toarray() if user.positives else np.zeros((n, 1))
+    top = -np.sort(-similar, axis=1)
+    return {
+        "svm": user.svm.decision_function(text) if user.svm is not None else np.zeros(n),
+        "centroid": text @ user.centroid,
+        "nearest1": top[:, 0],
+        "nearest3": top[:, :3].mean(axis=1),
+        "recent_centroid": text @ user.recent_centroid,
+        "category": np.log(space.categories[list(rows)] @ user.category_prior + 1e-3),
+        "authors": space.authors[list(rows)] @ user.author_weights,
+        "_nearest": similar.argmax(axis=1) if user.positives else np.zeros(n, dtype=int),
+    }
+
+
+def _z(values: np.ndarray) -> np.ndarray:
+    spread = float(values.std())
+    return (values - values.mean()) / spread if spread > 1e-9 else np.zeros_like(values)
+
+
+def _total(found: dict[str, np.ndarray]) -> np.ndarray:
+    parts = [w * _z(np.asarray(found[k], dtype=np.float64)) for k, w in WEIGHTS.items()]
+    return np.asarray(np.sum(parts, axis=0))
+
+
+def rank(
+    space: Space, user: Profile, candidates: Sequence[str], *, explain: int = 0
+) -> list[Ranked]:
+    """``candidates`` (ids in the space; unknown ones are left out) best first; the first
+    ``explain`` of them carry the reasons a person can check."""
+    rows = space.rows(candidates)
+    if not rows:
+        return []
+    found = features(space, user, rows)
+    total = _total(found)
+    order = np.argsort(-total, kind="stable")
+    return [
+        Ranked(
+            space.docs[rows[k]].id,
+            float(total[k]),
+            _why(space, user, rows[k], found, int(k)) if place < explain else (),
+        )
+        for place, k in enumerate(order)
+    ]
+
+
+def _why(
+    space: Space, user: Profile, row: int, found: dict[str, np.ndarray], k: int
+) -> tuple[str, ...]:
+    reasons = []
+    if found["authors"][k] > 0:
+        reasons.append("by an author of papers you saved")
+    if user.positives and found["nearest1"][k] > 0.1:
+        nearest = user.positives[int(found["_nearest"][k])]
+        reasons.append(f"like “{user.titles[nearest]}” you saved")
+    if user.svm is not None:
+        item = space.docs[row]
+        terms = space.terms_of(f"{item.title} {item.abstract}")
+        coef = user.svm.coef_[0]
+        best = sorted(terms, key=lambda c: -coef[c])[:3]
+        words = [terms[c] for c in best if coef[c] > 0]
+        if words:
+            reasons.append("matches your words: " + ", ".join(words))
+    return tuple(reasons)
