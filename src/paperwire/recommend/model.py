@@ -64,6 +64,10 @@ class Doc:
     day: date | None = None
 
 
+def _as_given(terms: list[str]) -> list[str]:
+    return terms
+
+
 def _name(author: str) -> str:
     return re.sub(r"\s+", " ", author).strip().casefold()
 
@@ -88,6 +92,9 @@ class Space:
             norm=None,
             n_features=HASH_FEATURES,
             dtype=np.float32,
+        )
+        self._term_hasher = HashingVectorizer(
+            analyzer=_as_given, alternate_sign=False, norm=None, n_features=HASH_FEATURES
         )
         counts = self._hasher.transform(f"{i.title} {i.title} {i.abstract}" for i in self.docs)
         df = np.bincount(counts.indices, minlength=HASH_FEATURES)
@@ -120,13 +127,17 @@ class Space:
 
     def terms_of(self, text: str) -> dict[int, str]:
         """Column -> one of the words of ``text`` that lands there (for the "why" line)."""
-        analyze = self._hasher.build_analyzer()
-        where = {int(c): k for k, c in enumerate(self._keep)}
+        terms = self._hasher.build_analyzer()(text)
+        if not terms:
+            return {}
+        # One hashing call for all the terms, each hashed as it is (not analysed again into
+        # its words): one row and one column per term. Kept columns are sorted.
+        hashed = self._term_hasher.transform([[term] for term in terms]).indices
+        place = np.searchsorted(self._keep, hashed)
         found: dict[int, str] = {}
-        for term in analyze(text):
-            column = where.get(int(self._hasher.transform([term]).indices[0]))
-            if column is not None:
-                found.setdefault(column, term)
+        for term, column, at in zip(terms, hashed, place, strict=True):
+            if at < len(self._keep) and self._keep[at] == column:
+                found.setdefault(int(at), term)
         return found
 
 
