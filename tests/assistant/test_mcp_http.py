@@ -68,7 +68,9 @@ def listed(served: Served, token: str | None = None) -> dict[str, Any]:
 def test_lists_the_tools_each_caller_may_use(served: Served) -> None:
     public = {row.name for row in TOOLS if row.access is Access.PUBLIC}
     assert set(listed(served)) == public
-    assert set(listed(served, served.tokens["alice-read"])) == public | {"my_collections"}
+    accounts = {row.name for row in TOOLS if row.access is Access.ACCOUNT}
+    assert accounts == {"my_collections", "my_recommendations"}
+    assert set(listed(served, served.tokens["alice-read"])) == public | accounts
     everything = listed(served, served.tokens["alice-write"])
     assert set(everything) == {row.name for row in TOOLS}
     listed_ = everything
@@ -159,6 +161,18 @@ def test_no_token_reads_public_only(served: Served) -> None:
         assert "needs" in text(refused) and "token" in text(refused), text(refused)
     hidden = call(served, "collection", {"reference": "alice/secret-reading"})
     assert hidden.is_error and "no collection alice/secret-reading" in text(hidden)
+
+
+def test_my_recommendations_answer_what_the_for_you_tab_shows(served: Served) -> None:
+    token = served.tokens["alice-read"]
+    for period in ("day", "week"):
+        found = call(served, "my_recommendations", {"period": period, "limit": 5}, token)
+        assert not found.is_error, text(found)
+        expected = served.service.recommend.for_user("alice", week=period == "week", limit=5)
+        assert ids(found) == [pick.paper.id for pick in expected.picks]
+        if expected.cold:
+            assert "For you needs 3" in text(found)
+    assert call(served, "my_recommendations", {}).is_error  # no token: no "you"
 
 
 def test_a_read_token_reads_its_own_but_writes_nothing(served: Served) -> None:

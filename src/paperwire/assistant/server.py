@@ -281,6 +281,40 @@ class PaperTools:
             shapes.CollectionList(collections=infos),
         )
 
+    def my_recommendations(
+        self,
+        caller: Caller,
+        period: Annotated[
+            Literal["day", "week"],
+            Field("day", description="the newest listing day, or that day's week"),
+        ] = "day",
+        limit: Limit = 10,
+    ) -> CallToolResult:
+        assert caller.user is not None  # Access.ACCOUNT
+        found = self.service.recommend.for_user(
+            caller.user.username, week=period == "week", limit=limit
+        )
+        cards = self.service.cards([pick.paper for pick in found.picks], caller.user)
+        when = f"week of {found.start}" if period == "week" else str(found.end)
+        if found.cold:
+            title = (
+                f"Most upvoted papers, {when} (For you needs 3 upvoted or collected papers; "
+                f"{caller.user.username} has {found.positives})"
+            )
+        else:
+            title = f"For {caller.user.username}, {when}"
+        items = self._cards(cards)
+        lines = [
+            f"{item.id}: {'; '.join(pick.why)}"
+            for item, pick in zip(items, found.picks, strict=True)
+            if pick.why
+        ]
+        markdown = shapes.items_markdown(title, items, len(items))
+        if lines:
+            markdown += "\n\nWhy:\n" + "\n".join(f"- {line}" for line in lines)
+        listing = shapes.PaperList(title=title, total=len(items), papers=items)
+        return _answer(markdown, listing)
+
     def add_to_collection(
         self,
         caller: Caller,
@@ -335,7 +369,7 @@ class ToolRow:
     read_only: bool = True
 
 
-# The registry: one row per tool (recommendations, issue 12, will be two more rows).
+# The registry: one row per tool.
 TOOLS: list[ToolRow] = [
     ToolRow(
         "search_papers",
@@ -387,6 +421,14 @@ TOOLS: list[ToolRow] = [
         "My collections",
         "Your collections (public and private), with the owner/slug the other tools take.",
         shapes.CollectionList,
+    ),
+    ToolRow(
+        "my_recommendations",
+        Access.ACCOUNT,
+        "For you",
+        "Your papers of the newest day or week, ranked by what you upvoted and keep in "
+        "collections, with why each is there (the site's For you tab).",
+        shapes.PaperList,
     ),
     ToolRow(
         "add_to_collection",

@@ -228,24 +228,39 @@ class Papers:
         return [found[i] for i in ids if i in found], total
 
     def sample_before(self, day: date, count: int) -> list[Paper]:
-        """Up to ``count`` random live papers first seen before ``day`` (the background a
-        user's model learns "not this" from)."""
-        from sqlalchemy import func, select
+        """Up to ``count`` live papers first seen before ``day``, drawn at random but the same
+        for the same day (the background a user's model learns "not this" from: a page
+        reloaded ranks the same). Change numbers are drawn and looked up by index, so the cost
+        follows ``count``, not the size of the store."""
+        import random
 
-        from paperwire.store.schema import papers
+        from sqlalchemy import select
+
+        from paperwire.store.schema import counters, papers
 
         with self._db.read() as conn:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    select(papers.c.id)
-                    .where(papers.c.deleted.is_(False), papers.c.first_seen < day)
-                    .order_by(func.random())
-                    .limit(count)
+            top = int(
+                conn.execute(
+                    select(counters.c.value).where(counters.c.name == "paper_seq")
+                ).scalar_one_or_none()
+                or 0
+            )
+            # Twice as many as needed: some numbers belong to newer or re-changed papers.
+            drawn = random.Random(day.toordinal()).sample(range(1, top + 1), min(top, 2 * count))
+            order = {seq: k for k, seq in enumerate(drawn)}
+            found: list[tuple[int, str]] = []
+            for chunk in chunks(drawn):
+                rows = conn.execute(
+                    select(papers.c.seq, papers.c.id).where(
+                        papers.c.seq.in_(chunk),
+                        papers.c.deleted.is_(False),
+                        papers.c.first_seen < day,
+                    )
                 )
-            ]
-            found = _fetch_papers(conn, ids)
-        return [found[i] for i in ids if i in found]
+                found.extend((order[int(seq)], paper_id) for seq, paper_id in rows)
+            ids = [paper_id for _, paper_id in sorted(found)[:count]]
+            fetched = _fetch_papers(conn, ids)
+        return [fetched[i] for i in ids if i in fetched]
 
     def papers_by_submitter(self, name: str, *, limit: int, offset: int = 0) -> list[Paper]:
         from sqlalchemy import select
