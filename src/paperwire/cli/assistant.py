@@ -28,7 +28,7 @@ def mcp(token: str | None, config: Path | None) -> None:
     if token and service.tokens.holder(token) is None:
         raise AuthError("--token: not a valid access token (revoked or mistyped)")
     try:
-        build_server(service, base_url=service.settings.base_url, local_token=token or None).run(
+        build_server(service, base_url=service.settings.public_url, local_token=token or None).run(
             "stdio"
         )
     finally:

@@ -44,7 +44,7 @@ def create_app(
         jobs.start()
         try:
             async with assistant_mount.running(
-                svc, settings.base_url, settings.max_request_bytes
+                svc, settings.public_url, settings.max_request_bytes
             ) as mcp_app:
                 app.state.mcp_app = mcp_app
                 yield

@@ -31,7 +31,7 @@ def docs(request: Request) -> HTMLResponse:
 
 
 def robots(request: Request) -> PlainTextResponse:
-    base = request.app.state.settings.base_url.rstrip("/")
+    base = request.app.state.settings.public_url
     # Accounts, submissions and per-subscriber pages are not for search engines (log-in and
     # sign-up stay crawlable: they are public pages, and a blocked page is marked down).
     lines = [
@@ -44,7 +44,7 @@ def robots(request: Request) -> PlainTextResponse:
 
 
 def sitemap_index(request: Request) -> Response:
-    base = request.app.state.settings.base_url.rstrip("/")
+    base = request.app.state.settings.public_url
     pages = -(-service_of(request).papers.count() // SITEMAP_PAGE)
     urls = [f"{base}/sitemap/site.xml", *(f"{base}/sitemap/papers-{n}.xml" for n in range(pages))]
     body = "".join(f"<sitemap><loc>{escape(url)}</loc></sitemap>" for url in urls)
@@ -52,12 +52,12 @@ def sitemap_index(request: Request) -> Response:
 
 
 def sitemap_site(request: Request) -> Response:
-    base = request.app.state.settings.base_url.rstrip("/")
+    base = request.app.state.settings.public_url
     return _xml(_urlset((f"{base}{path}", None) for path in SITE_PATHS))
 
 
 def sitemap_papers(request: Request, page: int) -> Response:
-    base = request.app.state.settings.base_url.rstrip("/")
+    base = request.app.state.settings.public_url
     listing = service_of(request).papers.listing(page * SITEMAP_PAGE, SITEMAP_PAGE)
     if not listing and page > 0:
         raise HTTPException(404, f"the sitemap has no page {page}")
