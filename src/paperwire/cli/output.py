@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, TypeVar
 
+import click
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
@@ -48,6 +50,16 @@ def styled(text: str | Text, style: str = "", *, err: bool = False) -> None:
 
 def error(message: str) -> None:
     styled(f"error: {message}", "red", err=True)
+
+
+def problems(heading: str, found: Sequence[object]) -> None:
+    """``heading`` (with the count) and the first ten problems on stderr; nothing if none."""
+    if not found:
+        return
+    lines = [str(problem) for problem in found]
+    shown = "\n  ".join(lines[:10])
+    more = f"\n  ... and {len(lines) - 10} more" if len(lines) > 10 else ""
+    click.echo(f"{heading.format(count=len(lines))}:\n  {shown}{more}", err=True)
 
 
 def note(message: str) -> None:

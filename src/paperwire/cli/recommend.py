@@ -34,11 +34,7 @@ def eval_recommend(
         None,
         lambda tick: service.recommend.evaluate(list(files), corpus, progress=tick),
     )
-    problems = [str(p) for p in report.problems]
-    if problems:
-        shown = "\n  ".join(problems[:10])
-        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
-        click.echo(f"skipped {len(problems)} bad lines:\n  {shown}{more}", err=True)
+    output.problems("skipped {count} bad lines", report.problems)
     for result in report.results:
         if result.problems:
             click.echo(

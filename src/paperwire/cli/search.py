@@ -253,10 +253,7 @@ def eval_beir(
     )
     scores = evaluation.scores
     problems = [str(p) for p in evaluation.problems]
-    if problems:
-        shown = "\n  ".join(problems[:10])
-        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
-        click.echo(f"skipped {len(problems)} bad lines:\n  {shown}{more}", err=True)
+    output.problems("skipped {count} bad lines", problems)
     if as_json:
         report = {"benchmark": str(path), "split": split, "scores": scores, "skipped": problems}
         click.echo(json.dumps(report, indent=2))
@@ -294,11 +291,7 @@ def eval_known_item(
     report = service.search.evaluate_known_items(path, modes=chosen)
     for note in report.notes:
         output.note(note)
-    problems = [str(p) for p in report.problems]
-    if problems:
-        shown = "\n  ".join(problems[:10])
-        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
-        click.echo(f"{len(problems)} lines with problems:\n  {shown}{more}", err=True)
+    output.problems("{count} lines with problems", report.problems)
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))
         return

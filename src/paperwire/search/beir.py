@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from paperwire.errors import SourceError
 from paperwire.models import Paper, Problem
@@ -33,13 +34,9 @@ class Evaluation:
     problems: list[Problem]  # the benchmark's lines that were skipped
 
 
-def _read_jsonl(path: Path, problems: list[Problem]) -> list[dict[str, object]]:
-    if not path.is_file():
-        raise SourceError(
-            f"{path}: no such file (expected BEIR layout: corpus.jsonl, "
-            "queries.jsonl, qrels/<split>.tsv)"
-        )
-    rows = []
+def json_objects(path: Path, problems: list[Problem]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(file:line, object)`` for each JSON object line of a benchmark file; a line that is
+    not JSON or not an object goes to ``problems`` and is skipped (blank lines are ignored)."""
     with path.open("rb") as stream:
         for lineno, line in enumerate(stream, 1):
             if not line.strip():
@@ -52,10 +49,22 @@ def _read_jsonl(path: Path, problems: list[Problem]) -> list[dict[str, object]]:
                 continue
             if not isinstance(row, dict):
                 problems.append(Problem(where, "not a JSON object"))
-            elif not isinstance(row.get("_id"), str | int) or str(row["_id"]) == "":
-                problems.append(Problem(where, "missing or empty", "_id"))
-            else:
-                rows.append(row)
+                continue
+            yield where, row
+
+
+def _read_jsonl(path: Path, problems: list[Problem]) -> list[dict[str, object]]:
+    if not path.is_file():
+        raise SourceError(
+            f"{path}: no such file (expected BEIR layout: corpus.jsonl, "
+            "queries.jsonl, qrels/<split>.tsv)"
+        )
+    rows = []
+    for where, row in json_objects(path, problems):
+        if not isinstance(row.get("_id"), str | int) or str(row["_id"]) == "":
+            problems.append(Problem(where, "missing or empty", "_id"))
+        else:
+            rows.append(row)
     return rows
 
 

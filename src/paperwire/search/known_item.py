@@ -8,7 +8,6 @@ and ids the store does not hold are skipped and listed, not counted as misses.
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from paperwire.errors import PaperwireError, SourceError
 from paperwire.models import Problem
+from paperwire.search.beir import json_objects
 
 DEPTH = 10  # the deepest rank a metric looks at
 
@@ -49,26 +49,14 @@ def load(path: Path) -> tuple[list[KnownItem], list[Problem]]:
         raise SourceError(f'{path}: no such file (expected JSON lines {{"query": ..., "id": ...}})')
     items: list[KnownItem] = []
     problems: list[Problem] = []
-    with path.open("rb") as stream:
-        for lineno, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            where = f"{path.name}:{lineno}"
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                problems.append(Problem(where, f"not JSON ({exc})"))
-                continue
-            if not isinstance(row, dict):
-                problems.append(Problem(where, "not a JSON object"))
-                continue
-            query, paper_id = row.get("query"), row.get("id")
-            if not isinstance(query, str) or not query.strip():
-                problems.append(Problem(where, "missing, empty or not a string", "query"))
-            elif not isinstance(paper_id, str) or not paper_id.strip():
-                problems.append(Problem(where, "missing, empty or not a string", "id"))
-            else:
-                items.append(KnownItem(query, paper_id.strip(), where))
+    for where, row in json_objects(path, problems):
+        query, paper_id = row.get("query"), row.get("id")
+        if not isinstance(query, str) or not query.strip():
+            problems.append(Problem(where, "missing, empty or not a string", "query"))
+        elif not isinstance(paper_id, str) or not paper_id.strip():
+            problems.append(Problem(where, "missing, empty or not a string", "id"))
+        else:
+            items.append(KnownItem(query, paper_id.strip(), where))
     return items, problems
 
 
