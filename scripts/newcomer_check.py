@@ -1,11 +1,11 @@
 """The newcomer check: what a new user meets, from the checkout, exactly as the README says.
 
 Runs ``make run`` in the background (its own data folder and a free port, bounded in time),
-waits until it serves, walks home -> paper -> search -> sign-up -> upvote -> subscribe ->
-confirm from the outbox -> digest, then crawls the demo site's internal links. It fails on
-any error page, any link to a port the site is not serving on, any broken internal link and
-any page without its expected content. Exit status 0 when all is well, 1 with a list of what
-was wrong.
+waits until it serves, walks home -> paper -> search (a typo, a query in another script) ->
+sign-up -> upvote -> subscribe -> confirm from the outbox -> digest, then crawls the demo
+site's internal links. It fails on any error page, any link to a port the site is not
+serving on, any broken internal link and any page without its expected content. Exit status 0
+when all is well, 1 with a list of what was wrong.
 
     python scripts/newcomer_check.py              # from the checkout; CI runs it (.ci/run)
     python scripts/newcomer_check.py --keep-log   # leave make run's output for a look
@@ -175,6 +175,7 @@ def walk(client: httpx.Client, store: Path, report: Report) -> None:
     results = page(client, f"/search?q={words}", 'class="result-count"')
     if paper_path not in results:
         report.fail(f"search for {words!r} (words of its title) does not find {paper_path}")
+    search_tells_the_truth(client, report)
 
     username = f"newcomer{os.getpid()}"
     signup = page(client, "/signup", "<h1>Sign up</h1>")
@@ -221,6 +222,28 @@ def walk(client: httpx.Client, store: Path, report: Report) -> None:
         raise Failed(f"subscribing answered {subscribed.status_code}")
     page(client, subscribed.headers["location"], 'role="status"')
     confirm_from_outbox_and_read_digest(client, f"{username}@example.org", store, report)
+
+
+# A typo every newcomer makes, and a query in a script the demo's papers are not written in.
+TYPO_QUERY = "retreival augmentd generaton"
+OTHER_SCRIPT_QUERY = "检索增强生成"
+
+
+def search_tells_the_truth(client: httpx.Client, report: Report) -> None:
+    """Bad queries must not look like good ones (issue 13, item 7): a misspelled query is
+    searched as corrected and says so; a query with no keyword match never shows a count of
+    results of the whole store, only that nothing matched (or that the list is by meaning)."""
+    typo = page(client, f"/search?q={TYPO_QUERY}", 'class="result-count"')
+    if "Showing results for" not in typo or "retrieval augmented generation" not in typo:
+        report.fail(f"search for {TYPO_QUERY!r} does not say which correction it searched")
+    if '<article class="card"' not in typo:
+        report.fail(f"search for {TYPO_QUERY!r} found nothing after correcting it")
+    other = page(client, f"/search?q={OTHER_SCRIPT_QUERY}", 'class="result-count"')
+    count = re.search(r'<p class="result-count">\s*([^<·]*)', other)
+    said = count.group(1).strip() if count else ""
+    honest = said.startswith(("No paper has these words", "0 keyword matches", "Ranked by meaning"))
+    if not honest:
+        report.fail(f"search for {OTHER_SCRIPT_QUERY!r} claims matches: {said!r}")
 
 
 def confirm_from_outbox_and_read_digest(
