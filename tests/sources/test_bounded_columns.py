@@ -51,3 +51,32 @@ def test_a_too_long_value_is_that_records_problem(
     assert service.papers.import_files([path]).new == 1
     stored = {p.id: p for p in service.papers.iter_papers()}
     assert any(p.categories[0] == LONG_CATEGORY[1:] for p in stored.values())
+
+
+# A real record of the corpus (papers-200k.jsonl.gz, abstract cut): arXiv put MSC and ACM
+# classes among its categories, as in 146 of the 200k.
+MSC_RECORD = {
+    "id": "2503.20827",
+    "title": "Multimodal Image Matching based on Frequency-domain Information of Local Energy "
+    "Response",
+    "abstract": "Complicated nonlinear intensity differences, nonlinear local geometric "
+    "distortions, noises and rotation transformation are main challenges.",
+    "authors": ["Meng Yang", "Jun Chen", "Wenping Gong", "Longsheng Wei", "Xin Tian"],
+    "categories": ["cs.CV", "68U10 (Primary), 68T45, 68Wxx (Secondary)", "I.4.7; I.5.1"],
+    "first_seen": "2025-03-28",
+}
+
+
+def test_long_secondary_categories_are_kept(service: Service, tmp_path: Path) -> None:
+    """Only the primary category has a bounded column: a paper whose later categories are
+    long (MSC/ACM classes) is imported whole; a long primary one is still that record's
+    Problem."""
+    long_primary = {**MSC_RECORD, "id": "2503.20828", "categories": [LONG_CATEGORY, "cs.CV"]}
+    path = tmp_path / "papers.jsonl"
+    path.write_text(f"{json.dumps(MSC_RECORD)}\n{json.dumps(long_primary)}\n", encoding="utf-8")
+    report = service.papers.import_files([path])
+    assert report.new == 1
+    assert [(p.where, p.field) for _, p in report.problems] == [("papers.jsonl:2", "categories")]
+    assert "primary category" in report.problems[0][1].reason
+    (stored,) = service.papers.iter_papers()
+    assert stored.categories == MSC_RECORD["categories"]
