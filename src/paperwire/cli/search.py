@@ -226,10 +226,8 @@ def eval_group() -> None:
     """Measure search or recommendation quality on a benchmark."""
 
 
-@eval_group.command("beir")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option("--split", default="test", show_default=True, help="qrels split to score.")
-@click.option(
+# The modes an evaluation scores: those asked for, else all three.
+modes_option = click.option(
     "--mode",
     "-m",
     "modes",
@@ -237,6 +235,16 @@ def eval_group() -> None:
     multiple=True,
     help="Mode(s) to score (default: all).",
 )
+
+
+def scored_modes(modes: tuple[Mode, ...]) -> list[str]:
+    return [m.value for m in modes or (Mode.LEXICAL, Mode.SEMANTIC, Mode.HYBRID)]
+
+
+@eval_group.command("beir")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--split", default="test", show_default=True, help="qrels split to score.")
+@modes_option
 @json_option()
 @config_option
 def eval_beir(
@@ -244,7 +252,7 @@ def eval_beir(
 ) -> None:
     """Score lexical, semantic and hybrid search on a BEIR benchmark (e.g. SciFact; PATH: a
     folder in BEIR layout: corpus.jsonl, queries.jsonl, qrels/)."""
-    chosen = [m.value for m in modes or (Mode.LEXICAL, Mode.SEMANTIC, Mode.HYBRID)]
+    chosen = scored_modes(modes)
     service = build_service(config, check=False)
     evaluation = output.progress(
         "embedding benchmark",
@@ -270,14 +278,7 @@ def eval_beir(
 
 @eval_group.command("known-item")
 @click.argument("path", type=click.Path(path_type=Path), metavar="FILE")
-@click.option(
-    "--mode",
-    "-m",
-    "modes",
-    type=EnumChoice(Mode, "mode"),
-    multiple=True,
-    help="Mode(s) to score (default: all).",
-)
+@modes_option
 @json_option()
 @config_option
 def eval_known_item(
@@ -285,7 +286,7 @@ def eval_known_item(
 ) -> None:
     """Score search on the current store with known-item queries (FILE: JSON lines
     {"query": ..., "id": ...}, each query made from the paper it should find)."""
-    chosen = [m.value for m in modes or (Mode.LEXICAL, Mode.SEMANTIC, Mode.HYBRID)]
+    chosen = scored_modes(modes)
     service = build_service(config)
     service.search.index()
     report = service.search.evaluate_known_items(path, modes=chosen)
