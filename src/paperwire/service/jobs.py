@@ -66,6 +66,12 @@ def parse_time_of_day(text: str) -> dt_time:
     return dt_time(int(hours), int(minutes or 0))
 
 
+class HeldElsewhere(Exception):
+    """A job found the lock it takes itself held by another run (a command from cron, or a
+    holder that died and whose lease has not expired yet): the run did not happen here, and
+    is tried again after the lease's time-to-live."""
+
+
 @dataclass(frozen=True, slots=True)
 class Every:
     interval: timedelta
@@ -177,7 +183,13 @@ class JobRunner:
                     started_ms = jobs.now_ms()
                     if scheduled and self._ran_elsewhere(job, started_ms):
                         return "skipped"
-                    more = job.run()
+                    try:
+                        more = job.run()
+                    except HeldElsewhere as exc:
+                        log.info("job %s skipped: %s", job.name, exc)
+                        retry = self.clock() + timedelta(seconds=job.lease_ttl)
+                        self.due[job.name] = min(self.due[job.name], retry)
+                        return "skipped"
                     jobs.put_state(RUN_STATE + job.name, {"started_ms": started_ms})
         except PaperwireError as exc:
             log.warning("job %s failed: %s", job.name, exc)
@@ -292,10 +304,15 @@ def _sync(parts: JobParts, which: str) -> None:
     report = parts.sync.sync(which, progress=sync_log.info)
     for job in report.jobs:
         (sync_log.info if job.ok else sync_log.warning)(job.summary())
+    held = [job.skipped for job in report.jobs if job.skipped]
+    if held:
+        raise HeldElsewhere("; ".join(held))
 
 
 def _digests(parts: JobParts) -> None:
     report = parts.digests().run_digests()
+    if report.locked_by:
+        raise HeldElsewhere(report.locked_by)
     if report.due or report.errors or report.confirmations_sent:
         log.info("digests: %s", report.summary())
 
