@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import PG_ADMIN_URL
 from nodes_helpers import node_env, paperwire
 
@@ -93,9 +94,7 @@ def test_two_importers_at_once_keep_the_sequence_gap_free_and_ordered(
         # What an indexer reading the change feed sees, as often as it can look.
         with engine.connect() as conn:
             while not done.is_set():
-                row = conn.execute(
-                    text("SELECT count(*), coalesce(max(seq), 0) FROM papers")
-                ).one()
+                row = conn.execute(text("SELECT count(*), coalesce(max(seq), 0) FROM papers")).one()
                 snapshots.append((int(row[0]), int(row[1])))
 
     watcher = threading.Thread(target=watch)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from nodes_helpers import healthy, node_env, paperwire, serve, stop, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]

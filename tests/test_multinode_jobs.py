@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+
 from nodes_helpers import healthy, job_runs, node_env, paperwire, serve, stop, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]

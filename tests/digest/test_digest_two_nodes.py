@@ -52,7 +52,9 @@ def test_two_digest_runs_at_once_send_each_mail_once(
         )
         store.subscribers.confirm(subscriber.id, sub.id, now, date(2026, 3, 1))
     service.close()
-    values = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()}
+    values = {
+        k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()
+    }
     # A slow server keeps the first run busy while the second starts.
     sink.handler.on_data = lambda _count: time.sleep(0.2)
     runs = [
