@@ -26,7 +26,6 @@ from typing import Any
 
 import pytest
 
-from conftest import PG_ADMIN_URL
 from nodes_helpers import node_env, paperwire
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -64,15 +63,15 @@ def _import(env: dict[str, str], path: Path) -> subprocess.Popen[str]:
 
 
 @pytest.fixture
-def second_database() -> Iterator[str]:
+def second_database(postgresql_url: str) -> Iterator[str]:
     """Another throw-away database on the same server (the clean run's store)."""
-    name = f"paperwire_test_{uuid.uuid4().hex[:8]}"
-    admin = _engine(PG_ADMIN_URL)
     from sqlalchemy import text
 
+    name = f"paperwire_test_{uuid.uuid4().hex[:8]}"
+    admin = _engine(postgresql_url)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    yield postgresql_url.rsplit("/", 1)[0] + "/" + name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
