@@ -4,6 +4,9 @@
   restart of PostgreSQL does to the nodes, without stopping the server others share): a
   `paperwire serve` with two workers answers 503 with a clear message while its connections
   are gone, never a 500 or a dropped connection, keeps its workers, and reconnects by itself.
+- The database down for a while (its connections cut and new ones refused with
+  ``ALLOW_CONNECTIONS false``, as while a server restarts): 503s (``/healthz`` too) for as long
+  as it lasts, then every request succeeds again at once, with the same workers.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -30,22 +34,43 @@ ROUTES = (
 )
 
 
-def _terminate_connections(pg_url: str) -> int:
-    """End every other session on the test database; how many."""
-    from sqlalchemy import create_engine, text
+def _admin(pg_url: str) -> tuple[Any, str]:
+    """An engine on the server's ``postgres`` database, and the test database's name."""
+    from sqlalchemy import create_engine
 
-    engine = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    base, name = pg_url.rsplit("/", 1)
+    return create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT"), name
+
+
+def _terminate_connections(pg_url: str) -> int:
+    """End every session on the test database; how many."""
+    from sqlalchemy import text
+
+    engine, name = _admin(pg_url)
     try:
         with engine.connect() as conn:
             ended = conn.execute(
                 text(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+                    " WHERE datname = :name"
+                ),
+                {"name": name},
             ).scalar_one()
     finally:
         engine.dispose()
     return int(ended)
+
+
+def _allow_connections(pg_url: str, allow: bool) -> None:
+    """Let the test database accept new connections, or refuse them."""
+    from sqlalchemy import text
+
+    engine, name = _admin(pg_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allow).lower()}'))
+    finally:
+        engine.dispose()
 
 
 def _workers(pid: int) -> set[int]:
@@ -120,5 +145,21 @@ def test_cut_connections_cost_503s_only_while_cut_and_workers_reconnect(
         with httpx.Client(base_url=base, timeout=30) as client:
             final = Counter(_get(client, route)[0] for _ in range(10) for route in ROUTES)
         assert final == {200: 10 * len(ROUTES)}, final
+
+        # 4. Down for a while: new connections refused, the old ones cut.
+        with httpx.Client(base_url=base, timeout=30) as client:
+            _allow_connections(postgresql_url, False)
+            try:
+                _terminate_connections(postgresql_url)
+                down = [_get(client, route) for _ in range(4) for route in ROUTES]
+                assert {status for status, _ in down} <= {200, 503}, down[:3]
+                health = [_get(client, "/healthz") for _ in range(4)]
+                assert {status for status, _ in health} == {503}, health
+                assert all(body.startswith("5 ") for _, body in health)
+            finally:
+                _allow_connections(postgresql_url, True)
+            back = Counter(_get(client, route)[0] for _ in range(10) for route in ROUTES)
+        assert back == {200: 10 * len(ROUTES)}, back
+        assert proc.poll() is None and _workers(proc.pid) == workers
     finally:
         stop([proc])
