@@ -44,10 +44,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EMBED_BATCH = 256
-DIGEST_FIRST_RUN = timedelta(seconds=30)
+DIGEST_FIRST_RUN = timedelta(seconds=30)  # let the server finish starting first
 # A scheduled run is skipped when another process's run started within this share of the
-# period (timetables of processes started apart drift by less than that).
-RAN_ELSEWHERE_SHARE = 0.9  # let the server finish starting first
+# period (one process's own timetable keeps its runs a whole period apart).
+RAN_ELSEWHERE_SHARE = 0.9
 SESSION_CLEAN_UP = timedelta(hours=1)
 RUN_STATE = "job-run:"  # + job name: when its last finished run started (database clock)
 # Submissions waiting for arXiv: tried again this often (one quick request each while offline).
