@@ -149,3 +149,73 @@ def test_the_job_table_follows_the_settings(service: Service) -> None:
         "embed",
         "sessions",
     }
+
+
+def test_a_run_made_elsewhere_this_period_is_not_repeated(store: Store) -> None:
+    """Processes started apart keep timetables apart: the second one's scheduled run, due an
+    instant after the first process's run, finds it in the store and skips it."""
+    runs: list[str] = []
+    outcomes: list[tuple[str, str]] = []
+
+    def job(name: str) -> Job:
+        return Job("sessions", Every(timedelta(hours=1)), lambda: runs.append(name), 30.0)
+
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    first = JobRunner(store, [job("first")], lambda: now)
+    second = JobRunner(store, [job("second")], lambda: now, on_run=lambda *r: outcomes.append(r))
+    first.tick()
+    first.join(10)
+    second.tick()
+    second.join(10)
+    assert runs == ["first"]
+    assert outcomes == [("sessions", "skipped")]
+
+
+def test_a_holder_killed_mid_run_hands_the_job_over_when_its_lease_expires(store: Store) -> None:
+    """A lease left by a dead process (never renewed, never released): the runner that found it
+    held looks again when it expires, not at the next period an hour later, and runs the job."""
+    ttl_ms = 1500
+    assert store.jobs.acquire_lock("job:sessions", "dead-host:1:00000000", ttl_ms)
+    taken_at = time.monotonic()
+    runs: list[float] = []
+    outcomes: list[str] = []
+    job = Job("sessions", Every(timedelta(hours=1)), lambda: runs.append(time.monotonic()), 30.0)
+    runner = JobRunner(
+        store, [job], lambda: datetime.now(UTC), on_run=lambda _, o: outcomes.append(o)
+    )
+    assert runner.tick() == ["sessions"]
+    runner.join(10)
+    assert outcomes == ["skipped"]
+    assert runner.due["sessions"] < datetime.now(UTC) + timedelta(seconds=10)  # not in an hour
+    deadline = time.monotonic() + 30
+    while not runs and time.monotonic() < deadline:
+        runner.tick()
+        runner.join(10)
+        time.sleep(0.05)
+    assert outcomes[-1] == "ok" and len(runs) == 1
+    assert runs[0] - taken_at >= ttl_ms / 1000  # not before the dead holder's lease ran out
+
+
+def test_every_scheduled_job_but_the_index_runs_under_a_lease(service: Service) -> None:
+    import dataclasses
+
+    from paperwire.service import make_service
+
+    on = dataclasses.replace(
+        service.settings,
+        sync_arxiv_at="01:30",
+        sync_hf_hours=4,
+        smtp_host="127.0.0.1",
+        arxiv_api_url="http://127.0.0.1:9/api",
+    )
+    every = make_service(on).jobs().jobs
+    assert set(every) == {
+        "index",
+        "sync-arxiv",
+        "sync-hf",
+        "digests",
+        "embed",
+        "submissions",
+        "sessions",
+    }
+    assert {name for name, job in every.items() if job.lease_ttl is None} == {"index"}

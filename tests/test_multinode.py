@@ -7,52 +7,20 @@ and the secret key, as a deployment behind a load balancer does (docs/deploy.md)
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from nodes_helpers import free_port, node_env, paperwire, wait_until
+
 pytestmark = pytest.mark.slow
 
-CATCH_UP_SECONDS = 1
+CATCH_UP_SECONDS = 1  # nodes_helpers.node_env sets index_catch_up_seconds to this
 NODES = 3
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env(pg_url: str, folder: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PAPERWIRE_DATA_DIR": str(folder),
-        "PAPERWIRE_DATABASE_URL": pg_url,
-        "PAPERWIRE_SECRET_KEY": "multi-node test secret " + "k" * 32,
-        "PAPERWIRE_INDEX_CATCH_UP_SECONDS": str(CATCH_UP_SECONDS),
-        "PAPERWIRE_SYNC_ARXIV_AT": "",
-        "PAPERWIRE_SYNC_HF_HOURS": "0",
-        "PAPERWIRE_EMBED_IN_BACKGROUND": "false",
-        "PAPERWIRE_PASSWORD_HASH_TIME_COST": "1",
-        "PAPERWIRE_PASSWORD_HASH_MEMORY_KIB": "1024",
-        "PAPERWIRE_ARXIV_API_URL": "",
-        "PAPERWIRE_HF_API_URL": "http://127.0.0.1:9/api",
-    }
-
-
-def _paperwire(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "paperwire", *args], env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def _papers(path: Path, word: str, count: int, first: int) -> Path:
@@ -71,16 +39,16 @@ def _papers(path: Path, word: str, count: int, first: int) -> Path:
 
 @pytest.fixture
 def cluster(postgresql_url: str, tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
-    importer = _env(postgresql_url, tmp_path / "importer")
-    _paperwire(importer, "init")
-    _paperwire(importer, "import", str(_papers(tmp_path / "first.jsonl", "graphs", 20, 1)))
-    _paperwire(importer, "user", "add", "ada", "--password", "correct horse battery")
+    importer = node_env(postgresql_url, tmp_path / "importer")
+    paperwire(importer, "init")
+    paperwire(importer, "import", str(_papers(tmp_path / "first.jsonl", "graphs", 20, 1)))
+    paperwire(importer, "user", "add", "ada", "--password", "correct horse battery")
     nodes: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
     try:
         for number in range(NODES):
-            port = _free_port()
-            env = _env(postgresql_url, tmp_path / f"node{number}")
+            port = free_port()
+            env = node_env(postgresql_url, tmp_path / f"node{number}")
             nodes.append(
                 subprocess.Popen(
                     [sys.executable, "-m", "paperwire", "serve", "--port", str(port)],
@@ -91,26 +59,13 @@ def cluster(postgresql_url: str, tmp_path: Path) -> Iterator[tuple[list[str], di
             )
             urls.append(f"http://127.0.0.1:{port}")
         for url in urls:
-            _wait_until(lambda url=url: httpx.get(f"{url}/healthz").status_code == 200, 60)
+            wait_until(lambda url=url: httpx.get(f"{url}/healthz").status_code == 200, 60)
         yield urls, importer
     finally:
         for node in nodes:
             node.terminate()
         for node in nodes:
             node.wait(timeout=30)
-
-
-def _wait_until(check: object, seconds: float) -> float:
-    """Seconds until ``check()`` is true (polled); fails the test after ``seconds``."""
-    start = time.monotonic()
-    while time.monotonic() - start < seconds:
-        try:
-            if check():  # type: ignore[operator]
-                return time.monotonic() - start
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"not true after {seconds} s")
 
 
 def _found(url: str, word: str) -> int:
@@ -124,8 +79,8 @@ def test_a_paper_imported_anywhere_is_searchable_on_every_node(
 ) -> None:
     urls, importer = cluster
     assert all(_found(url, "graphs") == 20 for url in urls)  # built from the store at start
-    _paperwire(importer, "import", str(_papers(tmp_path / "late.jsonl", "knots", 5, 100)))
-    waits = [_wait_until(lambda url=url: _found(url, "knots") == 5, 30) for url in urls]
+    paperwire(importer, "import", str(_papers(tmp_path / "late.jsonl", "knots", 5, 100)))
+    waits = [wait_until(lambda url=url: _found(url, "knots") == 5, 30) for url in urls]
     # Each node applies other processes' changes every CATCH_UP_SECONDS.
     assert max(waits) < CATCH_UP_SECONDS + 10
 

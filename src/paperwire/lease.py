@@ -73,6 +73,10 @@ class JobLock:
         left = max(0, self.store.jobs.lock_remaining_ms(self.holder)) / 1000
         return f"{self.name} is held by {self.holder.owner} (expires in {left:.0f} s)"
 
+    def remaining_ms(self, holder: LockInfo) -> int:
+        """How long until ``holder``'s lease expires, by the database's clock."""
+        return self.store.jobs.lock_remaining_ms(holder)
+
     def check(self) -> None:
         """Raise LockLost when another run has taken the lock over."""
         if self._lost.is_set():

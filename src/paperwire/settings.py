@@ -251,6 +251,13 @@ class Settings:
         "Eastern announcement). Empty: never.",
         pattern=_TIME_OF_DAY,
     )
+    job_lease_seconds: float = _setting(
+        120.0,
+        "The scheduled jobs that run once across processes (embedding, submissions, session "
+        "clean-up) hold a lease this long past its last heartbeat; a process that dies mid-job "
+        "hands the job over to another once it expires.",
+        above=0,
+    )
     sync_hf_hours: float = _setting(
         4.0,
         "`paperwire serve` runs the Hugging Face sync every this many hours. 0: never.",

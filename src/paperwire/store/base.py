@@ -149,7 +149,10 @@ def _create_engine(url: str) -> Engine:
     from sqlalchemy.exc import ArgumentError
 
     try:
-        engine = create_engine(url)
+        # PostgreSQL: a pooled connection is checked before each use (one round trip), so
+        # connections the server ended (a restart, ``pg_terminate_backend``, a failover) are
+        # replaced instead of failing a request each.
+        engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     except (ArgumentError, ImportError) as exc:
         raise StorageError(f"invalid database URL {url!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":

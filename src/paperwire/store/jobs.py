@@ -198,6 +198,11 @@ class Jobs:
             return None
         return LockInfo(row.name, row.owner, int(row.acquired_ms), int(row.expires_ms))
 
+    def now_ms(self) -> int:
+        """The database's clock, in epoch milliseconds (see the module docstring)."""
+        with self._db.read() as conn:
+            return _now_ms(conn)
+
     def lock_remaining_ms(self, info: LockInfo) -> int:
         """How long until ``info`` expires, by the database's clock."""
         with self._db.read() as conn:

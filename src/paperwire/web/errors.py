@@ -86,7 +86,9 @@ async def domain_error(request: Request, exc: PaperwireError) -> Response:
         # Its subclasses (a taken name, a store that needs `paperwire init`) speak to the
         # visitor; a plain one is a driver failure (a full disk, a lost connection).
         log.error("database failure on %s: %s", request.url.path, exc, exc_info=exc)
-        return error_response(request, status, DATABASE_UNAVAILABLE)
+        response = error_response(request, status, DATABASE_UNAVAILABLE)
+        response.headers["Retry-After"] = "5"  # a restarting server or lost connections
+        return response
     response = error_response(request, status, str(exc))
     if status == 429:
         response.headers["Retry-After"] = "300"  # the limits' windows are minutes long

@@ -1,0 +1,78 @@
+"""Two nodes run the digest job at the same moment (issue 14): two real sender processes on
+one PostgreSQL and one loopback SMTP server; every subscriber gets exactly one message."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from digest_helpers import SmtpSink, digest_settings, paper_from, put_papers, snapshot_records
+
+from paperwire.service import make_service
+from paperwire.settings import Settings
+
+HERE = Path(__file__).parent
+SUBSCRIBERS = 8
+MON = date(2026, 3, 2)
+NOW = "2026-03-03T08:00:00+00:00"
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_digest_runs_at_once_send_each_mail_once(
+    settings: Settings, sink: SmtpSink, shared_data: Path
+) -> None:
+    config = digest_settings(
+        settings, smtp_host="127.0.0.1", smtp_port=sink.port, digest_lock_ttl=2.0
+    )
+    service = make_service(config)
+    service.init()
+    records = snapshot_records(shared_data)
+    put_papers(service, [paper_from(r, MON, upvotes=1 + i % 7) for i, r in enumerate(records[:20])])
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    store = service.store
+    for i in range(SUBSCRIBERS):
+        address = f"reader{i:03d}@example.org"
+        subscriber = store.subscribers.get_or_create_subscriber(address, address, "UTC", None, now)
+        sub, _ = store.subscribers.find_or_add_subscription(
+            subscriber.id,
+            kind="trending",
+            value="",
+            frequency="daily",
+            send_hour=7,
+            top_n=5,
+            now=now,
+        )
+        store.subscribers.confirm(subscriber.id, sub.id, now, date(2026, 3, 1))
+    service.close()
+    values = {
+        k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()
+    }
+    # A slow server keeps the first run busy while the second starts.
+    sink.handler.on_data = lambda _count: time.sleep(0.2)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, str(HERE / "digest_runner.py"), json.dumps(values), NOW],
+            cwd=HERE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=180)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    counts = sink.per_recipient()
+    assert len(counts) == SUBSCRIBERS
+    assert set(counts.values()) == {1}, counts
+    assert len({r.message["Message-ID"] for r in sink.received}) == SUBSCRIBERS
+    check = make_service(config)
+    assert check.store.deliveries.state_counts(date(2026, 1, 1)) == {"sent": SUBSCRIBERS}
+    check.close()

@@ -1,0 +1,106 @@
+"""Real `paperwire` processes on one PostgreSQL, for the multi-node tests (issue 14): the
+environment of a node, starting `serve`, waiting, and reading a node's /metrics."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+METRICS_TOKEN = "multi-node metrics token " + "m" * 24
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def node_env(pg_url: str, folder: Path, **extra: str) -> dict[str, str]:
+    """A node's environment: its own data folder, the shared database and secret, no network."""
+    return {
+        **os.environ,
+        "PAPERWIRE_DATA_DIR": str(folder),
+        "PAPERWIRE_DATABASE_URL": pg_url,
+        "PAPERWIRE_SECRET_KEY": "multi-node test secret " + "k" * 32,
+        "PAPERWIRE_INDEX_CATCH_UP_SECONDS": "1",
+        "PAPERWIRE_SYNC_ARXIV_AT": "",
+        "PAPERWIRE_SYNC_HF_HOURS": "0",
+        "PAPERWIRE_EMBED_IN_BACKGROUND": "false",
+        "PAPERWIRE_PASSWORD_HASH_TIME_COST": "1",
+        "PAPERWIRE_PASSWORD_HASH_MEMORY_KIB": "1024",
+        "PAPERWIRE_ARXIV_API_URL": "",
+        "PAPERWIRE_HF_API_URL": "http://127.0.0.1:9/api",
+        "PAPERWIRE_METRICS_TOKEN": METRICS_TOKEN,
+        **{f"PAPERWIRE_{name.upper()}": value for name, value in extra.items()},
+    }
+
+
+def paperwire(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "paperwire", *args], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def serve(env: dict[str, str], log: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A `paperwire serve` process (its log in ``log``) and its address."""
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "paperwire", "serve", "--port", str(port), *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def wait_until(check: Callable[[], object], seconds: float) -> float:
+    """Seconds until ``check()`` is true (polled); fails the test after ``seconds``."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        try:
+            if check():
+                return time.monotonic() - start
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"not true after {seconds} s")
+
+
+def healthy(url: str) -> bool:
+    return httpx.get(f"{url}/healthz", timeout=10).status_code == 200
+
+
+def job_runs(url: str, job: str) -> dict[str, int]:
+    """``paperwire_job_runs_total`` of one job on one node, by outcome."""
+    text = httpx.get(
+        f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10
+    ).text
+    runs: dict[str, int] = {}
+    for labels, value in re.findall(r"^paperwire_job_runs_total\{([^}]*)\} (\S+)$", text, re.M):
+        found = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        if found.get("job") == job:
+            runs[found["outcome"]] = runs.get(found["outcome"], 0) + int(float(value))
+    return runs
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
