@@ -219,3 +219,38 @@ class AccessToken:
     scope: TokenScope
     prefix: str  # the token's first characters, to tell tokens apart
     created_at: datetime
+
+
+class SignalKind(enum.StrEnum):
+    """The user's private "For you" terms (issue 12): what they mute and the author names
+    they claim as their own ("this is me")."""
+
+    MUTED_AUTHOR = "muted-author"
+    MUTED_CATEGORY = "muted-category"
+    MUTED_WORD = "muted-word"
+    OWN_NAME = "own-name"
+
+
+@dataclass(frozen=True, slots=True)
+class UserSignals:
+    """A user's own "For you" signals besides votes and collections, read in one store call:
+    papers marked "not interested" and the terms of each ``SignalKind`` (as the user wrote
+    them). Private: only the user, their export and their recommendations see them."""
+
+    not_interested: frozenset[str] = frozenset()
+    muted_authors: tuple[str, ...] = ()
+    muted_categories: tuple[str, ...] = ()
+    muted_words: tuple[str, ...] = ()
+    own_names: tuple[str, ...] = ()
+
+    def terms(self, kind: SignalKind) -> tuple[str, ...]:
+        return {
+            SignalKind.MUTED_AUTHOR: self.muted_authors,
+            SignalKind.MUTED_CATEGORY: self.muted_categories,
+            SignalKind.MUTED_WORD: self.muted_words,
+            SignalKind.OWN_NAME: self.own_names,
+        }[kind]
+
+    @property
+    def mutes(self) -> bool:
+        return bool(self.muted_authors or self.muted_categories or self.muted_words)
