@@ -138,6 +138,13 @@ class Signals:
         self.store.signals.mark_not_interested(user.id, paper.id, self.clock())
         return paper
 
+    def not_interested_papers(self, user: User, limit: int = 100) -> tuple[list[Paper], int]:
+        """(up to ``limit`` of the papers the user marked "not interested", how many there
+        are), for their account page."""
+        ids = sorted(self.store.signals.of_user(user.id).not_interested)
+        found = self.store.papers.get_papers(ids[:limit])
+        return [found[i] for i in ids[:limit] if i in found], len(ids)
+
     def undo_not_interested(self, user: User, paper_id: str) -> Paper:
         paper = self.papers.get(paper_id)
         self._spend(user)

@@ -45,6 +45,27 @@ class Signals:
             own_names=tuple(terms[SignalKind.OWN_NAME]),
         )
 
+    def marked(self, user_id: int, paper_ids: list[str]) -> set[str]:
+        """Which of ``paper_ids`` the user marked "not interested" (for their cards)."""
+        from sqlalchemy import select
+
+        from paperwire.store.base import chunks
+        from paperwire.store.schema import not_interested
+
+        found: set[str] = set()
+        with self._db.read() as conn:
+            for part in chunks(paper_ids):
+                found.update(
+                    r[0]
+                    for r in conn.execute(
+                        select(not_interested.c.paper_id).where(
+                            not_interested.c.user_id == user_id,
+                            not_interested.c.paper_id.in_(part),
+                        )
+                    )
+                )
+        return found
+
     def counts(self, user_id: int) -> tuple[int, int]:
         """(papers marked "not interested", terms of every kind) of the user."""
         from sqlalchemy import func, select
