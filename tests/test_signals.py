@@ -4,8 +4,13 @@ their rules, their bounds, their privacy, and their end with the account."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -15,8 +20,10 @@ from paperwire.models import Paper, SignalKind, User, UserSignals
 from paperwire.recommend.signals import Mutes
 from paperwire.service import Service
 from paperwire.service import signals as rules
+from paperwire.settings import Settings
 from paperwire.store import Store
 
+PAPERWIRE = str(Path(sys.executable).parent / "paperwire")
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
@@ -154,3 +161,55 @@ def test_mutes_are_whole_words_and_case_blind() -> None:
     assert mutes.hides(paper("1", ["X"], title="An LLM-free method", abstract=""))
     assert not mutes.hides(paper("1", ["X"], title="Skills of LLMs", abstract="none"))
     assert not Mutes.of(UserSignals())
+
+
+def test_export_user_gives_a_person_their_own_data(service: Service, settings: Settings) -> None:
+    import_items(
+        service.store,
+        [("test", paper("2501.00001", ["Ann Lee"])), ("test", paper("2501.00002", ["B"]))],
+        today=date(2026, 11, 2),
+    )
+    alice = user(service, "alice")
+    user(service, "bob")
+    service.community.toggle_vote(alice, "2501.00002")
+    shelf = service.community.create_collection(alice, "Mine", "", public=False)
+    service.community.set_in_collection(alice, shelf.id, "2501.00001", True)
+    service.signals.not_interested(alice, "2501.00001")
+    service.signals.add(alice, SignalKind.MUTED_WORD, "agents")
+    service.signals.add(alice, SignalKind.MUTED_AUTHOR, "Zed Z")
+    service.signals.add(alice, SignalKind.MUTED_CATEGORY, "hep-th")
+    service.signals.add(alice, SignalKind.OWN_NAME, "Ann Lee")
+    env = {
+        **os.environ,
+        "PAPERWIRE_DATA_DIR": str(settings.data_dir),
+        "PAPERWIRE_DATABASE_URL": settings.database_url,
+    }
+    done = subprocess.run(
+        [PAPERWIRE, "export", "--user", "alice"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["user"]["username"] == "alice"
+    assert data["for_you"] == {
+        "not_interested": ["2501.00001"],
+        "muted_authors": ["Zed Z"],
+        "muted_categories": ["hep-th"],
+        "muted_words": ["agents"],
+        "own_names": ["Ann Lee"],
+    }
+    assert data["collections"][0]["papers"] == ["2501.00001"]
+    assert set(data["liked"]) == {"2501.00001", "2501.00002"}
+    assert "password" not in done.stdout
+    bob = json.loads(
+        subprocess.run(
+            [PAPERWIRE, "export", "--user", "bob"],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        ).stdout
+    )
+    assert bob["for_you"]["muted_words"] == [] and bob["liked"] == {}
+    missing = subprocess.run(
+        [PAPERWIRE, "export", "--user", "nobody"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert missing.returncode == 3 and "no account named 'nobody'" in missing.stderr

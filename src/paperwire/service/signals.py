@@ -12,7 +12,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from paperwire.errors import AccountError, RateLimitedError
 from paperwire.models import Paper, SignalKind, User, UserSignals
@@ -169,14 +168,3 @@ class Signals:
         self._spend(user)
         term = " ".join(raw.split())[:MAX_NAME]
         self.store.signals.remove_term(user.id, kind, term_key(term))
-
-    def export(self, user: User) -> dict[str, Any]:
-        """The user's signals as plain data (`paperwire export --user`)."""
-        signals = self.store.signals.of_user(user.id)
-        return {
-            "not_interested": sorted(signals.not_interested),
-            "muted_authors": list(signals.muted_authors),
-            "muted_categories": list(signals.muted_categories),
-            "muted_words": list(signals.muted_words),
-            "own_names": list(signals.own_names),
-        }
