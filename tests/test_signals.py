@@ -186,7 +186,11 @@ def test_export_user_gives_a_person_their_own_data(service: Service, settings: S
     }
     done = subprocess.run(
         [PAPERWIRE, "export", "--user", "alice"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
@@ -204,12 +208,20 @@ def test_export_user_gives_a_person_their_own_data(service: Service, settings: S
     bob = json.loads(
         subprocess.run(
             [PAPERWIRE, "export", "--user", "bob"],
-            env=env, capture_output=True, text=True, timeout=120, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         ).stdout
     )
     assert bob["for_you"]["muted_words"] == [] and bob["liked"] == {}
     missing = subprocess.run(
         [PAPERWIRE, "export", "--user", "nobody"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert missing.returncode == 3 and "no account named 'nobody'" in missing.stderr

@@ -174,9 +174,7 @@ def test_this_is_me_makes_a_user_with_no_votes_warm(site: Site) -> None:
     assert "needs at least" not in warm
     assert "ranked for alice from the 3 papers" in warm
     assert CLAIMED in browser.get("/account").text  # listed, and removable
-    post_form(
-        browser, "/account/signals/remove", {"kind": "own-name", "term": CLAIMED.lower()}
-    )
+    post_form(browser, "/account/signals/remove", {"kind": "own-name", "term": CLAIMED.lower()})
     assert "it needs at least 3, and you have 0" in browser.get("/for-you").text
 
 
@@ -187,8 +185,14 @@ def test_signals_are_private_and_go_with_the_account(site: Site) -> None:
     post_form(alice, "/account/signals", {"kind": "muted-word", "term": "secretword"})
     post_form(alice, "/account/signals", {"kind": "own-name", "term": CLAIMED})
     bob = site.logged_in("bob")
-    for page in ("/account", "/for-you", "/papers/date/2026-03-02", f"/papers/{REAL_ID}",
-                 "/u/alice", f"/authors/{CLAIMED}"):
+    for page in (
+        "/account",
+        "/for-you",
+        "/papers/date/2026-03-02",
+        f"/papers/{REAL_ID}",
+        "/u/alice",
+        f"/authors/{CLAIMED}",
+    ):
         html = bob.get(page).text
         assert "secretword" not in html and "Undo not interested" not in html, page
     for page in ("/u/alice", "/feeds/trending.xml", f"/feeds/author/{CLAIMED}.xml"):
@@ -203,7 +207,7 @@ def test_signals_are_private_and_go_with_the_account(site: Site) -> None:
 def test_more_like_this_leads_to_the_related_papers(site: Site) -> None:
     html = site.new_client().get("/papers/date/2026-03-02").text
     assert f'href="/papers/{REAL_ID}#related">More like this</a>' in html
-    assert 'Not interested' not in html  # anonymous: no private action on the card
+    assert "Not interested" not in html  # anonymous: no private action on the card
     paper = site.new_client().get(f"/papers/{REAL_ID}").text
     assert '<section id="related"' in paper
     assert NEWEST_DAY.isoformat() == "2026-03-02"

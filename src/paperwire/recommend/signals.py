@@ -43,7 +43,5 @@ class Mutes:
         if self.categories and any(c.casefold() in self.categories for c in paper.categories):
             return True
         if self.words is not None:
-            return bool(
-                self.words.search(paper.title) or self.words.search(paper.abstract or "")
-            )
+            return bool(self.words.search(paper.title) or self.words.search(paper.abstract or ""))
         return False

@@ -132,7 +132,7 @@ class Signals:
         papers, _ = self.store.signals.counts(user.id)
         if papers >= MAX_NOT_INTERESTED:
             raise AccountError(
-                f'not interested: at most {MAX_NOT_INTERESTED:,} papers; undo a few first'
+                f"not interested: at most {MAX_NOT_INTERESTED:,} papers; undo a few first"
             )
         self.store.signals.mark_not_interested(user.id, paper.id, self.clock())
         return paper
@@ -157,8 +157,7 @@ class Signals:
         _, terms = self.store.signals.counts(user.id)
         if terms >= MAX_TERMS:
             raise AccountError(
-                f"{_LABEL[kind]}: at most {MAX_TERMS} mutes and names together; "
-                "remove some first"
+                f"{_LABEL[kind]}: at most {MAX_TERMS} mutes and names together; remove some first"
             )
         self.store.signals.add_term(user.id, kind, term_key(term), term, self.clock())
         return term

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from paperwire.service.papers import Papers
     from paperwire.service.recommend import Recommend
     from paperwire.service.search import Search
-    from paperwire.service.sync import Sync
     from paperwire.service.signals import Signals
+    from paperwire.service.sync import Sync
     from paperwire.service.tokens import AccessTokens
 
 

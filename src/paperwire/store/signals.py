@@ -5,7 +5,7 @@ signals; they go with the account (``People.delete_user``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import orjson
@@ -109,9 +109,7 @@ class Signals:
             )
         return bool(result.rowcount)
 
-    def add_term(
-        self, user_id: int, kind: SignalKind, key: str, term: str, now: datetime
-    ) -> bool:
+    def add_term(self, user_id: int, kind: SignalKind, key: str, term: str, now: datetime) -> bool:
         """False when the user already has a term of that kind and key (kept as it was)."""
         from paperwire.store.schema import signal_terms
 
@@ -171,7 +169,7 @@ class Signals:
             when = as_datetime(row.published)
             if when is None:
                 day = as_date(row.first_seen)
-                when = datetime.combine(day, time(), UTC) if day else datetime.min.replace(tzinfo=UTC)
+                when = datetime.combine(day or date.min, time(), UTC)
             found[row.id] = when
             if len(found) == limit:
                 break

@@ -387,9 +387,7 @@ async def remove_signal(request: Request) -> Response:
         kind = _signal_kind(form)
     except AccountError as exc:
         raise HTTPException(400, str(exc)) from None
-    await run_in_threadpool(
-        service_of(request).signals.remove, user, kind, form.get("term", "")
-    )
+    await run_in_threadpool(service_of(request).signals.remove, user, kind, form.get("term", ""))
     return redirect("/account?done=signal-removed#signals")
 
 
