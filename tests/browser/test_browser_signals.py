@@ -1,4 +1,4 @@
-""""Not interested" in a real browser (issue 12): with JavaScript the button flips in place
+""" "Not interested" in a real browser (issue 12): with JavaScript the button flips in place
 and on For you the card folds away, its undo still there; without JavaScript the form posts
 and For you says what it hid, with an undo."""
 

@@ -312,6 +312,11 @@ class PaperTools:
         markdown = shapes.items_markdown(title, items, len(items))
         if lines:
             markdown += "\n\nWhy:\n" + "\n".join(f"- {line}" for line in lines)
+        if not items and found.muted:
+            markdown += (
+                f"\n\nYour muted words, authors or categories hide every paper of this period "
+                f"({found.muted}); change them on your account page."
+            )
         listing = shapes.PaperList(title=title, total=len(items), papers=items)
         return _answer(markdown, listing)
 
