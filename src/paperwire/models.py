@@ -242,15 +242,3 @@ class UserSignals:
     muted_categories: tuple[str, ...] = ()
     muted_words: tuple[str, ...] = ()
     own_names: tuple[str, ...] = ()
-
-    def terms(self, kind: SignalKind) -> tuple[str, ...]:
-        return {
-            SignalKind.MUTED_AUTHOR: self.muted_authors,
-            SignalKind.MUTED_CATEGORY: self.muted_categories,
-            SignalKind.MUTED_WORD: self.muted_words,
-            SignalKind.OWN_NAME: self.own_names,
-        }[kind]
-
-    @property
-    def mutes(self) -> bool:
-        return bool(self.muted_authors or self.muted_categories or self.muted_words)

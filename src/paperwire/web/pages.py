@@ -437,8 +437,8 @@ async def delete_account(request: Request) -> Response:
         "digest_message.html",  # the site's one plain message page
         {
             "title": "Your account is deleted",
-            "message": f"The account {user.username} and its votes, comments and collections "
-            "are gone, and you are logged out.",
+            "message": f"The account {user.username} and its votes, comments, collections "
+            "and For you signals are gone, and you are logged out.",
         },
     )
     response.delete_cookie(SESSION_COOKIE)
