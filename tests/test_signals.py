@@ -88,22 +88,55 @@ def test_papers_by_claimed_names(store: Store) -> None:
     assert store.signals.papers_by_names([], 5) == {}
 
 
+def test_a_claimed_name_keeps_its_papers_until_removed(
+    store: Store, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_items(
+        store,
+        [
+            ("test", paper("2501.00001", ["Ann Lee"])),
+            ("test", paper("2501.00002", ["A. Lee", "Ann Lee"])),
+            ("test", paper("2501.00003", ["A. Lee"])),
+        ],
+        today=date(2026, 11, 2),
+    )
+    alice, bob = user(service, "alice"), user(service, "bob")
+    service.signals.add(alice, SignalKind.OWN_NAME, "Ann Lee")
+    service.signals.add(alice, SignalKind.OWN_NAME, "a. lee")
+    own = store.signals.of_user(alice.id).own_papers
+    assert set(own) == {"2501.00001", "2501.00002", "2501.00003"}
+    assert all(when.tzinfo is not None for when in own.values())
+    assert store.signals.own_paper_count(alice.id) == 3
+    assert store.signals.of_user(bob.id).own_papers == {}
+    # A paper of two claimed names stays while one of them does.
+    service.signals.remove(alice, SignalKind.OWN_NAME, "A. LEE")
+    assert set(store.signals.of_user(alice.id).own_papers) == {"2501.00001", "2501.00002"}
+    service.signals.remove(alice, SignalKind.OWN_NAME, "ann lee")
+    assert store.signals.of_user(alice.id) == UserSignals()
+    # Bounded: at most MAX_OWN_TOTAL papers over all names.
+    monkeypatch.setattr(rules, "MAX_OWN_TOTAL", 1)
+    service.signals.add(bob, SignalKind.OWN_NAME, "Ann Lee")
+    assert list(store.signals.of_user(bob.id).own_papers) == ["2501.00001"]  # one only
+
+
 def test_the_account_takes_its_signals_with_it(store: Store, service: Service) -> None:
     import_items(store, [("test", paper("2501.00001", ["Ann Lee"]))], today=date(2026, 11, 2))
     alice = user(service, "alice")
     service.signals.not_interested(alice, "2501.00001")
     service.signals.add(alice, SignalKind.MUTED_WORD, "agents")
     service.signals.add(alice, SignalKind.OWN_NAME, "Ann Lee")
+    assert list(store.signals.of_user(alice.id).own_papers) == ["2501.00001"]
     service.accounts.remove_user("alice")
     again = user(service, "alice")  # the name reused: nothing of the old account comes back
     assert store.signals.of_user(alice.id) == UserSignals()
     assert store.signals.of_user(again.id) == UserSignals()
     from sqlalchemy import func, select
 
-    from paperwire.store.schema import not_interested, signal_terms
+    from paperwire.store.schema import not_interested, own_papers, signal_terms
 
+    assert service.signals.of_user(alice) == UserSignals()
     with store.db.read() as conn:
-        for table in (not_interested, signal_terms):
+        for table in (not_interested, signal_terms, own_papers):
             assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
 
 
@@ -201,6 +234,7 @@ def test_export_user_gives_a_person_their_own_data(service: Service, settings: S
         "muted_categories": ["hep-th"],
         "muted_words": ["agents"],
         "own_names": ["Ann Lee"],
+        "own_papers": ["2501.00001"],
     }
     assert data["collections"][0]["papers"] == ["2501.00001"]
     assert set(data["liked"]) == {"2501.00001", "2501.00002"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -235,10 +236,12 @@ class SignalKind(enum.StrEnum):
 class UserSignals:
     """A user's own "For you" signals besides votes and collections, read in one store call:
     papers marked "not interested" and the terms of each ``SignalKind`` (as the user wrote
-    them). Private: only the user, their export and their recommendations see them."""
+    them), and the papers of their claimed names with the time each counts from. Private:
+    only the user, their export and their recommendations see them."""
 
     not_interested: frozenset[str] = frozenset()
     muted_authors: tuple[str, ...] = ()
     muted_categories: tuple[str, ...] = ()
     muted_words: tuple[str, ...] = ()
     own_names: tuple[str, ...] = ()
+    own_papers: Mapping[str, datetime] = field(default_factory=dict)

@@ -163,6 +163,7 @@ class Accounts:
                 "muted_categories": list(signals.muted_categories),
                 "muted_words": list(signals.muted_words),
                 "own_names": list(signals.own_names),
+                "own_papers": sorted(signals.own_papers),
             },
         }
 

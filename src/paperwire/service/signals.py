@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 
 from paperwire.errors import AccountError, RateLimitedError
 from paperwire.models import Paper, SignalKind, User, UserSignals
@@ -25,7 +25,8 @@ MAX_NOT_INTERESTED = 5000
 MAX_NAME = 120  # an author name (arXiv's longest are under 100 characters)
 MAX_WORD = 60  # a muted word or phrase
 MAX_CATEGORY = 40
-MAX_OWN_PAPERS = 500  # newest papers of the claimed names taken as positives
+MAX_OWN_PAPERS = 500  # newest papers of one claimed name taken as positives
+MAX_OWN_TOTAL = 2000  # papers of all the user's names together
 MAX_NEGATIVES = 1000  # "not interested" papers the model learns from per request
 
 _LABEL = {
@@ -90,11 +91,14 @@ def personalise(
     from paperwire.recommend.signals import Mutes
 
     signals = store.signals.of_user(user_id)
-    own = (
-        store.signals.papers_by_names(list(signals.own_names), MAX_OWN_PAPERS)
-        if signals.own_names
-        else {}
-    )
+    own = dict(signals.own_papers)  # found when each name was claimed
+    if signals.own_names:  # and the period's papers under those names, published since
+        names = {name.casefold() for name in signals.own_names}
+        for paper in candidates:
+            if paper.id not in own and any(a.casefold() in names for a in paper.authors):
+                own[paper.id] = paper.published or datetime.combine(
+                    paper.first_seen or date.min, time(), UTC
+                )
     liked = {**own, **liked}
     mutes = Mutes.of(signals)
     listing: list[Paper] = []
@@ -159,7 +163,11 @@ class Signals:
             raise AccountError(
                 f"{_LABEL[kind]}: at most {MAX_TERMS} mutes and names together; remove some first"
             )
-        self.store.signals.add_term(user.id, kind, term_key(term), term, self.clock())
+        papers = None
+        if kind is SignalKind.OWN_NAME:  # their papers, found once (a scan of every paper)
+            room = MAX_OWN_TOTAL - self.store.signals.own_paper_count(user.id)
+            papers = self.store.signals.papers_by_names([term], min(room, MAX_OWN_PAPERS))
+        self.store.signals.add_term(user.id, kind, term_key(term), term, self.clock(), papers)
         return term
 
     def remove(self, user: User, kind: SignalKind, raw: str) -> None:

@@ -161,6 +161,7 @@ class People:
                 schema.waiting_submissions,
                 schema.not_interested,
                 schema.signal_terms,
+                schema.own_papers,
             ):
                 conn.execute(delete(table).where(table.c.user_id == user_id))
             conn.execute(

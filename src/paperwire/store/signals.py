@@ -5,14 +5,15 @@ signals; they go with the account (``People.delete_user``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 import orjson
 
 from paperwire.models import SignalKind, UserSignals
-from paperwire.store.base import Database, dialect_insert
-from paperwire.store.rows import as_date, as_datetime
+from paperwire.store.base import Database, chunks, dialect_insert
+from paperwire.store.rows import as_date, as_datetime, utc
 
 
 class Signals:
@@ -23,7 +24,7 @@ class Signals:
         """Everything the user gave, in one read transaction; terms in the order added."""
         from sqlalchemy import select
 
-        from paperwire.store.schema import not_interested, signal_terms
+        from paperwire.store.schema import not_interested, own_papers, signal_terms
 
         with self._db.read() as conn:
             papers = conn.execute(
@@ -34,6 +35,11 @@ class Signals:
                 .where(signal_terms.c.user_id == user_id)
                 .order_by(signal_terms.c.created_at, signal_terms.c.term_key)
             ).all()
+            own = conn.execute(
+                select(own_papers.c.paper_id, own_papers.c.at).where(
+                    own_papers.c.user_id == user_id
+                )
+            ).all()
         terms: dict[str, list[str]] = {kind.value: [] for kind in SignalKind}
         for kind, term in rows:
             terms.setdefault(kind, []).append(term)
@@ -43,13 +49,13 @@ class Signals:
             muted_categories=tuple(terms[SignalKind.MUTED_CATEGORY]),
             muted_words=tuple(terms[SignalKind.MUTED_WORD]),
             own_names=tuple(terms[SignalKind.OWN_NAME]),
+            own_papers={paper_id: utc(at) for paper_id, at in own},
         )
 
     def marked(self, user_id: int, paper_ids: list[str]) -> set[str]:
         """Which of ``paper_ids`` the user marked "not interested" (for their cards)."""
         from sqlalchemy import select
 
-        from paperwire.store.base import chunks
         from paperwire.store.schema import not_interested
 
         found: set[str] = set()
@@ -109,9 +115,18 @@ class Signals:
             )
         return bool(result.rowcount)
 
-    def add_term(self, user_id: int, kind: SignalKind, key: str, term: str, now: datetime) -> bool:
-        """False when the user already has a term of that kind and key (kept as it was)."""
-        from paperwire.store.schema import signal_terms
+    def add_term(
+        self,
+        user_id: int,
+        kind: SignalKind,
+        key: str,
+        term: str,
+        now: datetime,
+        papers: Mapping[str, datetime] | None = None,
+    ) -> bool:
+        """False when the user already has a term of that kind and key (kept as it was).
+        ``papers``: an own name's papers (``papers_by_names``), kept with it."""
+        from paperwire.store.schema import own_papers, signal_terms
 
         with self._db.write() as conn:
             stmt = dialect_insert(conn, signal_terms).values(
@@ -120,12 +135,18 @@ class Signals:
             added = conn.execute(
                 stmt.on_conflict_do_nothing().returning(signal_terms.c.user_id)
             ).first()
+            rows = [
+                {"user_id": user_id, "name_key": key, "paper_id": paper_id, "at": at}
+                for paper_id, at in (papers or {}).items()
+            ]
+            for part in chunks(rows):
+                conn.execute(dialect_insert(conn, own_papers).on_conflict_do_nothing(), part)
         return added is not None
 
     def remove_term(self, user_id: int, kind: SignalKind, key: str) -> bool:
         from sqlalchemy import delete
 
-        from paperwire.store.schema import signal_terms
+        from paperwire.store.schema import own_papers, signal_terms
 
         with self._db.write() as conn:
             result = conn.execute(
@@ -135,13 +156,33 @@ class Signals:
                     signal_terms.c.term_key == key,
                 )
             )
+            if kind is SignalKind.OWN_NAME:
+                conn.execute(
+                    delete(own_papers).where(
+                        own_papers.c.user_id == user_id, own_papers.c.name_key == key
+                    )
+                )
         return bool(result.rowcount)
+
+    def own_paper_count(self, user_id: int) -> int:
+        """How many papers the user's claimed names hold (a paper of two names once)."""
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import own_papers
+
+        with self._db.read() as conn:
+            found = conn.execute(
+                select(func.count(func.distinct(own_papers.c.paper_id))).where(
+                    own_papers.c.user_id == user_id
+                )
+            ).scalar_one()
+        return int(found)
 
     def papers_by_names(self, names: list[str], limit: int) -> dict[str, datetime]:
         """The newest ``limit`` live papers with an author named exactly one of ``names``
         (case-blind), each with its publication time (or its first day): a user's own papers
         as "For you" positives. A scan of the author lists (JSON text), narrowed in SQL by
-        the JSON-quoted name and checked exactly here."""
+        the JSON-quoted name and checked exactly here: run once, when a name is claimed."""
         from sqlalchemy import func, or_, select
 
         from paperwire.store.schema import papers

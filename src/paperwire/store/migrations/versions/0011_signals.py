@@ -1,4 +1,4 @@
-"""not_interested and signal_terms: a user's private "For you" signals (issue 12)
+"""not_interested, signal_terms and own_papers: a user's private "For you" signals (issue 12)
 
 Revision ID: 0011
 Revises: 0010
@@ -40,8 +40,21 @@ def upgrade() -> None:
         sa.Column("term", sa.String(200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "own_papers",
+        sa.Column(
+            "user_id",
+            sa.Integer,
+            sa.ForeignKey("users.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("name_key", sa.String(200), primary_key=True),
+        sa.Column("paper_id", sa.String(64), primary_key=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("own_papers")
     op.drop_table("signal_terms")
     op.drop_table("not_interested")
