@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -219,3 +220,28 @@ class AccessToken:
     scope: TokenScope
     prefix: str  # the token's first characters, to tell tokens apart
     created_at: datetime
+
+
+class SignalKind(enum.StrEnum):
+    """The user's private "For you" terms (issue 12): what they mute and the author names
+    they claim as their own ("this is me")."""
+
+    MUTED_AUTHOR = "muted-author"
+    MUTED_CATEGORY = "muted-category"
+    MUTED_WORD = "muted-word"
+    OWN_NAME = "own-name"
+
+
+@dataclass(frozen=True, slots=True)
+class UserSignals:
+    """A user's own "For you" signals besides votes and collections, read in one store call:
+    papers marked "not interested" and the terms of each ``SignalKind`` (as the user wrote
+    them), and the papers of their claimed names with the time each counts from. Private:
+    only the user, their export and their recommendations see them."""
+
+    not_interested: frozenset[str] = frozenset()
+    muted_authors: tuple[str, ...] = ()
+    muted_categories: tuple[str, ...] = ()
+    muted_words: tuple[str, ...] = ()
+    own_names: tuple[str, ...] = ()
+    own_papers: Mapping[str, datetime] = field(default_factory=dict)

@@ -155,6 +155,7 @@ def test_no_token_reads_public_only(served: Served) -> None:
         ("my_collections", {}),
         ("add_to_collection", {"id": "2412.07583", "collection": "secret-reading"}),
         ("upvote", {"id": "2412.07583"}),
+        ("not_interested", {"id": "2412.07583"}),
     ):
         refused = call(served, name, arguments)
         assert refused.is_error
@@ -187,9 +188,12 @@ def test_a_read_token_reads_its_own_but_writes_nothing(served: Served) -> None:
     for name, arguments in (
         ("add_to_collection", {"id": "2412.07583", "collection": "secret-reading"}),
         ("upvote", {"id": "2412.07583"}),
+        ("not_interested", {"id": "2412.07583"}),
     ):
         refused = call(served, name, arguments, token)
         assert refused.is_error and "needs a read-write token" in text(refused)
+    alice = served.service.accounts.user("alice")
+    assert served.service.signals.of_user(alice).not_interested == set()
 
 
 def test_a_read_write_token_votes_and_collects(served: Served) -> None:
@@ -224,6 +228,30 @@ def test_a_read_write_token_votes_and_collects(served: Served) -> None:
         served, "add_to_collection", {"id": paper.id, "collection": "bob/open-shelf"}, token
     )
     assert others.is_error and "your own collections" in text(others)
+
+
+def test_a_read_write_token_marks_a_paper_not_interested(served: Served) -> None:
+    service = served.service
+    token = served.tokens["alice-write"]
+    alice = service.accounts.user("alice")
+    paper = service.feeds.daily().cards[1].paper  # [0] is in alice's collection
+    assert paper.id in [p.paper.id for p in service.recommend.for_user("alice").picks]
+    marked = call(served, "not_interested", {"id": paper.id}, token)
+    assert not marked.is_error, text(marked)
+    assert marked.structured_content == {
+        "id": paper.id,
+        "not_interested": True,
+        "changed": True,
+    }
+    assert service.signals.of_user(alice).not_interested == {paper.id}
+    assert paper.id not in [p.paper.id for p in service.recommend.for_user("alice").picks]
+    again = call(served, "not_interested", {"id": paper.id}, token)
+    assert again.structured_content is not None and again.structured_content["changed"] is False
+    # Private: bob's list and signals are untouched.
+    assert service.signals.of_user(service.accounts.user("bob")).not_interested == set()
+    unknown = call(served, "not_interested", {"id": "2501.99999"}, token)
+    assert unknown.is_error and "no paper 2501.99999 in the store" in text(unknown)
+    service.signals.undo_not_interested(alice, paper.id)
 
 
 def test_another_users_private_collection_is_never_reachable(served: Served) -> None:
@@ -310,6 +338,7 @@ def hostile_calls() -> list[tuple[str, dict[str, Any]]]:
             ("collection", {"reference": value}),
             ("add_to_collection", {"id": value, "collection": value}),
             ("upvote", {"id": value}),
+            ("not_interested", {"id": value}),
         ]
     calls += [
         ("search_papers", {"query": "a", "limit": 10**12}),
@@ -335,6 +364,7 @@ def hostile_calls() -> list[tuple[str, dict[str, Any]]]:
         ("collection", {"reference": "nobody/nothing"}),
         ("add_to_collection", {"id": "2412.07583", "collection": "no-such-collection"}),
         ("upvote", {"id": "9999.99999"}),
+        ("not_interested", {"id": "9999.99999"}),
     ]
     return calls
 

@@ -87,6 +87,8 @@ def test_axe_finds_nothing_serious_on_any_page(
             "collection": f"/u/{user}/c/axe-list",
             "submit": "/submit",
             "home-member": "/",
+            "for-you": "/for-you",
+            "author-member": "/authors/Dawn%20Song",  # "This is me" and "Mute this author"
         }.items():
             page.goto(path)
             problems += serious_violations(page)

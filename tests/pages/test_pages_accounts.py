@@ -209,7 +209,8 @@ def test_delete_account_removes_the_user_and_their_data(site: Site) -> None:
     response = post_form(alice, "/account/delete", {"password": PASSWORD})
     assert response.status_code == 200
     assert "Your account is deleted" in response.text
-    assert "The account alice and its votes, comments and collections are gone" in response.text
+    gone = "The account alice and its votes, comments, collections and For you signals are gone"
+    assert gone in response.text
     assert 'href="/account"' not in response.text  # the header no longer shows a login
     assert not is_logged_in(alice, "alice")
 

@@ -312,6 +312,11 @@ class PaperTools:
         markdown = shapes.items_markdown(title, items, len(items))
         if lines:
             markdown += "\n\nWhy:\n" + "\n".join(f"- {line}" for line in lines)
+        if not items and found.muted:
+            markdown += (
+                f"\n\nYour muted words, authors or categories hide every paper of this period "
+                f"({found.muted}); change them on your account page."
+            )
         listing = shapes.PaperList(title=title, total=len(items), papers=items)
         return _answer(markdown, listing)
 
@@ -357,6 +362,21 @@ class PaperTools:
         )
         said = "upvoted" if changed else "was upvoted already"
         return _answer(f"{card.paper.id} {said}: {card.upvotes} upvotes.", result)
+
+    def not_interested(self, caller: Caller, id: PaperId) -> CallToolResult:
+        user = caller.user
+        assert user is not None  # Access.WRITE
+        paper = self.service.papers.get(id)
+        changed = paper.id not in self.service.signals.of_user(user).not_interested
+        if changed:
+            self.service.signals.not_interested(user, paper.id)
+        result = shapes.NotInterestedResult(id=paper.id, not_interested=True, changed=changed)
+        said = "marked not interested" if changed else "was marked not interested already"
+        return _answer(
+            f"{paper.id} {said}: your For you list leaves it out and learns from it "
+            "(undo on the paper's card on the site).",
+            result,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,6 +464,15 @@ TOOLS: list[ToolRow] = [
         "Upvote",
         "Add your upvote to a paper (a paper you upvoted already stays upvoted).",
         shapes.VoteResult,
+        read_only=False,
+    ),
+    ToolRow(
+        "not_interested",
+        Access.WRITE,
+        "Not interested",
+        "Mark a paper not interested: your For you list (site, digest, my_recommendations) "
+        "leaves it out and ranks papers like it lower. Private to you.",
+        shapes.NotInterestedResult,
         read_only=False,
     ),
 ]

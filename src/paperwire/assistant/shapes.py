@@ -70,6 +70,12 @@ class VoteResult(BaseModel):
     changed: bool = Field(description="False when the vote was there already")
 
 
+class NotInterestedResult(BaseModel):
+    id: str
+    not_interested: bool = Field(description="True: your For you list leaves this paper out")
+    changed: bool = Field(description="False when it was marked already")
+
+
 class Membership(BaseModel):
     collection: str = Field(description="owner/slug")
     paper: str

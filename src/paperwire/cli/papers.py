@@ -184,10 +184,26 @@ def stats(as_json: bool, config: Path | None) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="File to write (default: stdout).",
 )
+@click.option(
+    "--user",
+    "username",
+    metavar="USERNAME",
+    help="Instead: one user's own data (account, collections, liked papers, For you signals) "
+    "as one JSON object.",
+)
 @config_option
-def export(out_path: Path | None, config: Path | None) -> None:
-    """Write every paper as JSON lines (re-import with `paperwire import`)."""
+def export(out_path: Path | None, username: str | None, config: Path | None) -> None:
+    """Write every paper as JSON lines (re-import with `paperwire import`), or with --user one
+    person's own data."""
     service = build_service(config)
+    if username is not None:
+        text = json.dumps(service.accounts.export(username), ensure_ascii=False, indent=2)
+        if out_path is None:
+            click.echo(text)
+        else:
+            out_path.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"exported the data of {username}", err=True)
+        return
     if out_path is None:
         count = service.papers.export(sys.stdout)
     else:

@@ -4,6 +4,7 @@ commands (`paperwire user list / delete / set-password`)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from paperwire import accounts
 from paperwire.errors import AuthError, NotFoundError, RateLimitedError
@@ -127,6 +128,44 @@ class Accounts:
         self.store.people.set_password_hash(user.id, self.passwords.hash(password))
         self.store.people.delete_sessions(user.id)
         return user
+
+    def export(self, username: str) -> dict[str, Any]:
+        """`paperwire export --user`: what the store keeps of one person, theirs on request
+        (issue 12, privacy): the account, their collections, the papers they upvoted or keep
+        in one (with when), and their private "For you" signals (not interested, mutes,
+        their author names). Never the password hash, sessions or token hashes."""
+        user = self._named(username)
+        community = self.store.community
+        signals = self.store.signals.of_user(user.id)
+        return {
+            "user": {
+                "username": user.username,
+                "email": user.email,
+                "created_at": user.created_at.isoformat(),
+            },
+            "collections": [
+                {
+                    "slug": c.slug,
+                    "name": c.name,
+                    "description": c.description,
+                    "public": c.public,
+                    "papers": community.collection_paper_ids(c.id),
+                }
+                for c in community.collections_of(user.id, user.id)
+            ],
+            "liked": {
+                paper_id: when.isoformat()
+                for paper_id, when in sorted(community.liked(user.id).items())
+            },
+            "for_you": {
+                "not_interested": sorted(signals.not_interested),
+                "muted_authors": list(signals.muted_authors),
+                "muted_categories": list(signals.muted_categories),
+                "muted_words": list(signals.muted_words),
+                "own_names": list(signals.own_names),
+                "own_papers": sorted(signals.own_papers),
+            },
+        }
 
     def _remove(self, user: User) -> None:
         # The credit first: once the user row is gone nothing links the name to this account.

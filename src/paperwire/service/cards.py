@@ -23,6 +23,9 @@ class Cards:
         counts = self.store.community.card_counts(
             [p.id for p in papers], viewer.id if viewer else None
         )
+        ids = [p.id for p in papers]
+        # The viewer's own "not interested" marks (issue 12): their button says "undo".
+        unwanted = self.store.signals.marked(viewer.id, ids) if viewer else set()
         return [
             PaperCard(
                 paper=p,
@@ -30,6 +33,7 @@ class Cards:
                 comments=counts.comments.get(p.id, 0),
                 is_new=is_new(p.first_seen, counts.newest_day, self.new_window_days, p.published),
                 voted=p.id in counts.voted,
+                not_interested=p.id in unwanted,
             )
             for p in papers
         ]

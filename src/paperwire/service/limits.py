@@ -28,6 +28,7 @@ DEFAULT_LIMITS: Limits = {
     "login-failures": (10, 900.0),  # guessing one account's password from many addresses
     "vote": (60, 600.0),
     "collection": (60, 600.0),
+    "signal": (120, 600.0),  # "not interested", mutes and own names (issue 12)
     # per token owner, or per address without a token: MCP requests (an assistant's tool
     # calls come in bursts: a survey reads a few dozen papers)
     "mcp": (600, 600.0),

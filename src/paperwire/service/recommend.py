@@ -14,6 +14,7 @@ from paperwire.errors import NotFoundError, SourceError
 from paperwire.ingest import ProgressFn
 from paperwire.models import Paper, Problem
 from paperwire.ranking import week_bounds
+from paperwire.service.signals import personalise
 from paperwire.service.views import Clock
 from paperwire.store import Store
 
@@ -64,6 +65,7 @@ class ForYou:
     end: date
     positives: int
     picks: list[Pick]
+    muted: int = 0  # the period's papers the user's mutes hid (all of them: the page says so)
 
     @property
     def cold(self) -> bool:
@@ -94,23 +96,27 @@ class Recommend:
         end = self.store.papers.latest_feed_day() or self.clock().date()
         start = week_bounds(end)[0] if week else end
         candidates, _ = self.store.papers.papers_in_days(start, end, limit=MAX_CANDIDATES)
-        liked = self.store.community.liked(user.id)
+        # Own papers join the positives; "not interested" and muted papers leave the listing.
+        mine = personalise(self.store, user.id, self.store.community.liked(user.id), candidates)
+        liked, listing = mine.liked, mine.listing
         positives = self.store.papers.get_papers(list(liked))  # signals on deleted papers drop
-        listing = [p for p in candidates if p.id not in liked]
         if len(positives) < model.MIN_POSITIVES:
             picks = [Pick(p, float(p.upvotes or 0), ()) for p in listing[:limit]]
-            return ForYou(user.username, start, end, len(positives), picks)
+            return ForYou(user.username, start, end, len(positives), picks, mine.muted)
         background = self.store.papers.sample_before(start, model.BACKGROUND)
-        everything = {p.id: p for p in [*listing, *positives.values(), *background]}
+        everything = {
+            p.id: p for p in [*listing, *positives.values(), *mine.negatives, *background]
+        }
         space = model.Space([doc_of(p) for p in everything.values()])
         state = model.profile(
             space,
             [(i, liked[i].date()) for i in positives],
+            negatives=[p.id for p in mine.negatives],
             background=[p.id for p in background if p.id not in liked],
         )
         ranked = model.rank(space, state, [p.id for p in listing], explain=limit)[:limit]
         picks = [Pick(everything[r.id], r.score, r.why) for r in ranked]
-        return ForYou(user.username, start, end, len(state.positives), picks)
+        return ForYou(user.username, start, end, len(state.positives), picks, mine.muted)
 
     def evaluate(
         self,

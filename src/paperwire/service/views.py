@@ -18,6 +18,7 @@ class PaperCard:
     comments: int
     is_new: bool
     voted: bool = False
+    not_interested: bool = False  # the viewer marked it so (private: only they see it)
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from paperwire.service.papers import Papers
     from paperwire.service.recommend import Recommend
     from paperwire.service.search import Search
+    from paperwire.service.signals import Signals
     from paperwire.service.sync import Sync
     from paperwire.service.tokens import AccessTokens
 
@@ -125,6 +126,12 @@ class Service:
         from paperwire.service.tokens import AccessTokens
 
         return AccessTokens(self.store, self.clock)
+
+    @functools.cached_property
+    def signals(self) -> Signals:
+        from paperwire.service.signals import Signals
+
+        return Signals(self.store, self.clock, self.papers, self.limits)
 
     @functools.cached_property
     def community(self) -> Community:

@@ -18,6 +18,7 @@ from paperwire.store.limits import Limits
 from paperwire.store.outbox import Outbox
 from paperwire.store.papers import Papers
 from paperwire.store.people import People
+from paperwire.store.signals import Signals
 from paperwire.store.subscribers import Subscribers
 from paperwire.store.tokens import Tokens
 
@@ -38,6 +39,7 @@ class Store:
         self.limits = Limits(self.db)
         self.tokens = Tokens(self.db)
         self.outbox = Outbox(self.db)
+        self.signals = Signals(self.db)
 
     @property
     def is_sqlite(self) -> bool:

@@ -134,7 +134,7 @@ class People:
 
     def delete_user(self, user_id: int) -> None:
         """The account and everything it owns (votes, comments, collections, sessions, access
-        tokens)."""
+        tokens, "For you" signals)."""
         from sqlalchemy import delete, update
 
         from paperwire.store import schema
@@ -159,6 +159,9 @@ class People:
                 schema.sessions,
                 schema.access_tokens,
                 schema.waiting_submissions,
+                schema.not_interested,
+                schema.signal_terms,
+                schema.own_papers,
             ):
                 conn.execute(delete(table).where(table.c.user_id == user_id))
             conn.execute(

@@ -352,3 +352,37 @@ waiting_submissions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
 )
+
+# -- the user's "For you" signals (migration 0011, issue 12) --------------------------------
+# Private to the user, deleted with the account. "Not interested" papers are explicit
+# negatives (a paper id, like votes: the paper may be gone); terms are muted authors,
+# categories and words and the author names the user claims ("this is me"), one row per
+# (kind, casefolded term) with the term as the user wrote it; own_papers are the papers of a
+# claimed name, found once when it is claimed (a scan of every author list costs ~100 ms at
+# 200k papers: too slow for each page load), with the day each counts from.
+not_interested = Table(
+    "not_interested",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+signal_terms = Table(
+    "signal_terms",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("term_key", String(200), primary_key=True),
+    Column("term", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+own_papers = Table(
+    "own_papers",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("name_key", String(200), primary_key=True),
+    Column("paper_id", String(64), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

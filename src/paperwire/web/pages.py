@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from paperwire import citations
 from paperwire.accounts import AuthError
 from paperwire.errors import AccountError, NotFoundError, PaperwireError, WaitingError
-from paperwire.models import TokenScope, User
+from paperwire.models import SignalKind, TokenScope, User
 from paperwire.search.engine import MODES
 from paperwire.service import Service
 from paperwire.web.errors import error_response, wants_json
@@ -72,6 +72,20 @@ async def vote(request: Request, paper_id: str) -> Response:
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"id": card.paper.id, "upvotes": card.upvotes, "voted": card.voted})
     return redirect(safe_next(form.get("next"), paper_url(card.paper.id)))
+
+
+async def not_interested(request: Request, paper_id: str) -> Response:
+    """Mark a paper "not interested" for the user's For you list (``undo``: unmark it).
+    Without JavaScript, back to ``next`` (the card, or For you saying what it hid)."""
+    form = await read_form(request)
+    user = await require_user(request)
+    undo = form.get("undo") == "1"
+    signals = service_of(request).signals
+    change = signals.undo_not_interested if undo else signals.not_interested
+    found = await run_in_threadpool(change, user, paper_id)
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"id": found.id, "not_interested": not undo})
+    return redirect(safe_next(form.get("next"), paper_url(found.id)))
 
 
 async def comment(request: Request, paper_id: str) -> Response:
@@ -303,7 +317,12 @@ def _account_page(
     request: Request, user: User, *, status_code: int = 200, **extra: object
 ) -> Response:
     service = service_of(request)
+    hidden, hidden_total = service.signals.not_interested_papers(user)
     context = {
+        "signals": service.signals.of_user(user),
+        "signal_kinds": list(SignalKind),
+        "hidden_papers": hidden,
+        "hidden_total": hidden_total,
         "collections": service.community.collections_of(user.username, user),
         "tokens": service.tokens.of_user(user),
         "scopes": list(TokenScope),
@@ -335,6 +354,41 @@ async def create_token(request: Request) -> Response:
     return await run_in_threadpool(
         lambda: _account_page(request, user, new_token=secret, new_token_name=token.name)
     )
+
+
+def _signal_kind(form: dict[str, str]) -> SignalKind:
+    try:
+        return SignalKind(form.get("kind", ""))
+    except ValueError:
+        raise AccountError(f"kind: choose one of {', '.join(SignalKind)}") from None
+
+
+async def add_signal(request: Request) -> Response:
+    """Add a mute or an author name of the user's ("this is me", from an author page too)."""
+    form = await read_form(request)
+    user = await require_user(request)
+    try:
+        kind = _signal_kind(form)
+        await run_in_threadpool(service_of(request).signals.add, user, kind, form.get("term", ""))
+    except PaperwireError as exc:
+        if exc.http_status != 400:
+            raise
+        message = str(exc)
+        return await run_in_threadpool(
+            lambda: _account_page(request, user, status_code=400, error=message)
+        )
+    return redirect("/account?done=signal#signals")
+
+
+async def remove_signal(request: Request) -> Response:
+    form = await read_form(request)
+    user = await require_user(request)
+    try:
+        kind = _signal_kind(form)
+    except AccountError as exc:
+        raise HTTPException(400, str(exc)) from None
+    await run_in_threadpool(service_of(request).signals.remove, user, kind, form.get("term", ""))
+    return redirect("/account?done=signal-removed#signals")
 
 
 async def revoke_token(request: Request, token_id: int) -> Response:
@@ -383,8 +437,8 @@ async def delete_account(request: Request) -> Response:
         "digest_message.html",  # the site's one plain message page
         {
             "title": "Your account is deleted",
-            "message": f"The account {user.username} and its votes, comments and collections "
-            "are gone, and you are logged out.",
+            "message": f"The account {user.username} and its votes, comments, collections "
+            "and For you signals are gone, and you are logged out.",
         },
     )
     response.delete_cookie(SESSION_COOKIE)

@@ -31,3 +31,36 @@ document.addEventListener("focusin", (event) => {
     event.target.select();
   }
 });
+// "Not interested": sent in the background. The button flips to its undo; on For you
+// (data-hide="fold") the card also folds away, its undo still in reach.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-hide")) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) { form.submit(); return; }
+    const data = await response.json();
+    let undo = form.querySelector('input[name="undo"]');
+    if (data.not_interested && !undo) {
+      undo = document.createElement("input");
+      undo.type = "hidden";
+      undo.name = "undo";
+      undo.value = "1";
+      form.append(undo);
+    } else if (!data.not_interested && undo) {
+      undo.remove();
+    }
+    button.textContent = data.not_interested ? "Undo not interested" : "Not interested";
+    const card = form.closest("article.card");
+    if (card && form.dataset.hide === "fold") card.classList.toggle("dismissed", data.not_interested);
+  } catch {
+    form.submit();
+  }
+});
