@@ -72,6 +72,15 @@ def _name(author: str) -> str:
     return re.sub(r"\s+", " ", author).strip().casefold()
 
 
+@dataclass(frozen=True)
+class Rows:
+    """Documents outside a space, as vectors in its columns (``Space.transform``)."""
+
+    text: csr_matrix
+    authors: csr_matrix
+    categories: csr_matrix
+
+
 class Space:
     """The corpus's vectors: text (hashed tf-idf), authors and categories, row per item."""
 
@@ -122,6 +131,25 @@ class Space:
             return csr_matrix((len(values), 1), dtype=np.float32)
         return csr_matrix(vectorizer.fit_transform(values), dtype=np.float32)
 
+    def transform(self, items: Sequence[Doc]) -> Rows:
+        """Vectors of documents that are not rows of the space (a user's older papers), in
+        its columns: the same hashing, kept terms, idf, author and category vocabularies."""
+        from scipy.sparse import csr_matrix
+
+        counts = self._hasher.transform(f"{i.title} {i.title} {i.abstract}" for i in items)
+        text = csr_matrix(self._tfidf.transform(counts[:, self._keep]), dtype=np.float32)
+
+        def known(vectorizer: Any, values: list[tuple[str, ...]], width: int) -> csr_matrix:
+            if not hasattr(vectorizer, "vocabulary_"):  # the field was hidden when fitted
+                return csr_matrix((len(values), width), dtype=np.float32)
+            return csr_matrix(vectorizer.transform(values), dtype=np.float32)
+
+        return Rows(
+            text,
+            known(self._authors, [i.authors for i in items], self.authors.shape[1]),
+            known(self._categories, [i.categories for i in items], self.categories.shape[1]),
+        )
+
     def rows(self, ids: Sequence[str]) -> list[int]:
         return [self.row[i] for i in ids if i in self.row]
 
@@ -153,6 +181,9 @@ class Profile:
     category_prior: np.ndarray
     author_weights: np.ndarray
     titles: dict[int, str] = field(default_factory=dict)
+    # The positives' text rows when some are not rows of the space (``profile(docs=...)``):
+    # row numbers from ``len(space.docs)`` on name them, in the order they were given.
+    liked: Any = None
 
     @property
     def cold(self) -> bool:
@@ -170,12 +201,18 @@ def profile(
     *,
     negatives: Sequence[str] = (),
     background: Sequence[str] = (),
+    docs: Sequence[Doc] = (),
 ) -> Profile:
     """Fit one user's state from their positives (paper id, day liked), explicit negatives
-    and background papers (random papers the user did not like)."""
+    and background papers (random papers the user did not like). ``docs``: positives that
+    are not rows of ``space`` (a space fitted on a period's papers, shared by every user),
+    brought into it with ``Space.transform``; their rows are kept in ``Profile.liked``."""
     from scipy.sparse import vstack
     from sklearn.svm import LinearSVC
 
+    outside = [d for d in dict((d.id, d) for d in docs).values() if d.id not in space.row]
+    if outside:
+        space = _Extended(space, outside)
     known = [(space.row[i], day) for i, day in positives if i in space.row]
     rows = [r for r, _ in known]
     chosen = set(rows)
@@ -212,7 +249,69 @@ def profile(
         categories / max(float(categories.sum()), 1.0),
         np.asarray(space.authors[rows].sum(0)).ravel(),
         {r: space.docs[r].title for r in rows},
+        liked if outside else None,
     )
+
+
+class _Extended(Space):
+    """A space with a few more rows (a user's positives outside it), for fitting a profile:
+    what ``profile`` reads of a space, nothing else (no refitting: ``Space.__init__`` is not
+    run)."""
+
+    def __init__(self, space: Space, extra: Sequence[Doc]) -> None:
+        from scipy.sparse import csr_matrix, vstack
+
+        added = space.transform(extra)
+        self.docs = [*space.docs, *extra]
+        self.row = {**space.row, **{d.id: len(space.docs) + k for k, d in enumerate(extra)}}
+        self.text = csr_matrix(vstack([space.text, added.text]))
+        self.authors = csr_matrix(vstack([space.authors, added.authors]))
+        self.categories = csr_matrix(vstack([space.categories, added.categories]))
+
+
+@dataclass
+class Linear:
+    """A fitted linear model's weights alone (``coef_``, ``intercept_`` as scikit-learn
+    names them), float32: what a kept profile needs to score and explain."""
+
+    coef_: np.ndarray
+    intercept_: np.ndarray
+
+    def decision_function(self, x: Any) -> np.ndarray:
+        return np.asarray(x @ self.coef_[0]).ravel() + float(self.intercept_[0])
+
+
+def compact(user: Profile) -> Profile:
+    """``user`` made small to keep (per-user caches): the model's weights as float32 arrays
+    instead of the estimator, vectors as float32."""
+    from dataclasses import replace
+
+    svm = user.svm
+    if svm is not None:
+        svm = Linear(
+            np.asarray(svm.coef_, dtype=np.float32), np.asarray(svm.intercept_, dtype=np.float32)
+        )
+    return replace(
+        user,
+        svm=svm,
+        centroid=np.asarray(user.centroid, dtype=np.float32),
+        recent_centroid=np.asarray(user.recent_centroid, dtype=np.float32),
+        category_prior=np.asarray(user.category_prior, dtype=np.float32),
+        author_weights=np.asarray(user.author_weights, dtype=np.float32),
+    )
+
+
+def size_of(user: Profile) -> int:
+    """Bytes a kept profile holds (arrays and the positives' rows; not Python overhead)."""
+    total = sum(
+        a.nbytes
+        for a in (user.centroid, user.recent_centroid, user.category_prior, user.author_weights)
+    )
+    if user.svm is not None:
+        total += int(np.asarray(user.svm.coef_).nbytes)
+    if user.liked is not None:
+        total += int(user.liked.data.nbytes + user.liked.indices.nbytes + user.liked.indptr.nbytes)
+    return total + sum(len(t) for t in user.titles.values())
 
 
 @dataclass(frozen=True)
@@ -226,7 +325,7 @@ def features(space: Space, user: Profile, rows: Sequence[int]) -> dict[str, np.n
     """The per-candidate features ``WEIGHTS`` combines (raw, before z-scoring)."""
     text = space.text[list(rows)]
     n = len(rows)
-    liked = space.text[user.positives]
+    liked = space.text[user.positives] if user.liked is None else user.liked
     similar = (text @ liked.T).toarray() if user.positives else np.zeros((n, 1))
     top = -np.sort(-similar, axis=1)
     return {

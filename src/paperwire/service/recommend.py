@@ -3,10 +3,13 @@ benchmarks through a throw-away store. The model itself is ``paperwire.recommend
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,10 +22,14 @@ from paperwire.store import Store
 
 if TYPE_CHECKING:
     from paperwire.recommend.evaluate import Recipe, Result
-    from paperwire.recommend.model import Doc
+    from paperwire.recommend.model import Doc, Profile, Ranked, Space
 
 DEFAULT_CORPUS = Path("../shared/data/corpus/papers-200k.jsonl.gz")
 MAX_CANDIDATES = 5000  # a week of every arXiv listing is about 5,000 papers
+SPACES_KEPT = 4  # period spaces kept per process (a day and a week, and the digests' ones)
+# Per-user profiles kept per process, in bytes (a profile of 200 signals in a day's space is
+# ~0.8 MB: the model's weights and two centroids over ~55k kept terms, float32).
+PROFILE_BYTES = 256 * 2**20
 
 
 @dataclass
@@ -72,45 +79,176 @@ class ForYou:
         return self.positives < MIN_POSITIVES
 
 
+@dataclass
+class _Period:
+    """A period's shared text space: fitted once per process on the period's papers and the
+    fixed background sample, for every user (``listing`` is its fingerprint)."""
+
+    listing: str
+    space: Space
+    background: list[str]
+    order: list[str]  # the period's ids, most upvoted first (the cold-start order)
+
+
+@dataclass
+class _Kept:
+    """One user's state for one period: the compact profile and its last ranking."""
+
+    listing: str  # the period space it was fitted in
+    signals: str  # the fingerprint of the user's signals it was fitted from
+    profile: Profile
+    bytes: int
+    ranked: list[Ranked] = field(default_factory=list)
+    explained: int = -1  # how many of ``ranked`` carry why-lines (-1: not ranked yet)
+
+
+def fingerprint(values: Iterable[str]) -> str:
+    """A short digest of a set of strings (a listing, a user's signals)."""
+    return hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()[:32]
+
+
 class Recommend:
-    def __init__(self, store: Store, clock: Clock, import_batch_size: int) -> None:
+    """The "For you" part. Per process it keeps, in memory (docs/design.md "For you"):
+
+    - one text space per period (day or week) in use, fitted on the period's papers and the
+      day's fixed background sample, refitted when the period's papers change
+      (``SPACES_KEPT`` of them);
+    - per user and period, the compact profile (``model.compact``: the model's weights and
+      centroids, the positives' rows, never papers) and its last ranking, keyed by a
+      fingerprint of the user's signals, so a vote or a collection change refits it at the
+      next load; least recently used first out once they hold ``profile_bytes``.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        import_batch_size: int,
+        *,
+        profile_bytes: int = PROFILE_BYTES,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.import_batch_size = import_batch_size
+        self.profile_bytes = profile_bytes
+        self._lock = threading.Lock()
+        self._periods: OrderedDict[tuple[date, date], _Period] = OrderedDict()
+        self._kept: OrderedDict[tuple[int, date, date], _Kept] = OrderedDict()
+        self._kept_bytes = 0
 
     def for_user(self, username: str, *, week: bool = False, limit: int = 50) -> ForYou:
         """The newest feed day's (or its week's) papers ranked for ``username`` by the model
         over their upvotes and collections, with the reasons; fewer than
-        ``MIN_POSITIVES`` signals: the period's most upvoted papers, unranked by the model.
-
-        The text space is fitted per request on the period's papers, the user's positives and
-        ``BACKGROUND`` random earlier papers (a few thousand documents: about a second),
-        so no corpus-wide state has to be kept in step with the store."""
-        from paperwire.recommend import model
-
+        ``MIN_POSITIVES`` signals: the period's most upvoted papers, unranked by the model."""
         user = self.store.people.by_username(username)
         if user is None:
             raise NotFoundError(f"no user {username!r}")
         end = self.store.papers.latest_feed_day() or self.clock().date()
         start = week_bounds(end)[0] if week else end
-        candidates, _ = self.store.papers.papers_in_days(start, end, limit=MAX_CANDIDATES)
-        liked = self.store.community.liked(user.id)
+        return self.for_period(user.id, user.username, start, end, limit=limit)
+
+    def for_period(
+        self, user_id: int, username: str, start: date, end: date, *, limit: int = 50
+    ) -> ForYou:
+        """``for_user`` for the papers of feed days ``start`` to ``end`` (the digest's)."""
+        from paperwire.recommend.model import MIN_POSITIVES
+
+        ids = self.store.papers.ids_in_days(start, end, limit=MAX_CANDIDATES)
+        liked = self.store.community.liked(user_id)
+        listing = [i for i in ids if i not in liked]
+        kept = None
+        if len(liked) >= MIN_POSITIVES and listing:
+            kept = self._ranked(user_id, start, end, ids, liked, limit)
+        if kept is None or kept.profile.cold:
+            positives = len(kept.profile.positives) if kept else len(liked)
+            papers = self.store.papers.get_papers(listing[:limit])
+            picks = [Pick(papers[i], float(papers[i].upvotes or 0), ()) for i in papers]
+            return ForYou(username, start, end, min(positives, len(liked)), picks)
+        top = kept.ranked[:limit]
+        papers = self.store.papers.get_papers([r.id for r in top])
+        picks = [Pick(papers[r.id], r.score, r.why) for r in top if r.id in papers]
+        return ForYou(username, start, end, len(kept.profile.positives), picks)
+
+    # -- the kept state --------------------------------------------------------------------
+    def _period(self, start: date, end: date, ids: list[str]) -> _Period:
+        from paperwire.recommend import model
+
+        listing = fingerprint(ids)
+        with self._lock:
+            found = self._periods.get((start, end))
+            if found is not None and found.listing == listing:
+                self._periods.move_to_end((start, end))
+                return found
+        papers = self.store.papers.get_papers(ids)
+        background = [
+            p for p in self.store.papers.sample_before(start, model.BACKGROUND) if p.id not in papers
+        ]
+        docs = [doc_of(p) for p in [*papers.values(), *background]]
+        made = _Period(listing, model.Space(docs), [p.id for p in background], list(ids))
+        with self._lock:
+            self._periods[(start, end)] = made
+            self._periods.move_to_end((start, end))
+            while len(self._periods) > SPACES_KEPT:
+                self._periods.popitem(last=False)
+        return made
+
+    def _ranked(
+        self,
+        user_id: int,
+        start: date,
+        end: date,
+        ids: list[str],
+        liked: dict[str, datetime],
+        limit: int,
+    ) -> _Kept:
+        from paperwire.recommend import model
+
+        period = self._period(start, end, ids)
+        signals = fingerprint(f"+{i}" for i in liked)
+        key = (user_id, start, end)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+        if kept is None or kept.listing != period.listing or kept.signals != signals:
+            kept = self._fit(period, liked, signals)
+        if kept.explained < min(limit, len(period.order)):
+            listing = [i for i in period.order if i not in liked]
+            ranked = model.rank(period.space, kept.profile, listing, explain=limit)
+            kept = _Kept(kept.listing, kept.signals, kept.profile, kept.bytes, ranked, limit)
+        self._keep(key, kept)
+        return kept
+
+    def _fit(self, period: _Period, liked: dict[str, datetime], signals: str) -> _Kept:
+        from paperwire.recommend import model
+
+        space = period.space
         positives = self.store.papers.get_papers(list(liked))  # signals on deleted papers drop
-        listing = [p for p in candidates if p.id not in liked]
-        if len(positives) < model.MIN_POSITIVES:
-            picks = [Pick(p, float(p.upvotes or 0), ()) for p in listing[:limit]]
-            return ForYou(user.username, start, end, len(positives), picks)
-        background = self.store.papers.sample_before(start, model.BACKGROUND)
-        everything = {p.id: p for p in [*listing, *positives.values(), *background]}
-        space = model.Space([doc_of(p) for p in everything.values()])
-        state = model.profile(
-            space,
-            [(i, liked[i].date()) for i in positives],
-            background=[p.id for p in background if p.id not in liked],
+        state = model.compact(
+            model.profile(
+                space,
+                [(i, liked[i].date()) for i in positives],
+                background=[i for i in period.background if i not in liked],
+                docs=[doc_of(p) for p in positives.values() if p.id not in space.row],
+            )
         )
-        ranked = model.rank(space, state, [p.id for p in listing], explain=limit)[:limit]
-        picks = [Pick(everything[r.id], r.score, r.why) for r in ranked]
-        return ForYou(user.username, start, end, len(state.positives), picks)
+        return _Kept(period.listing, signals, state, model.size_of(state))
+
+    def _keep(self, key: tuple[int, date, date], kept: _Kept) -> None:
+        with self._lock:
+            old = self._kept.pop(key, None)
+            if old is not None:
+                self._kept_bytes -= old.bytes
+            self._kept[key] = kept
+            self._kept_bytes += kept.bytes
+            while self._kept_bytes > self.profile_bytes and len(self._kept) > 1:
+                _, dropped = self._kept.popitem(last=False)
+                self._kept_bytes -= dropped.bytes
+
+    def kept(self) -> tuple[int, int]:
+        """(profiles kept, their bytes): what the per-user cache holds now."""
+        with self._lock:
+            return len(self._kept), self._kept_bytes
 
     def evaluate(
         self,
