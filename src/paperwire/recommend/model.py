@@ -235,11 +235,7 @@ def profile(
         y = np.r_[np.ones(len(rows)), np.zeros(len(negative_rows))]
         svm = LinearSVC(C=SVM_C, class_weight="balanced").fit(x, y)
     liked = space.text[rows]
-    # zotero-arxiv-daily's recency weights: the k-th newest counts 1 / (1 + log10(k + 1)).
-    newest_first = sorted(range(len(known)), key=lambda k: known[k][1] or date.min, reverse=True)
-    weights = np.zeros(len(known))
-    for rank_, k in enumerate(newest_first):
-        weights[k] = 1 / (1 + math.log10(rank_ + 1))
+    weights = _recency([day for _, day in known])
     categories = np.asarray(space.categories[rows].sum(0)).ravel()
     return Profile(
         rows,
@@ -250,6 +246,40 @@ def profile(
         np.asarray(space.authors[rows].sum(0)).ravel(),
         {r: space.docs[r].title for r in rows},
         liked if outside else None,
+    )
+
+
+def _recency(days: Sequence[date | None]) -> np.ndarray:
+    """zotero-arxiv-daily's recency weights: the k-th newest counts 1 / (1 + log10(k + 1))."""
+    newest_first = sorted(range(len(days)), key=lambda k: days[k] or date.min, reverse=True)
+    weights = np.zeros(len(days))
+    for rank_, k in enumerate(newest_first):
+        weights[k] = 1 / (1 + math.log10(rank_ + 1))
+    return weights
+
+
+def light_profile(
+    space: Space, liked: Rows, days: Sequence[date | None], titles: Sequence[str]
+) -> Profile:
+    """A profile without the SVM, from the positives' rows (``Space.transform``, in the
+    order of ``days`` and ``titles``): the centroids, nearest positives, category prior and
+    author overlap only. What the For-you digest ranks thousands of users with (an SVM fit
+    per user is ~0.15 s; docs/benchmarks.md "For you" measures what it costs in quality)."""
+    count = liked.text.shape[0]
+    if count == 0:
+        return profile(space, [])
+    base = len(space.docs)
+    weights = _recency(days)
+    categories = np.asarray(liked.categories.sum(0)).ravel()
+    return Profile(
+        list(range(base, base + count)),
+        None,
+        _unit(np.asarray(liked.text.mean(0)).ravel()),
+        _unit(np.asarray(liked.text.T @ (weights / weights.sum())).ravel()),
+        categories / max(float(categories.sum()), 1.0),
+        np.asarray(liked.authors.sum(0)).ravel(),
+        {base + k: title for k, title in enumerate(titles)},
+        liked.text,
     )
 
 

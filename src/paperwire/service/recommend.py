@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from paperwire.errors import NotFoundError, SourceError
 from paperwire.ingest import ProgressFn
@@ -21,8 +21,10 @@ from paperwire.service.views import Clock
 from paperwire.store import Store
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from paperwire.recommend.evaluate import Recipe, Result
-    from paperwire.recommend.model import Doc, Profile, Ranked, Space
+    from paperwire.recommend.model import Doc, Profile, Ranked, Rows, Space
 
 DEFAULT_CORPUS = Path("../shared/data/corpus/papers-200k.jsonl.gz")
 MAX_CANDIDATES = 5000  # a week of every arXiv listing is about 5,000 papers
@@ -30,6 +32,7 @@ SPACES_KEPT = 4  # period spaces kept per process (a day and a week, and the dig
 # Per-user profiles kept per process, in bytes (a profile of 200 signals in a day's space is
 # ~0.8 MB: the model's weights and two centroids over ~55k kept terms, float32).
 PROFILE_BYTES = 256 * 2**20
+VECTORS_KEPT = 300_000  # liked papers' rows kept by a digest run (~0.5 KB each)
 
 
 @dataclass
@@ -181,7 +184,9 @@ class Recommend:
                 return found
         papers = self.store.papers.get_papers(ids)
         background = [
-            p for p in self.store.papers.sample_before(start, model.BACKGROUND) if p.id not in papers
+            p
+            for p in self.store.papers.sample_before(start, model.BACKGROUND)
+            if p.id not in papers
         ]
         docs = [doc_of(p) for p in [*papers.values(), *background]]
         made = _Period(listing, model.Space(docs), [p.id for p in background], list(ids))
@@ -245,6 +250,12 @@ class Recommend:
                 _, dropped = self._kept.popitem(last=False)
                 self._kept_bytes -= dropped.bytes
 
+    def ranker(self, start: date, end: date) -> PeriodRanker:
+        """Rankings of the papers of feed days ``start`` to ``end`` for many users (the
+        For-you digest run): one shared space, light profiles, paper vectors cached."""
+        ids = self.store.papers.ids_in_days(start, end, limit=MAX_CANDIDATES)
+        return PeriodRanker(self.store, start, end, self._period(start, end, ids))
+
     def kept(self) -> tuple[int, int]:
         """(profiles kept, their bytes): what the per-user cache holds now."""
         with self._lock:
@@ -270,6 +281,118 @@ class Recommend:
             docs, loaded.users, recipe=recipe or evaluate.for_you, progress=progress
         )
         return EvalReport(results, loaded.problems, len(docs))
+
+
+@dataclass(frozen=True, slots=True)
+class _Vector:
+    """One paper's row in a period's space, as arrays (what a light profile is built of)."""
+
+    text: np.ndarray
+    weights: np.ndarray
+    authors: np.ndarray
+    categories: np.ndarray
+    title: str
+
+
+class PeriodRanker:
+    """One period's rankings for many users, as the For-you digest makes them: each user's
+    state is ``model.light_profile`` (no SVM: ~0.15 s a user is too slow for thousands),
+    built from the rows of their liked papers, which are read and transformed once per run
+    and kept (at most ``VECTORS_KEPT``), so memory follows the papers liked, not the users."""
+
+    def __init__(self, store: Store, start: date, end: date, period: _Period) -> None:
+        self.store = store
+        self.start = start
+        self.end = end
+        self.period = period
+        self._vectors: OrderedDict[str, _Vector] = OrderedDict()
+        self._papers: dict[str, Paper] = {}  # the period's papers picked so far
+
+    def for_user(
+        self,
+        user_id: int,
+        username: str,
+        *,
+        limit: int,
+        liked: dict[str, datetime] | None = None,
+    ) -> ForYou:
+        """``user_id``'s ranking of the period (``liked``: their signals, when the caller
+        read many users' at once with ``store.community.liked_by``)."""
+        from paperwire.recommend import model
+
+        if liked is None:
+            liked = self.store.community.liked(user_id)
+        listing = [i for i in self.period.order if i not in liked]
+        vectors = self._vectors_of(list(liked))
+        if len(vectors) < model.MIN_POSITIVES:
+            papers = self._papers_of(listing[:limit])
+            picks = [Pick(papers[i], float(papers[i].upvotes or 0), ()) for i in papers]
+            return ForYou(username, self.start, self.end, len(vectors), picks)
+        space = self.period.space
+        ids = list(vectors)
+        state = model.light_profile(
+            space,
+            self._rows([vectors[i] for i in ids]),
+            [liked[i].date() for i in ids],
+            [vectors[i].title for i in ids],
+        )
+        ranked = model.rank(space, state, listing, explain=limit)[:limit]
+        papers = self._papers_of([r.id for r in ranked])
+        picks = [Pick(papers[r.id], r.score, r.why) for r in ranked if r.id in papers]
+        return ForYou(username, self.start, self.end, len(ids), picks)
+
+    def _papers_of(self, ids: list[str]) -> dict[str, Paper]:
+        missing = [i for i in ids if i not in self._papers]
+        if missing:
+            self._papers.update(self.store.papers.get_papers(missing))
+        return {i: self._papers[i] for i in ids if i in self._papers}
+
+    def _vectors_of(self, ids: list[str]) -> dict[str, _Vector]:
+        import numpy as np
+
+        missing = [i for i in ids if i not in self._vectors]
+        if missing:
+            papers = self.store.papers.get_papers(missing)  # deleted papers drop
+            docs = [doc_of(p) for p in papers.values() if not p.deleted]
+            if docs:
+                rows = self.period.space.transform(docs)
+                for k, doc in enumerate(docs):
+                    text = rows.text[k]
+                    self._vectors[doc.id] = _Vector(
+                        text.indices.astype(np.int32),
+                        text.data.astype(np.float32),
+                        rows.authors[k].indices.astype(np.int32),
+                        rows.categories[k].indices.astype(np.int32),
+                        doc.title,
+                    )
+            while len(self._vectors) > VECTORS_KEPT:
+                self._vectors.popitem(last=False)
+        return {i: self._vectors[i] for i in ids if i in self._vectors}
+
+    def _rows(self, vectors: list[_Vector]) -> Rows:
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        from paperwire.recommend.model import Rows
+
+        space = self.period.space
+
+        def stack(parts: list[np.ndarray], values: list[np.ndarray] | None, width: int) -> Any:
+            indptr = np.zeros(len(parts) + 1, dtype=np.int64)
+            np.cumsum([len(p) for p in parts], out=indptr[1:])
+            indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+            data = (
+                np.concatenate(values)
+                if values is not None
+                else np.ones(len(indices), dtype=np.float32)
+            )
+            return csr_matrix((data, indices, indptr), shape=(len(parts), width))
+
+        return Rows(
+            stack([v.text for v in vectors], [v.weights for v in vectors], space.text.shape[1]),
+            stack([v.authors for v in vectors], None, space.authors.shape[1]),
+            stack([v.categories for v in vectors], None, space.categories.shape[1]),
+        )
 
 
 def corpus_docs(corpus: Path, import_batch_size: int = 2000) -> list[Doc]:

@@ -237,8 +237,12 @@ class Papers:
 
         query = (
             select(papers.c.id)
-            .where(papers.c.deleted.is_(False), papers.c.feed_day >= start, papers.c.feed_day <= end)
-            .order_by(func.coalesce(papers.c.upvotes, 0).desc(), papers.c.feed_day.desc(), papers.c.id)
+            .where(
+                papers.c.deleted.is_(False), papers.c.feed_day >= start, papers.c.feed_day <= end
+            )
+            .order_by(
+                func.coalesce(papers.c.upvotes, 0).desc(), papers.c.feed_day.desc(), papers.c.id
+            )
             .limit(limit)
         )
         with self._db.read() as conn:
