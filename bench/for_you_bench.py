@@ -159,7 +159,9 @@ def web_part(service: Service, stamp: str) -> None:
     )
 
 
-def batch_part(service: Service, start: date, end: date, users: int, stamp: str) -> None:
+def batch_part(
+    service: Service, start: date, end: date, users: int, pool_size: int, stamp: str
+) -> None:
     from sqlalchemy import create_engine, insert
 
     from paperwire.store.schema import users as users_table
@@ -167,8 +169,8 @@ def batch_part(service: Service, start: date, end: date, users: int, stamp: str)
 
     store = service.store
     rng = random.Random(3)
-    pool = [p.id for p in store.papers.sample_before(start, 60_000)]
-    engine = create_engine(service.settings.database_url)
+    pool = [p.id for p in store.papers.sample_before(start, pool_size)]
+    engine = create_engine(service.store.url)
     made = time.perf_counter()
     now = datetime.now(UTC)
     with engine.begin() as conn:
@@ -223,6 +225,7 @@ def batch_part(service: Service, start: date, end: date, users: int, stamp: str)
                 f"{done} users {time.perf_counter() - started:.1f} s RSS {rss_mb():.0f} MB"
             )
     total = time.perf_counter() - started
+    ranker.close()
     print(
         f"ranked {start}..{end} ({size} papers) for {done} users in {total:.1f} s"
         f" (space {space_s:.1f} s; {1000 * (total - space_s) / done:.2f} ms a user);"
@@ -237,6 +240,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 6, 2))
     parser.add_argument("--batch-start", type=date.fromisoformat, default=date(2026, 6, 1))
+    parser.add_argument("--pool", type=int, default=200_000, help="papers upvotes come from")
     parser.add_argument("--skip", choices=("page", "web", "batch"), action="append", default=[])
     args = parser.parse_args()
     env = {**os.environ, "PAPERWIRE_DATA_DIR": str(args.data_dir)}
@@ -259,7 +263,7 @@ def main() -> None:
     if "web" not in args.skip:
         web_part(service, stamp)
     if "batch" not in args.skip:
-        batch_part(service, args.batch_start, args.day, args.users, stamp)
+        batch_part(service, args.batch_start, args.day, args.users, args.pool, stamp)
     print(f"load at the end {os.getloadavg()[0]:.1f}", file=sys.stderr)
 
 

@@ -105,6 +105,15 @@ class _Kept:
     explained: int = -1  # how many of ``ranked`` carry why-lines (-1: not ranked yet)
 
 
+def one_thread() -> Any:
+    """BLAS on one thread while ranking: the products are small (a period's papers against
+    one user), and on a loaded machine OpenBLAS's threads waiting for each other made a
+    user's ranking ~3x slower (docs/benchmarks.md "For you")."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
 def fingerprint(values: Iterable[str]) -> str:
     """A short digest of a set of strings (a listing, a user's signals)."""
     return hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()[:32]
@@ -216,10 +225,14 @@ class Recommend:
             if kept is not None:
                 self._kept.move_to_end(key)
         if kept is None or kept.listing != period.listing or kept.signals != signals:
-            kept = self._fit(period, liked, signals)
+            with one_thread():
+                kept = self._fit(period, liked, signals)
         if kept.explained < min(limit, len(period.order)):
             listing = [i for i in period.order if i not in liked]
-            ranked = model.rank(period.space, kept.profile, listing, explain=limit)
+            with one_thread():
+                ranked = model.rank(
+                    period.space, kept.profile, listing, explain=limit, top=limit
+                )
             kept = _Kept(kept.listing, kept.signals, kept.profile, kept.bytes, ranked, limit)
         self._keep(key, kept)
         return kept
@@ -307,6 +320,13 @@ class PeriodRanker:
         self.period = period
         self._vectors: OrderedDict[str, _Vector] = OrderedDict()
         self._papers: dict[str, Paper] = {}  # the period's papers picked so far
+        self._limits: Any = None  # BLAS on one thread until ``close`` (see ``one_thread``)
+
+    def close(self) -> None:
+        """Give BLAS its threads back (a run ranks thousands of users between the two)."""
+        if self._limits is not None:
+            self._limits.restore_original_limits()
+            self._limits = None
 
     def for_user(
         self,
@@ -330,13 +350,15 @@ class PeriodRanker:
             return ForYou(username, self.start, self.end, len(vectors), picks)
         space = self.period.space
         ids = list(vectors)
+        if self._limits is None:
+            self._limits = one_thread()
         state = model.light_profile(
             space,
             self._rows([vectors[i] for i in ids]),
             [liked[i].date() for i in ids],
             [vectors[i].title for i in ids],
         )
-        ranked = model.rank(space, state, listing, explain=limit)[:limit]
+        ranked = model.rank(space, state, listing, explain=limit, top=limit)
         papers = self._papers_of([r.id for r in ranked])
         picks = [Pick(papers[r.id], r.score, r.why) for r in ranked if r.id in papers]
         return ForYou(username, self.start, self.end, len(ids), picks)
