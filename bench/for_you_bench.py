@@ -208,6 +208,9 @@ def batch_part(
           f" {time.perf_counter() - made:.0f} s")
     size = len(store.papers.ids_in_days(start, end, limit=5000))
     rss0 = rss_mb()
+    from paperwire.service.recommend import one_thread
+
+    limits = one_thread()
     started = time.perf_counter()
     ranker = service.recommend.ranker(start, end)
     space_s = time.perf_counter() - started
@@ -225,7 +228,7 @@ def batch_part(
                 f"{done} users {time.perf_counter() - started:.1f} s RSS {rss_mb():.0f} MB"
             )
     total = time.perf_counter() - started
-    ranker.close()
+    limits.restore_original_limits()
     print(
         f"ranked {start}..{end} ({size} papers) for {done} users in {total:.1f} s"
         f" (space {space_s:.1f} s; {1000 * (total - space_s) / done:.2f} ms a user);"

@@ -311,7 +311,8 @@ class PeriodRanker:
     """One period's rankings for many users, as the For-you digest makes them: each user's
     state is ``model.light_profile`` (no SVM: ~0.15 s a user is too slow for thousands),
     built from the rows of their liked papers, which are read and transformed once per run
-    and kept (at most ``VECTORS_KEPT``), so memory follows the papers liked, not the users."""
+    and kept (at most ``VECTORS_KEPT``), so memory follows the papers liked, not the users.
+    Callers ranking many users hold ``one_thread()`` around the lot."""
 
     def __init__(self, store: Store, start: date, end: date, period: _Period) -> None:
         self.store = store
@@ -320,13 +321,6 @@ class PeriodRanker:
         self.period = period
         self._vectors: OrderedDict[str, _Vector] = OrderedDict()
         self._papers: dict[str, Paper] = {}  # the period's papers picked so far
-        self._limits: Any = None  # BLAS on one thread until ``close`` (see ``one_thread``)
-
-    def close(self) -> None:
-        """Give BLAS its threads back (a run ranks thousands of users between the two)."""
-        if self._limits is not None:
-            self._limits.restore_original_limits()
-            self._limits = None
 
     def for_user(
         self,
@@ -350,8 +344,6 @@ class PeriodRanker:
             return ForYou(username, self.start, self.end, len(vectors), picks)
         space = self.period.space
         ids = list(vectors)
-        if self._limits is None:
-            self._limits = one_thread()
         state = model.light_profile(
             space,
             self._rows([vectors[i] for i in ids]),

@@ -185,6 +185,7 @@ class Service:
             self.notices,
             self.search,
             self.cards,
+            self.recommend,
         )
 
     def jobs(
