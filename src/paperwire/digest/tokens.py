@@ -8,6 +8,8 @@ One salt per purpose, so a token made for one purpose is refused for any other:
   address, so it dies with the subscriber or a change of address.
 - ``unsubscribe``: one-click unsubscribe of one subscription (RFC 8058), bound the same way.
 - ``feed``: the private RSS feed of one subscription.
+- ``for_you``: the private RSS feed of an account's "For you" ranking; bound to the account's
+  id *and* name, so it dies with the account (a new account of the same name gets another).
 
 The clock is passed in, so expiry is tested without waiting.
 """
@@ -36,7 +38,10 @@ class Tokens:
                 secret, salt=f"paperwire-digest-{salt}", signer=_ClockSigner
             )
 
-        self._s = {name: serializer(name) for name in ("confirm", "manage", "unsubscribe", "feed")}
+        self._s = {
+            name: serializer(name)
+            for name in ("confirm", "manage", "unsubscribe", "feed", "for_you")
+        }
 
     def _dump(self, purpose: str, payload: list[Any]) -> str:
         return str(self._s[purpose].dumps(payload))
@@ -89,3 +94,11 @@ class Tokens:
     def read_feed(self, token: str) -> tuple[int, int]:
         s, sub = self._load("feed", token, 2)
         return int(s), int(sub)
+
+    # for_you: [user id, username]
+    def for_you(self, user_id: int, username: str) -> str:
+        return self._dump("for_you", [user_id, username])
+
+    def read_for_you(self, token: str) -> tuple[int, str]:
+        u, name = self._load("for_you", token, 2)
+        return int(u), str(name)

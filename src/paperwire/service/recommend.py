@@ -23,6 +23,10 @@ from paperwire.store import Store
 if TYPE_CHECKING:
     import numpy as np
 
+    from paperwire.digest.tokens import Tokens
+    from paperwire.service.library import LibraryExport
+    from paperwire.sources.library import LibraryFormat
+
     from paperwire.recommend.evaluate import Recipe, Result
     from paperwire.recommend.model import Doc, Profile, Ranked, Rows, Space
 
@@ -138,8 +142,10 @@ class Recommend:
         import_batch_size: int,
         *,
         profile_bytes: int = PROFILE_BYTES,
+        tokens: Tokens | None = None,
     ) -> None:
         self.store = store
+        self.tokens = tokens
         self.clock = clock
         self.import_batch_size = import_batch_size
         self.profile_bytes = profile_bytes
@@ -158,6 +164,32 @@ class Recommend:
         end = self.store.papers.latest_feed_day() or self.clock().date()
         start = week_bounds(end)[0] if week else end
         return self.for_period(user.id, user.username, start, end, limit=limit)
+
+    def feed_token(self, user_id: int, username: str) -> str:
+        """The secret of the account's private For-you RSS feed (its URL)."""
+        if self.tokens is None:
+            raise NotFoundError("private feeds are not available here")
+        return self.tokens.for_you(user_id, username)
+
+    def feed(self, token: str, *, week: bool = False, limit: int = 50) -> ForYou:
+        """What the private feed behind ``token`` holds: the owner's For you, as on the tab.
+        A token that is not ours or names no account: TokenError / NotFoundError."""
+        if self.tokens is None:
+            raise NotFoundError("private feeds are not available here")
+        user_id, username = self.tokens.read_for_you(token)
+        user = self.store.people.by_id(user_id)
+        if user is None or user.username != username:
+            raise NotFoundError("this feed no longer exists (the account was removed)")
+        return self.for_user(user.username, week=week, limit=limit)
+
+    def export(self, username: str, fmt: LibraryFormat, *, week: bool = False) -> LibraryExport:
+        """The For-you list as a library file (BibTeX, RIS, CSL-JSON), through the export of
+        every list of papers (``Library.export_papers``)."""
+        from paperwire.service.library import Library
+
+        found = self.for_user(username, week=week)
+        stem = f"for-you-{found.username}-{found.end.isoformat()}{'-week' if week else ''}"
+        return Library.export_papers(stem, [pick.paper for pick in found.picks], fmt)
 
     def for_period(
         self, user_id: int, username: str, start: date, end: date, *, limit: int = 50

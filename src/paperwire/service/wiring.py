@@ -102,7 +102,12 @@ class Service:
     def recommend(self) -> Recommend:
         from paperwire.service.recommend import Recommend
 
-        return Recommend(self.store, self.clock, self.settings.import_batch_size)
+        return Recommend(
+            self.store,
+            self.clock,
+            self.settings.import_batch_size,
+            tokens=self.notices.tokens,
+        )
 
     @functools.cached_property
     def limits(self) -> RateLimiter:
