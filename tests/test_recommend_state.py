@@ -71,7 +71,9 @@ def test_outside_positives_and_a_compact_profile_rank_as_the_full_one(
     older, listing = docs[:100], docs[100:]
     liked = older[:6]
     everything = model.Space(docs)
-    full = model.profile(everything, [(d.id, d.day) for d in liked], background=[d.id for d in older[6:]])
+    full = model.profile(
+        everything, [(d.id, d.day) for d in liked], background=[d.id for d in older[6:]]
+    )
     # A space without the positives: they come in through transform (same vectors here, as
     # the idf is fitted on the same documents), so the ranking is the same.
     period = model.Space([*listing, *older[6:]])

@@ -29,7 +29,9 @@ def _at(text: str) -> datetime:
 
 
 def _user(service: DigestService, name: str) -> User:
-    return service.accounts.add_user(name, f"{name}@example.org", "correct horse battery", admin=False)
+    return service.accounts.add_user(
+        name, f"{name}@example.org", "correct horse battery", admin=False
+    )
 
 
 @pytest.fixture
@@ -90,9 +92,7 @@ def test_the_owners_ranking_once_per_period_at_their_hour(
     expected = [p.paper.id for p in ranker.for_user(alice.id, "alice", limit=5).picks]
     places = [text.index(f"/papers/{paper_id}") for paper_id in expected]
     assert places == sorted(places)
-    assert any(
-        reason in text for reason in ("you saved", "matches your words", "by an author of")
-    )
+    assert any(reason in text for reason in ("you saved", "matches your words", "by an author of"))
     assert "once you have 3" not in text
     # Exactly once: later runs the same day send nothing more.
     assert dservice.digests.run_digests(_at("2026-03-03T09:00+00:00")).sent == 0

@@ -336,8 +336,7 @@ class DigestRun:
             )
             return [Match(p.paper.id, p.score, reason) for p in found.picks]
         return [
-            Match(p.paper.id, p.score, "; ".join(p.why) or "ranked for you")
-            for p in found.picks
+            Match(p.paper.id, p.score, "; ".join(p.why) or "ranked for you") for p in found.picks
         ]
 
     def items(

@@ -24,11 +24,10 @@ if TYPE_CHECKING:
     import numpy as np
 
     from paperwire.digest.tokens import Tokens
-    from paperwire.service.library import LibraryExport
-    from paperwire.sources.library import LibraryFormat
-
     from paperwire.recommend.evaluate import Recipe, Result
     from paperwire.recommend.model import Doc, Profile, Ranked, Rows, Space
+    from paperwire.service.library import LibraryExport
+    from paperwire.sources.library import LibraryFormat
 
 DEFAULT_CORPUS = Path("../shared/data/corpus/papers-200k.jsonl.gz")
 MAX_CANDIDATES = 5000  # a week of every arXiv listing is about 5,000 papers
@@ -262,9 +261,7 @@ class Recommend:
         if kept.explained < min(limit, len(period.order)):
             listing = [i for i in period.order if i not in liked]
             with one_thread():
-                ranked = model.rank(
-                    period.space, kept.profile, listing, explain=limit, top=limit
-                )
+                ranked = model.rank(period.space, kept.profile, listing, explain=limit, top=limit)
             kept = _Kept(kept.listing, kept.signals, kept.profile, kept.bytes, ranked, limit)
         self._keep(key, kept)
         return kept

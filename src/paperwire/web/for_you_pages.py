@@ -87,11 +87,12 @@ def export(request: Request, ext: str) -> Response:
     if user is None:
         return redirect("/login?next=" + quote(PATH, safe="/"))
     found = service_of(request).recommend.export(user.username, fmt, week=week)
+    filename = _UNSAFE_NAME.sub("_", found.filename)
     return Response(
         found.text,
         media_type=found.media_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{_UNSAFE_NAME.sub("_", found.filename)}"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "private, no-cache",
         },
     )
