@@ -26,6 +26,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from _common import PAPERWIRE, SHARED_DATA, machine
 from paperwire.ranking import week_bounds
@@ -243,6 +244,58 @@ def batch_part(
     print("  " + "; ".join(checkpoints))
 
 
+def light(space: Any, user: Any, rng: Any) -> Any:
+    """The digest's light profile (no SVM) as a recipe of ``recommend.evaluate``."""
+    from paperwire.recommend import model
+
+    liked = [(i, day) for i, day in user.profile if i in space.row]
+    rows = space.rows([i for i, _ in liked])
+    state = model.light_profile(
+        space,
+        model.Rows(space.text[rows], space.authors[rows], space.categories[rows]),
+        [day for _, day in liked],
+        [space.docs[r].title for r in rows],
+    )
+    return lambda listing: [r.id for r in model.rank(space, state, listing)]
+
+
+def quality_part(per_file: int) -> None:
+    """What the light profile costs in quality: ``paperwire eval recommend``'s replay of the
+    dev users (``per_file`` random users of each file), the tab's profile against it."""
+    from paperwire.recommend import benchmark, evaluate
+    from paperwire.recommend.benchmark import paired_bootstrap
+    from paperwire.service.recommend import corpus_docs
+
+    started = time.perf_counter()
+    docs = corpus_docs(CORPUS)
+    print(f"\ncorpus through a temporary store: {time.perf_counter() - started:.0f} s")
+    files = [SHARED_DATA / "recsys" / f"{n}-dev.jsonl" for n in ("hf-submitters", "authors")]
+    groups: dict[str, list[Any]] = {}
+    for user in benchmark.load(files).users:
+        groups.setdefault(user.benchmark, []).append(user)
+    users = []
+    for group in groups.values():
+        random.Random(0).shuffle(group)
+        users += group[:per_file]
+    spaces: dict[frozenset[str], Any] = {}
+    results = {}
+    for name, recipe in (("for-you (SVM)", evaluate.for_you), ("light (digest)", light)):
+        t = time.perf_counter()
+        results[name] = {
+            r.benchmark: r for r in evaluate.evaluate(docs, users, recipe=recipe, spaces=spaces)
+        }
+        print(f"{name}: {time.perf_counter() - t:.0f} s")
+    for bench_name, full in results["for-you (SVM)"].items():
+        mine = results["light (digest)"][bench_name]
+        mean, low, high = paired_bootstrap(mine.per_user, full.per_user)
+        print(
+            f"{bench_name} ({full.users} users): nDCG@10 SVM {full.scores['ndcg@10']:.3f}"
+            f" ({full.seconds_per_user * 1000:.0f} ms/user), light {mine.scores['ndcg@10']:.3f}"
+            f" ({mine.seconds_per_user * 1000:.0f} ms/user), light - SVM {mean:+.3f}"
+            f" [{low:+.3f}, {high:+.3f}]"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/paperwire-for-you-200k"))
@@ -250,6 +303,7 @@ def main() -> None:
     parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 6, 2))
     parser.add_argument("--batch-start", type=date.fromisoformat, default=date(2026, 6, 1))
     parser.add_argument("--pool", type=int, default=200_000, help="papers upvotes come from")
+    parser.add_argument("--quality", type=int, default=0, help="dev users per file to replay")
     parser.add_argument("--skip", choices=("page", "web", "batch"), action="append", default=[])
     args = parser.parse_args()
     env = {**os.environ, "PAPERWIRE_DATA_DIR": str(args.data_dir)}
@@ -273,6 +327,8 @@ def main() -> None:
         web_part(service, stamp)
     if "batch" not in args.skip:
         batch_part(service, args.batch_start, args.day, args.users, args.pool, stamp)
+    if args.quality:
+        quality_part(args.quality)
     print(f"load at the end {os.getloadavg()[0]:.1f}", file=sys.stderr)
 
 
