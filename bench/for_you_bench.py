@@ -218,6 +218,7 @@ def batch_part(
     from paperwire.service.recommend import one_thread
 
     limits = one_thread()
+    cpu = time.process_time()
     started = time.perf_counter()
     ranker = service.recommend.ranker(start, end)
     space_s = time.perf_counter() - started
@@ -232,13 +233,16 @@ def batch_part(
             done += 1
         if done in (1000, 2500, 5000, 7500) or done == len(ids):
             checkpoints.append(
-                f"{done} users {time.perf_counter() - started:.1f} s RSS {rss_mb():.0f} MB"
+                f"{done} users {time.perf_counter() - started:.1f} s"
+                f" (CPU {time.process_time() - cpu:.1f} s) RSS {rss_mb():.0f} MB"
             )
     total = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     limits.restore_original_limits()
     print(
         f"ranked {start}..{end} ({size} papers) for {done} users in {total:.1f} s"
-        f" (space {space_s:.1f} s; {1000 * (total - space_s) / done:.2f} ms a user);"
+        f" (space {space_s:.1f} s; {1000 * (total - space_s) / done:.2f} ms a user), CPU"
+        f" {cpu:.1f} s;"
         f" RSS {rss0:.0f} MB before, peak {peak_mb():.0f} MB"
     )
     print("  " + "; ".join(checkpoints))
