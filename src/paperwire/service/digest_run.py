@@ -48,6 +48,7 @@ PAGE = 500  # subscriptions read per query
 WINDOWS_KEPT = 8  # distinct windows cached per run (most subscriptions share one or two)
 LOCK_NAME = "digests"
 PAPERS_KEPT = 20_000  # papers cached per run (bounded: memory stays flat)
+RANKERS_KEPT = 2  # For-you windows ranked per run at once (each keeps its liked papers' rows)
 
 
 @dataclass
@@ -326,7 +327,7 @@ class DigestRun:
         if ranker is None:
             ranker = self.recommend.ranker(after + timedelta(days=1), through)
             self._rankers[key] = ranker
-            while len(self._rankers) > WINDOWS_KEPT:
+            while len(self._rankers) > RANKERS_KEPT:
                 self._rankers.popitem(last=False)
         found = ranker.for_user(user.id, user.username, limit=2 * sub.top_n + 20)
         if found.cold:

@@ -197,6 +197,8 @@ class Recommend:
         from paperwire.recommend.model import MIN_POSITIVES
 
         ids = self.store.papers.ids_in_days(start, end, limit=MAX_CANDIDATES)
+        # The user's signals: their fingerprint keys the kept profile, so whatever changes a
+        # ranking (a vote, a collection, a negative) must be part of what is fingerprinted.
         liked = self.store.community.liked(user_id)
         listing = [i for i in ids if i not in liked]
         kept = None
