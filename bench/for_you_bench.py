@@ -104,7 +104,9 @@ def page_part(service: Service, day: date, stamp: str) -> None:
         size = len(store.papers.ids_in_days(start, end, limit=5000))
         old = [timed(old_way)[0] for _ in range(3)]
         first, _ = timed(new_way)
+        cpu = time.process_time()
         warm = [timed(new_way)[0] for _ in range(21)]
+        cpu_ms = (time.process_time() - cpu) * 1000 / 21
         after_vote = []
         for _ in range(3):
             store.community.toggle_vote(user.id, spare.pop(), datetime.now(UTC))
@@ -116,7 +118,7 @@ def page_part(service: Service, day: date, stamp: str) -> None:
         print(
             f"{label} {start}..{end} ({size} papers): before median {statistics.median(old):.0f} ms"
             f" | after: first load {first:.0f} ms, warm p50 {statistics.median(warm):.1f} ms"
-            f" p95 {pct(warm, 0.95):.1f} ms, load after a vote median"
+            f" p95 {pct(warm, 0.95):.1f} ms (CPU {cpu_ms:.1f} ms a load), load after a vote median"
             f" {statistics.median(after_vote):.0f} ms | ratio (before / warm p50)"
             f" {statistics.median(old) / statistics.median(warm):.0f}x"
             f" | kept {kept} profiles, {kept_bytes / 2**20:.1f} MB"
@@ -153,7 +155,9 @@ def web_part(service: Service, stamp: str) -> None:
         )
         assert done.status_code == 303, done.text
         first, _ = timed(lambda: client.get("/for-you"))
+        cpu = time.process_time()
         loads = [timed(lambda: client.get("/for-you"))[0] for _ in range(21)]
+        cpu_ms = (time.process_time() - cpu) * 1000 / 21
         answer = client.get("/for-you")
         assert answer.status_code == 200 and "ranked for" in answer.text
     newest = service.store.papers.latest_feed_day()
@@ -161,6 +165,7 @@ def web_part(service: Service, stamp: str) -> None:
     print(
         f"page /for-you (newest day {newest}, {size} papers, 200 upvotes): first {first:.0f} ms,"
         f" p50 {statistics.median(loads):.1f} ms, p95 {pct(loads, 0.95):.1f} ms"
+        f" (CPU of the process, client included: {cpu_ms:.1f} ms a load)"
     )
 
 
