@@ -28,6 +28,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from _common import PAPERWIRE, SHARED_DATA, machine
 from paperwire.ranking import week_bounds
 from paperwire.service.recommend import ForYou, Pick, doc_of
@@ -35,6 +37,7 @@ from paperwire.service.wiring import Service, make_service
 from paperwire.settings import Settings
 
 CORPUS = SHARED_DATA / "corpus" / "papers-200k.jsonl.gz"
+ROCCHIO = True  # the light recipe's Rocchio direction (the digest's); off for the comparison
 
 
 def rss_mb() -> float:
@@ -255,15 +258,20 @@ def batch_part(
 
 def light(space: Any, user: Any, rng: Any) -> Any:
     """The digest's light profile (no SVM) as a recipe of ``recommend.evaluate``."""
-    from paperwire.recommend import model
+    from paperwire.recommend import evaluate, model
 
     liked = [(i, day) for i, day in user.profile if i in space.row]
     rows = space.rows([i for i, _ in liked])
+    seen = set(rows)
+    others = [r for r in space.rows(evaluate.background(space, user, rng)) if r not in seen]
     state = model.light_profile(
         space,
         model.Rows(space.text[rows], space.authors[rows], space.categories[rows]),
         [day for _, day in liked],
         [space.docs[r].title for r in rows],
+        background=np.asarray(space.text[others].mean(0), dtype=np.float32).ravel()
+        if ROCCHIO
+        else None,
     )
     return lambda listing: [r.id for r in model.rank(space, state, listing)]
 
@@ -288,21 +296,37 @@ def quality_part(per_file: int) -> None:
         users += group[:per_file]
     spaces: dict[frozenset[str], Any] = {}
     results = {}
-    for name, recipe in (("for-you (SVM)", evaluate.for_you), ("light (digest)", light)):
+    global ROCCHIO
+
+    def plain(space: Any, user: Any, rng: Any) -> Any:
+        global ROCCHIO
+        ROCCHIO = False
+        try:
+            return light(space, user, rng)
+        finally:
+            ROCCHIO = True
+
+    recipes = (
+        ("for-you (SVM)", evaluate.for_you),
+        ("light (digest)", light),
+        ("light, no Rocchio", plain),
+    )
+    for name, recipe in recipes:
         t = time.perf_counter()
         results[name] = {
             r.benchmark: r for r in evaluate.evaluate(docs, users, recipe=recipe, spaces=spaces)
         }
         print(f"{name}: {time.perf_counter() - t:.0f} s")
     for bench_name, full in results["for-you (SVM)"].items():
-        mine = results["light (digest)"][bench_name]
-        mean, low, high = paired_bootstrap(mine.per_user, full.per_user)
-        print(
-            f"{bench_name} ({full.users} users): nDCG@10 SVM {full.scores['ndcg@10']:.3f}"
-            f" ({full.seconds_per_user * 1000:.0f} ms/user), light {mine.scores['ndcg@10']:.3f}"
-            f" ({mine.seconds_per_user * 1000:.0f} ms/user), light - SVM {mean:+.3f}"
-            f" [{low:+.3f}, {high:+.3f}]"
-        )
+        for name in ("light (digest)", "light, no Rocchio"):
+            mine = results[name][bench_name]
+            mean, low, high = paired_bootstrap(mine.per_user, full.per_user)
+            print(
+                f"{bench_name} ({full.users} users): nDCG@10 SVM {full.scores['ndcg@10']:.3f}"
+                f" ({full.seconds_per_user * 1000:.0f} ms/user), {name}"
+                f" {mine.scores['ndcg@10']:.3f} ({mine.seconds_per_user * 1000:.0f} ms/user),"
+                f" minus SVM {mean:+.3f} [{low:+.3f}, {high:+.3f}]"
+            )
 
 
 def main() -> None:

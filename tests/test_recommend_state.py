@@ -139,7 +139,14 @@ def test_the_digest_ranker_ranks_many_users_from_shared_vectors(
         space = ranker.period.space
         mine = [p for p in older if p.id in liked[user.id]]
         rows = space.transform([doc_of(p) for p in mine])
-        state = model.light_profile(space, rows, [NOW.date()] * 5, [p.title for p in mine])
+        state = model.light_profile(
+            space,
+            rows,
+            [NOW.date()] * 5,
+            [p.title for p in mine],
+            background=ranker.background_mean(),
+        )
+        assert state.svm is not None  # the Rocchio direction stands in for the SVM
         listing = [i for i in ranker.period.order if i not in liked[user.id]]
         expected = [r.id for r in model.rank(space, state, listing, top=10)]
         assert {p.paper.id for p in found.picks} == set(expected)

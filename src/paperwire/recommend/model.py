@@ -284,22 +284,33 @@ def _recency(days: Sequence[date | None]) -> np.ndarray:
 
 
 def light_profile(
-    space: Space, liked: Rows, days: Sequence[date | None], titles: Sequence[str]
+    space: Space,
+    liked: Rows,
+    days: Sequence[date | None],
+    titles: Sequence[str],
+    *,
+    background: np.ndarray | None = None,
 ) -> Profile:
-    """A profile without the SVM, from the positives' rows (``Space.transform``, in the
+    """A profile without the SVM fit, from the positives' rows (``Space.transform``, in the
     order of ``days`` and ``titles``): the centroids, nearest positives, category prior and
-    author overlap only. What the For-you digest ranks thousands of users with (an SVM fit
-    per user is ~0.15 s; docs/benchmarks.md "For you" measures what it costs in quality)."""
+    author overlap; with ``background`` (the mean row of the background papers, one per
+    space) a Rocchio direction, the positives' mean minus it, stands in for the SVM. What the
+    For-you digest ranks thousands of users with (an SVM fit per user is ~0.15 s;
+    docs/benchmarks.md "For you" measures what it costs in quality)."""
     count = liked.text.shape[0]
     if count == 0:
         return profile(space, [])
     base = len(space.docs)
     weights = _recency(days)
     categories = np.asarray(liked.categories.sum(0)).ravel()
+    mean = np.asarray(liked.text.mean(0), dtype=np.float32).ravel()
+    rocchio = None
+    if background is not None:
+        rocchio = Linear((mean - background)[None, :].astype(np.float32), np.zeros(1, np.float32))
     return Profile(
         list(range(base, base + count)),
-        None,
-        _unit(np.asarray(liked.text.mean(0)).ravel()),
+        rocchio,
+        _unit(mean),
         _unit(np.asarray(liked.text.T @ (weights / weights.sum())).ravel()),
         categories / max(float(categories.sum()), 1.0),
         np.asarray(liked.authors.sum(0)).ravel(),

@@ -352,6 +352,7 @@ class PeriodRanker:
         self.period = period
         self._vectors: OrderedDict[str, _Vector] = OrderedDict()
         self._papers: dict[str, Paper] = {}  # the period's papers picked so far
+        self._mean: np.ndarray | None = None  # see ``background_mean``
 
     def for_user(
         self,
@@ -380,11 +381,27 @@ class PeriodRanker:
             self._rows([vectors[i] for i in ids]),
             [liked[i].date() for i in ids],
             [vectors[i].title for i in ids],
+            background=self.background_mean(),
         )
         ranked = model.rank(space, state, listing, explain=limit, top=limit)
         papers = self._papers_of([r.id for r in ranked])
         picks = [Pick(papers[r.id], r.score, r.why) for r in ranked if r.id in papers]
         return ForYou(username, self.start, self.end, len(ids), picks)
+
+    def background_mean(self) -> np.ndarray:
+        """The mean row of the period's background sample (the light profile's Rocchio)."""
+        import numpy as np
+
+        if self._mean is None:
+            space = self.period.space
+            rows = space.rows(self.period.background)
+            width = space.text.shape[1]
+            self._mean = (
+                np.asarray(space.text[rows].mean(0), dtype=np.float32).ravel()
+                if rows
+                else np.zeros(width, dtype=np.float32)
+            )
+        return self._mean
 
     def _papers_of(self, ids: list[str]) -> dict[str, Paper]:
         missing = [i for i in ids if i not in self._papers]
