@@ -9,7 +9,8 @@ One salt per purpose, so a token made for one purpose is refused for any other:
 - ``unsubscribe``: one-click unsubscribe of one subscription (RFC 8058), bound the same way.
 - ``feed``: the private RSS feed of one subscription.
 - ``for_you``: the private RSS feed of an account's "For you" ranking; bound to the account's
-  id *and* name, so it dies with the account (a new account of the same name gets another).
+  id, name and creation time, so it dies with the account (a new account given the same id
+  or name gets another).
 
 The clock is passed in, so expiry is tested without waiting.
 """
@@ -95,10 +96,10 @@ class Tokens:
         s, sub = self._load("feed", token, 2)
         return int(s), int(sub)
 
-    # for_you: [user id, username]
-    def for_you(self, user_id: int, username: str) -> str:
-        return self._dump("for_you", [user_id, username])
+    # for_you: [user id, username, account created (Unix seconds)]
+    def for_you(self, user_id: int, username: str, created: int) -> str:
+        return self._dump("for_you", [user_id, username, created])
 
-    def read_for_you(self, token: str) -> tuple[int, str]:
-        u, name = self._load("for_you", token, 2)
-        return int(u), str(name)
+    def read_for_you(self, token: str) -> tuple[int, str, int]:
+        u, name, created = self._load("for_you", token, 3)
+        return int(u), str(name), int(created)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from paperwire.errors import NotFoundError, SourceError
 from paperwire.ingest import ProgressFn
-from paperwire.models import Paper, Problem
+from paperwire.models import Paper, Problem, User
 from paperwire.ranking import week_bounds
 from paperwire.service.views import Clock
 from paperwire.store import Store
@@ -164,20 +164,20 @@ class Recommend:
         start = week_bounds(end)[0] if week else end
         return self.for_period(user.id, user.username, start, end, limit=limit)
 
-    def feed_token(self, user_id: int, username: str) -> str:
+    def feed_token(self, user: User) -> str:
         """The secret of the account's private For-you RSS feed (its URL)."""
         if self.tokens is None:
             raise NotFoundError("private feeds are not available here")
-        return self.tokens.for_you(user_id, username)
+        return self.tokens.for_you(user.id, user.username, int(user.created_at.timestamp()))
 
     def feed(self, token: str, *, week: bool = False, limit: int = 50) -> ForYou:
         """What the private feed behind ``token`` holds: the owner's For you, as on the tab.
         A token that is not ours or names no account: TokenError / NotFoundError."""
         if self.tokens is None:
             raise NotFoundError("private feeds are not available here")
-        user_id, username = self.tokens.read_for_you(token)
+        user_id, username, created = self.tokens.read_for_you(token)
         user = self.store.people.by_id(user_id)
-        if user is None or user.username != username:
+        if user is None or user.username != username or int(user.created_at.timestamp()) != created:
             raise NotFoundError("this feed no longer exists (the account was removed)")
         return self.for_user(user.username, week=week, limit=limit)
 

@@ -33,7 +33,7 @@ def for_you(request: Request) -> Response:
     service = service_of(request)
     found = service.recommend.for_user(user.username, week=week)
     cards = service.cards([pick.paper for pick in found.picks], user)
-    token = service.recommend.feed_token(user.id, user.username)
+    token = service.recommend.feed_token(user)
     return render(
         request,
         "for_you.html",
