@@ -9,7 +9,8 @@ from enum import StrEnum
 
 from paperwire.models import Paper
 
-KINDS = ("trending", "topic", "author", "category", "collection")
+KINDS = ("trending", "topic", "author", "category", "collection", "for_you")
+FOR_YOU = "for_you"  # an account's own ranking: only its owner subscribes to it
 FREQUENCIES = ("daily", "weekly")
 # Subscriber states. Only "active" subscribers are mailed digests; "pending" ones get nothing but
 # confirmation mails (double opt-in); "failing" ones bounced too often.
@@ -72,6 +73,8 @@ def describe(kind: str, value: str) -> str:
         return f"Papers by {value}"
     if kind == "category":
         return f"New papers in {value}"
+    if kind == FOR_YOU:
+        return "Papers for you (ranked from your upvotes and collections)"
     return f"Papers added to the collection {value}"
 
 

@@ -52,7 +52,7 @@ def check_follow(kind: str, value: str) -> str:
     """The normalised value of what to follow; AccountError saying what is wrong."""
     if kind not in KINDS:
         raise AccountError(f"follow: choose one of {', '.join(KINDS)}")
-    if kind == "trending":
+    if kind in ("trending", "for_you"):
         return ""
     if kind == "topic":
         query = _clean(value, "topic")

@@ -8,6 +8,9 @@ One salt per purpose, so a token made for one purpose is refused for any other:
   address, so it dies with the subscriber or a change of address.
 - ``unsubscribe``: one-click unsubscribe of one subscription (RFC 8058), bound the same way.
 - ``feed``: the private RSS feed of one subscription.
+- ``for_you``: the private RSS feed of an account's "For you" ranking; bound to the account's
+  id, name and creation time, so it dies with the account (a new account given the same id
+  or name gets another).
 
 The clock is passed in, so expiry is tested without waiting.
 """
@@ -36,7 +39,10 @@ class Tokens:
                 secret, salt=f"paperwire-digest-{salt}", signer=_ClockSigner
             )
 
-        self._s = {name: serializer(name) for name in ("confirm", "manage", "unsubscribe", "feed")}
+        self._s = {
+            name: serializer(name)
+            for name in ("confirm", "manage", "unsubscribe", "feed", "for_you")
+        }
 
     def _dump(self, purpose: str, payload: list[Any]) -> str:
         return str(self._s[purpose].dumps(payload))
@@ -89,3 +95,11 @@ class Tokens:
     def read_feed(self, token: str) -> tuple[int, int]:
         s, sub = self._load("feed", token, 2)
         return int(s), int(sub)
+
+    # for_you: [user id, username, account created (Unix seconds)]
+    def for_you(self, user_id: int, username: str, created: int) -> str:
+        return self._dump("for_you", [user_id, username, created])
+
+    def read_for_you(self, token: str) -> tuple[int, str, int]:
+        u, name, created = self._load("for_you", token, 3)
+        return int(u), str(name), int(created)

@@ -72,6 +72,15 @@ def _name(author: str) -> str:
     return re.sub(r"\s+", " ", author).strip().casefold()
 
 
+@dataclass(frozen=True)
+class Rows:
+    """Documents outside a space, as vectors in its columns (``Space.transform``)."""
+
+    text: csr_matrix
+    authors: csr_matrix
+    categories: csr_matrix
+
+
 class Space:
     """The corpus's vectors: text (hashed tf-idf), authors and categories, row per item."""
 
@@ -85,6 +94,8 @@ class Space:
 
         self.docs = list(items)
         self.row = {item.id: k for k, item in enumerate(self.docs)}
+        self._terms: dict[str, dict[int, str]] = {}
+        self._block: tuple[tuple[int, ...], csr_matrix, csr_matrix] | None = None
         self._hasher = HashingVectorizer(
             ngram_range=(1, 2),
             stop_words="english",
@@ -122,11 +133,53 @@ class Space:
             return csr_matrix((len(values), 1), dtype=np.float32)
         return csr_matrix(vectorizer.fit_transform(values), dtype=np.float32)
 
+    def transform(self, items: Sequence[Doc]) -> Rows:
+        """Vectors of documents that are not rows of the space (a user's older papers), in
+        its columns: the same hashing, kept terms, idf, author and category vocabularies."""
+        from scipy.sparse import csr_matrix
+
+        counts = self._hasher.transform(f"{i.title} {i.title} {i.abstract}" for i in items)
+        text = csr_matrix(self._tfidf.transform(counts[:, self._keep]), dtype=np.float32)
+
+        def known(vectorizer: Any, values: list[tuple[str, ...]], width: int) -> csr_matrix:
+            if not hasattr(vectorizer, "vocabulary_"):  # the field was hidden when fitted
+                return csr_matrix((len(values), width), dtype=np.float32)
+            return csr_matrix(vectorizer.transform(values), dtype=np.float32)
+
+        return Rows(
+            text,
+            known(self._authors, [i.authors for i in items], self.authors.shape[1]),
+            known(self._categories, [i.categories for i in items], self.categories.shape[1]),
+        )
+
     def rows(self, ids: Sequence[str]) -> list[int]:
         return [self.row[i] for i in ids if i in self.row]
 
+    def block(self, rows: Sequence[int]) -> tuple[csr_matrix, csr_matrix]:
+        """The text rows of ``rows`` and their transpose (as CSR), remembered for the last
+        ``rows`` asked: a period's candidates are scored for user after user, and
+        ``liked @ block.T`` costs a fraction of ``block @ liked.T`` (no per-user conversion of
+        a matrix as wide as the vocabulary)."""
+        from scipy.sparse import csr_matrix
+
+        key = tuple(rows)
+        found = self._block
+        if found is None or found[0] != key:
+            text = self.text[list(rows)]
+            found = self._block = (key, text, csr_matrix(text.T))
+        return found[1], found[2]
+
     def terms_of(self, text: str) -> dict[int, str]:
-        """Column -> one of the words of ``text`` that lands there (for the "why" line)."""
+        """Column -> one of the words of ``text`` that lands there (for the "why" line).
+        Remembered per text (a period's candidates are explained for user after user)."""
+        found = self._terms.get(text)
+        if found is None:
+            if len(self._terms) > 2 * len(self.docs) + 1000:
+                self._terms.clear()
+            found = self._terms[text] = self._terms_of(text)
+        return found
+
+    def _terms_of(self, text: str) -> dict[int, str]:
         terms = self._hasher.build_analyzer()(text)
         if not terms:
             return {}
@@ -153,6 +206,9 @@ class Profile:
     category_prior: np.ndarray
     author_weights: np.ndarray
     titles: dict[int, str] = field(default_factory=dict)
+    # The positives' text rows when some are not rows of the space (``profile(docs=...)``):
+    # row numbers from ``len(space.docs)`` on name them, in the order they were given.
+    liked: Any = None
 
     @property
     def cold(self) -> bool:
@@ -170,12 +226,18 @@ def profile(
     *,
     negatives: Sequence[str] = (),
     background: Sequence[str] = (),
+    docs: Sequence[Doc] = (),
 ) -> Profile:
     """Fit one user's state from their positives (paper id, day liked), explicit negatives
-    and background papers (random papers the user did not like)."""
+    and background papers (random papers the user did not like). ``docs``: positives that
+    are not rows of ``space`` (a space fitted on a period's papers, shared by every user),
+    brought into it with ``Space.transform``; their rows are kept in ``Profile.liked``."""
     from scipy.sparse import vstack
     from sklearn.svm import LinearSVC
 
+    outside = [d for d in dict((d.id, d) for d in docs).values() if d.id not in space.row]
+    if outside:
+        space = _Extended(space, outside)
     known = [(space.row[i], day) for i, day in positives if i in space.row]
     rows = [r for r, _ in known]
     chosen = set(rows)
@@ -198,11 +260,7 @@ def profile(
         y = np.r_[np.ones(len(rows)), np.zeros(len(negative_rows))]
         svm = LinearSVC(C=SVM_C, class_weight="balanced").fit(x, y)
     liked = space.text[rows]
-    # zotero-arxiv-daily's recency weights: the k-th newest counts 1 / (1 + log10(k + 1)).
-    newest_first = sorted(range(len(known)), key=lambda k: known[k][1] or date.min, reverse=True)
-    weights = np.zeros(len(known))
-    for rank_, k in enumerate(newest_first):
-        weights[k] = 1 / (1 + math.log10(rank_ + 1))
+    weights = _recency([day for _, day in known])
     categories = np.asarray(space.categories[rows].sum(0)).ravel()
     return Profile(
         rows,
@@ -212,7 +270,114 @@ def profile(
         categories / max(float(categories.sum()), 1.0),
         np.asarray(space.authors[rows].sum(0)).ravel(),
         {r: space.docs[r].title for r in rows},
+        liked if outside else None,
     )
+
+
+def _recency(days: Sequence[date | None]) -> np.ndarray:
+    """zotero-arxiv-daily's recency weights: the k-th newest counts 1 / (1 + log10(k + 1))."""
+    newest_first = sorted(range(len(days)), key=lambda k: days[k] or date.min, reverse=True)
+    weights = np.zeros(len(days))
+    for rank_, k in enumerate(newest_first):
+        weights[k] = 1 / (1 + math.log10(rank_ + 1))
+    return weights
+
+
+def light_profile(
+    space: Space,
+    liked: Rows,
+    days: Sequence[date | None],
+    titles: Sequence[str],
+    *,
+    background: np.ndarray | None = None,
+) -> Profile:
+    """A profile without the SVM fit, from the positives' rows (``Space.transform``, in the
+    order of ``days`` and ``titles``): the centroids, nearest positives, category prior and
+    author overlap; with ``background`` (the mean row of the background papers, one per
+    space) a Rocchio direction, the positives' mean minus it, stands in for the SVM. What the
+    For-you digest ranks thousands of users with (an SVM fit per user is ~0.15 s;
+    docs/benchmarks.md "For you" measures what it costs in quality)."""
+    count = liked.text.shape[0]
+    if count == 0:
+        return profile(space, [])
+    base = len(space.docs)
+    weights = _recency(days)
+    categories = np.asarray(liked.categories.sum(0)).ravel()
+    mean = np.asarray(liked.text.mean(0), dtype=np.float32).ravel()
+    rocchio = None
+    if background is not None:
+        rocchio = Linear((mean - background)[None, :].astype(np.float32), np.zeros(1, np.float32))
+    return Profile(
+        list(range(base, base + count)),
+        rocchio,
+        _unit(mean),
+        _unit(np.asarray(liked.text.T @ (weights / weights.sum())).ravel()),
+        categories / max(float(categories.sum()), 1.0),
+        np.asarray(liked.authors.sum(0)).ravel(),
+        {base + k: title for k, title in enumerate(titles)},
+        liked.text,
+    )
+
+
+class _Extended(Space):
+    """A space with a few more rows (a user's positives outside it), for fitting a profile:
+    what ``profile`` reads of a space, nothing else (no refitting: ``Space.__init__`` is not
+    run)."""
+
+    def __init__(self, space: Space, extra: Sequence[Doc]) -> None:
+        from scipy.sparse import csr_matrix, vstack
+
+        added = space.transform(extra)
+        self.docs = [*space.docs, *extra]
+        self.row = {**space.row, **{d.id: len(space.docs) + k for k, d in enumerate(extra)}}
+        self.text = csr_matrix(vstack([space.text, added.text]))
+        self.authors = csr_matrix(vstack([space.authors, added.authors]))
+        self.categories = csr_matrix(vstack([space.categories, added.categories]))
+
+
+@dataclass
+class Linear:
+    """A fitted linear model's weights alone (``coef_``, ``intercept_`` as scikit-learn
+    names them), float32: what a kept profile needs to score and explain."""
+
+    coef_: np.ndarray
+    intercept_: np.ndarray
+
+    def decision_function(self, x: Any) -> np.ndarray:
+        return np.asarray(x @ self.coef_[0]).ravel() + float(self.intercept_[0])
+
+
+def compact(user: Profile) -> Profile:
+    """``user`` made small to keep (per-user caches): the model's weights as float32 arrays
+    instead of the estimator, vectors as float32."""
+    from dataclasses import replace
+
+    svm = user.svm
+    if svm is not None:
+        svm = Linear(
+            np.asarray(svm.coef_, dtype=np.float32), np.asarray(svm.intercept_, dtype=np.float32)
+        )
+    return replace(
+        user,
+        svm=svm,
+        centroid=np.asarray(user.centroid, dtype=np.float32),
+        recent_centroid=np.asarray(user.recent_centroid, dtype=np.float32),
+        category_prior=np.asarray(user.category_prior, dtype=np.float32),
+        author_weights=np.asarray(user.author_weights, dtype=np.float32),
+    )
+
+
+def size_of(user: Profile) -> int:
+    """Bytes a kept profile holds (arrays and the positives' rows; not Python overhead)."""
+    total = sum(
+        a.nbytes
+        for a in (user.centroid, user.recent_centroid, user.category_prior, user.author_weights)
+    )
+    if user.svm is not None:
+        total += int(np.asarray(user.svm.coef_).nbytes)
+    if user.liked is not None:
+        total += int(user.liked.data.nbytes + user.liked.indices.nbytes + user.liked.indptr.nbytes)
+    return total + sum(len(t) for t in user.titles.values())
 
 
 @dataclass(frozen=True)
@@ -224,10 +389,10 @@ class Ranked:
 
 def features(space: Space, user: Profile, rows: Sequence[int]) -> dict[str, np.ndarray]:
     """The per-candidate features ``WEIGHTS`` combines (raw, before z-scoring)."""
-    text = space.text[list(rows)]
+    text, text_t = space.block(rows)
     n = len(rows)
-    liked = space.text[user.positives]
-    similar = (text @ liked.T).toarray() if user.positives else np.zeros((n, 1))
+    liked = space.text[user.positives] if user.liked is None else user.liked
+    similar = (liked @ text_t).toarray().T if user.positives else np.zeros((n, 1))
     top = -np.sort(-similar, axis=1)
     return {
         "svm": user.svm.decision_function(text) if user.svm is not None else np.zeros(n),
@@ -252,10 +417,16 @@ def _total(found: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def rank(
-    space: Space, user: Profile, candidates: Sequence[str], *, explain: int = 0
+    space: Space,
+    user: Profile,
+    candidates: Sequence[str],
+    *,
+    explain: int = 0,
+    top: int | None = None,
 ) -> list[Ranked]:
-    """``candidates`` (ids in the space; unknown ones are left out) best first; the first
-    ``explain`` of them carry the reasons a person can check."""
+    """``candidates`` (ids in the space; unknown ones are left out) best first (the first
+    ``top`` of them, all when None); the first ``explain`` carry the reasons a person can
+    check."""
     rows = space.rows(candidates)
     if not rows:
         return []
@@ -268,7 +439,7 @@ def rank(
             float(total[k]),
             _why(space, user, rows[k], found, int(k)) if place < explain else (),
         )
-        for place, k in enumerate(order)
+        for place, k in enumerate(order[:top])
     ]
 
 

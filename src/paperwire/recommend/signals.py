@@ -5,9 +5,24 @@ or phrase (whole words, case-blind). No I/O; the service reads the signals and a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from paperwire.models import Paper, UserSignals
+from paperwire.models import UserSignals
+
+
+class Listed(Protocol):
+    """What the mutes read of a paper (a ``Paper``, or the recommender's ``Doc`` of it)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def abstract(self) -> str: ...
+    @property
+    def authors(self) -> Sequence[str]: ...
+    @property
+    def categories(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,7 @@ class Mutes:
     def __bool__(self) -> bool:
         return bool(self.authors or self.categories or self.words)
 
-    def hides(self, paper: Paper) -> bool:
+    def hides(self, paper: Listed) -> bool:
         if self.authors and any(a.casefold() in self.authors for a in paper.authors):
             return True
         if self.categories and any(c.casefold() in self.categories for c in paper.categories):

@@ -30,7 +30,7 @@ from paperwire.digest.compose import compose_digest, message_id, site_host
 from paperwire.digest.deliver import Deliverer, RetryPolicy
 from paperwire.digest.mailconfig import envelope_sender
 from paperwire.digest.mime import Mail
-from paperwire.digest.model import Candidate, DigestItem, Subscriber, Subscription
+from paperwire.digest.model import FOR_YOU, Candidate, DigestItem, Subscriber, Subscription
 from paperwire.digest.smtp import message_bytes
 from paperwire.digest.transport import MailConnection
 from paperwire.errors import PaperwireError
@@ -38,6 +38,7 @@ from paperwire.models import Paper
 from paperwire.search.topics import Match, TopicMatcher, Window, quoted, rank_trending
 from paperwire.service.cards import Cards
 from paperwire.service.digest_mail import Notices
+from paperwire.service.recommend import PeriodRanker, Recommend, one_thread
 from paperwire.service.search import Search
 from paperwire.settings import Settings
 from paperwire.store import Store
@@ -47,6 +48,7 @@ PAGE = 500  # subscriptions read per query
 WINDOWS_KEPT = 8  # distinct windows cached per run (most subscriptions share one or two)
 LOCK_NAME = "digests"
 PAPERS_KEPT = 20_000  # papers cached per run (bounded: memory stays flat)
+RANKERS_KEPT = 2  # For-you windows ranked per run at once (each keeps its liked papers' rows)
 
 
 @dataclass
@@ -120,6 +122,7 @@ class DigestRun:
         notices: Notices,
         search: Search,
         cards: Cards,
+        recommend: Recommend,
         now: datetime,
         *,
         dry_run: bool,
@@ -131,6 +134,7 @@ class DigestRun:
         self.notices = notices
         self.search = search
         self.cards = cards
+        self.recommend = recommend
         self.now = now
         self.dry_run = dry_run
         self.only = only
@@ -143,6 +147,8 @@ class DigestRun:
         self._server_down = False
         self._paper_cache: dict[str, Paper] = {}
         self._sent: dict[int, set[str]] = {}  # prefetched per page of subscriptions
+        self._rankers: OrderedDict[tuple[date, date], PeriodRanker] = OrderedDict()
+        self._owners: dict[int, int | None] = {}  # subscriber -> account, per page
 
     # -- the job -----------------------------------------------------------------------------
     def run(self, lock_wait: float = 0.0) -> DigestReport:
@@ -179,6 +185,10 @@ class DigestRun:
                 self._deliverer.connection.close()
 
     def _walk(self, check: Callable[[], None] | None = None) -> None:
+        with one_thread():  # For-you rankings: BLAS on one thread (service/recommend.py)
+            self._walk_pages(check)
+
+    def _walk_pages(self, check: Callable[[], None] | None) -> None:
         self.search.index()
         after = 0
         key = self.only.lower() if self.only else None
@@ -187,6 +197,7 @@ class DigestRun:
             if not page:
                 return
             self._prefetch_sent(page)
+            self._owners = {subscriber.id: subscriber.user_id for subscriber, _ in page}
             for subscriber, sub in page:
                 after = sub.id
                 if check is not None:
@@ -279,6 +290,8 @@ class DigestRun:
                 Match(pid, 0.0, reason)
                 for pid in self.store.deliveries.collection_additions(owner, slug, after, through)
             ]
+        if sub.kind == FOR_YOU:
+            return self._for_you(sub, after, through)
         data = self._window(after, through)
         if sub.kind == "trending":
             if data.trending is None:
@@ -294,6 +307,38 @@ class DigestRun:
         if sub.kind == "category":
             return self.matcher.category(sub.value, data.window)
         return self.matcher.topic(sub.value, data.window)
+
+    def _for_you(self, sub: Subscription, after: date, through: date) -> list[Match]:
+        """The owner's For-you ranking of the window's papers (the code of the tab, with the
+        digest's light profiles: service/recommend.py ``PeriodRanker``); too few signals:
+        the window's most upvoted papers, and every item says so."""
+        from paperwire.recommend.model import MIN_POSITIVES
+
+        if sub.subscriber_id in self._owners:
+            user_id = self._owners[sub.subscriber_id]
+        else:
+            owner = self.store.subscribers.subscriber(sub.subscriber_id)
+            user_id = owner.user_id if owner else None
+        user = self.store.people.by_id(user_id) if user_id is not None else None
+        if user is None:  # the account was deleted: nothing is anyone else's to rank
+            return []
+        key = (after, through)
+        ranker = self._rankers.get(key)
+        if ranker is None:
+            ranker = self.recommend.ranker(after + timedelta(days=1), through)
+            self._rankers[key] = ranker
+            while len(self._rankers) > RANKERS_KEPT:
+                self._rankers.popitem(last=False)
+        found = ranker.for_user(user.id, user.username, limit=2 * sub.top_n + 20)
+        if found.cold:
+            reason = (
+                f"among the most upvoted: For you ranks by your upvotes and collections once "
+                f"you have {MIN_POSITIVES} (you have {found.positives})"
+            )
+            return [Match(p.paper.id, p.score, reason) for p in found.picks]
+        return [
+            Match(p.paper.id, p.score, "; ".join(p.why) or "ranked for you") for p in found.picks
+        ]
 
     def items(
         self, sub: Subscription, period_end: date, *, exclude_sent: bool = True

@@ -23,6 +23,7 @@ from paperwire.digest.mime import Mail
 from paperwire.digest.model import (
     ACTIVE,
     FAILING,
+    FOR_YOU,
     UNSUBSCRIBED,
     DigestItem,
     FailingAddress,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     # Matching and composing pull in numpy, the search indexes and Jinja2: imported where a
     # digest is actually built, so one-shot commands such as `paperwire show` start fast.
     from paperwire.service.digest_run import DigestReport, DigestRun
+    from paperwire.service.recommend import Recommend
 
 log = logging.getLogger(__name__)
 FEED_DAYS = {"daily": 7, "weekly": 28}
@@ -101,6 +103,7 @@ class Digests:
         notices: Notices,
         search: Search,
         cards: Cards,
+        recommend: Recommend,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -109,6 +112,7 @@ class Digests:
         self.tokens = notices.tokens
         self.search = search
         self.cards = cards
+        self.recommend = recommend
 
     # -- subscribing -----------------------------------------------------------------------
     @property
@@ -138,11 +142,15 @@ class Digests:
         check_schedule(frequency, timezone, hour, count)
         if kind == "collection":
             self._check_collection(value)
+        if kind == FOR_YOU:
+            _check_own(user, key)
         now = self.clock()
         store = self.store
         subscriber = store.subscribers.get_or_create_subscriber(
             address, key, timezone, user.id if user else None, now
         )
+        if kind == FOR_YOU and (user is None or subscriber.user_id != user.id):
+            raise AccountError("follow: this address's digests belong to another account")
         sub, _created = store.subscribers.find_or_add_subscription(
             subscriber.id,
             kind=kind,
@@ -334,6 +342,11 @@ class Digests:
         check_schedule(frequency, subscriber.timezone, send_hour, count)
         if kind == "collection":
             self._check_collection(value)
+        if kind == FOR_YOU and subscriber.user_id is None:
+            raise AccountError(
+                "follow: For you is an account's own ranking; sign in and subscribe from the "
+                "For you page"
+            )
         covered = periods.due_period_end(self.clock(), subscriber.timezone, frequency, send_hour)
         sub, _ = self.store.subscribers.find_or_add_subscription(
             subscriber.id,
@@ -376,6 +389,7 @@ class Digests:
             self.notices,
             self.search,
             self.cards,
+            self.recommend,
             now or self.clock(),
             dry_run=dry_run,
             only=only,
@@ -443,6 +457,17 @@ class Digests:
             counts=store.subscribers.counts(),
             states=store.deliveries.state_counts(self.clock().date() - timedelta(days=since_days)),
             failing=store.subscribers.failing_addresses(),
+        )
+
+
+def _check_own(user: User | None, key: str) -> None:
+    """A For-you digest is its account's own: asked for signed in, to the account's address."""
+    if user is None:
+        raise AccountError("follow: sign in to get your own For you digest")
+    if not user.email or check_address(user.email)[1] != key:
+        raise AccountError(
+            "e-mail: the For you digest goes to your account's address "
+            "(set one on your account page first)"
         )
 
 

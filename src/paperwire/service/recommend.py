@@ -3,27 +3,40 @@ benchmarks through a throw-away store. The model itself is ``paperwire.recommend
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from paperwire.errors import NotFoundError, SourceError
 from paperwire.ingest import ProgressFn
-from paperwire.models import Paper, Problem
+from paperwire.models import Paper, Problem, User
 from paperwire.ranking import week_bounds
-from paperwire.service.signals import personalise
+from paperwire.service.signals import Personal, personalise
 from paperwire.service.views import Clock
 from paperwire.store import Store
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from paperwire.digest.tokens import Tokens
     from paperwire.recommend.evaluate import Recipe, Result
-    from paperwire.recommend.model import Doc
+    from paperwire.recommend.model import Doc, Profile, Ranked, Rows, Space
+    from paperwire.service.library import LibraryExport
+    from paperwire.sources.library import LibraryFormat
 
 DEFAULT_CORPUS = Path("../shared/data/corpus/papers-200k.jsonl.gz")
 MAX_CANDIDATES = 5000  # a week of every arXiv listing is about 5,000 papers
+SPACES_KEPT = 4  # period spaces kept per process (a day and a week, and the digests' ones)
+# Per-user profiles kept per process, in bytes (a profile of 200 signals in a day's space is
+# ~0.8 MB: the model's weights and two centroids over ~55k kept terms, float32).
+PROFILE_BYTES = 256 * 2**20
+VECTORS_KEPT = 300_000  # liked papers' rows kept by a digest run (~0.5 KB each)
 
 
 @dataclass
@@ -74,49 +87,233 @@ class ForYou:
         return self.positives < MIN_POSITIVES
 
 
+@dataclass
+class _Period:
+    """A period's shared text space: fitted once per process on the period's papers and the
+    fixed background sample, for every user (``listing`` is its fingerprint)."""
+
+    listing: str
+    space: Space
+    background: list[str]
+    order: list[str]  # the period's ids, most upvoted first (the cold-start order)
+
+
+@dataclass
+class _Kept:
+    """One user's state for one period: the compact profile and its last ranking."""
+
+    listing: str  # the period space it was fitted in
+    signals: str  # the fingerprint of the user's signals it was fitted from
+    profile: Profile
+    bytes: int
+    ranked: list[Ranked] = field(default_factory=list)
+    explained: int = -1  # how many of ``ranked`` carry why-lines (-1: not ranked yet)
+    shown: str = ""  # the fingerprint of the listing ``ranked`` ranks
+
+
+def one_thread() -> Any:
+    """BLAS on one thread while ranking: the products are small (a period's papers against
+    one user), and on a loaded machine OpenBLAS's threads waiting for each other made a
+    user's ranking ~3x slower (docs/benchmarks.md "For you")."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
+def fingerprint(values: Iterable[str]) -> str:
+    """A short digest of a set of strings (a listing, a user's signals)."""
+    return hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()[:32]
+
+
 class Recommend:
-    def __init__(self, store: Store, clock: Clock, import_batch_size: int) -> None:
+    """The "For you" part. Per process it keeps, in memory (docs/design.md "For you"):
+
+    - one text space per period (day or week) in use, fitted on the period's papers and the
+      day's fixed background sample, refitted when the period's papers change
+      (``SPACES_KEPT`` of them);
+    - per user and period, the compact profile (``model.compact``: the model's weights and
+      centroids, the positives' rows, never papers) and its last ranking, keyed by a
+      fingerprint of the user's signals, so a vote or a collection change refits it at the
+      next load; least recently used first out once they hold ``profile_bytes``.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        import_batch_size: int,
+        *,
+        profile_bytes: int = PROFILE_BYTES,
+        tokens: Tokens | None = None,
+    ) -> None:
         self.store = store
+        self.tokens = tokens
         self.clock = clock
         self.import_batch_size = import_batch_size
+        self.profile_bytes = profile_bytes
+        self._lock = threading.Lock()
+        self._periods: OrderedDict[tuple[date, date], _Period] = OrderedDict()
+        self._kept: OrderedDict[tuple[int, date, date], _Kept] = OrderedDict()
+        self._kept_bytes = 0
 
     def for_user(self, username: str, *, week: bool = False, limit: int = 50) -> ForYou:
         """The newest feed day's (or its week's) papers ranked for ``username`` by the model
         over their upvotes and collections, with the reasons; fewer than
-        ``MIN_POSITIVES`` signals: the period's most upvoted papers, unranked by the model.
-
-        The text space is fitted per request on the period's papers, the user's positives and
-        ``BACKGROUND`` random earlier papers (a few thousand documents: about a second),
-        so no corpus-wide state has to be kept in step with the store."""
-        from paperwire.recommend import model
-
+        ``MIN_POSITIVES`` signals: the period's most upvoted papers, unranked by the model."""
         user = self.store.people.by_username(username)
         if user is None:
             raise NotFoundError(f"no user {username!r}")
         end = self.store.papers.latest_feed_day() or self.clock().date()
         start = week_bounds(end)[0] if week else end
-        candidates, _ = self.store.papers.papers_in_days(start, end, limit=MAX_CANDIDATES)
+        return self.for_period(user.id, user.username, start, end, limit=limit)
+
+    def feed_token(self, user: User) -> str:
+        """The secret of the account's private For-you RSS feed (its URL)."""
+        if self.tokens is None:
+            raise NotFoundError("private feeds are not available here")
+        return self.tokens.for_you(user.id, user.username, int(user.created_at.timestamp()))
+
+    def feed(self, token: str, *, week: bool = False, limit: int = 50) -> ForYou:
+        """What the private feed behind ``token`` holds: the owner's For you, as on the tab.
+        A token that is not ours or names no account: TokenError / NotFoundError."""
+        if self.tokens is None:
+            raise NotFoundError("private feeds are not available here")
+        user_id, username, created = self.tokens.read_for_you(token)
+        user = self.store.people.by_id(user_id)
+        if user is None or user.username != username or int(user.created_at.timestamp()) != created:
+            raise NotFoundError("this feed no longer exists (the account was removed)")
+        return self.for_user(user.username, week=week, limit=limit)
+
+    def export(self, username: str, fmt: LibraryFormat, *, week: bool = False) -> LibraryExport:
+        """The For-you list as a library file (BibTeX, RIS, CSL-JSON), through the export of
+        every list of papers (``Library.export_papers``)."""
+        from paperwire.service.library import Library
+
+        found = self.for_user(username, week=week)
+        stem = f"for-you-{found.username}-{found.end.isoformat()}{'-week' if week else ''}"
+        return Library.export_papers(stem, [pick.paper for pick in found.picks], fmt)
+
+    def for_period(
+        self, user_id: int, username: str, start: date, end: date, *, limit: int = 50
+    ) -> ForYou:
+        """``for_user`` for the papers of feed days ``start`` to ``end`` (the digest's)."""
+        from paperwire.recommend.model import MIN_POSITIVES
+
+        ids = self.store.papers.ids_in_days(start, end, limit=MAX_CANDIDATES)
+        period = self._period(start, end, ids)
         # Own papers join the positives; "not interested" and muted papers leave the listing.
-        mine = personalise(self.store, user.id, self.store.community.liked(user.id), candidates)
-        liked, listing = mine.liked, mine.listing
-        positives = self.store.papers.get_papers(list(liked))  # signals on deleted papers drop
-        if len(positives) < model.MIN_POSITIVES:
-            picks = [Pick(p, float(p.upvotes or 0), ()) for p in listing[:limit]]
-            return ForYou(user.username, start, end, len(positives), picks, mine.muted)
-        background = self.store.papers.sample_before(start, model.BACKGROUND)
-        everything = {
-            p.id: p for p in [*listing, *positives.values(), *mine.negatives, *background]
-        }
-        space = model.Space([doc_of(p) for p in everything.values()])
-        state = model.profile(
-            space,
-            [(i, liked[i].date()) for i in positives],
-            negatives=[p.id for p in mine.negatives],
-            background=[p.id for p in background if p.id not in liked],
+        mine = self.personal(user_id, period)
+        kept = None
+        if len(mine.liked) >= MIN_POSITIVES and mine.listing:
+            kept = self._ranked(user_id, start, end, period, mine, limit)
+        if kept is None or kept.profile.cold:
+            positives = len(kept.profile.positives) if kept else len(mine.liked)
+            papers = self.store.papers.get_papers(mine.listing[:limit])
+            picks = [Pick(papers[i], float(papers[i].upvotes or 0), ()) for i in papers]
+            return ForYou(username, start, end, positives, picks, mine.muted)
+        top = kept.ranked[:limit]
+        papers = self.store.papers.get_papers([r.id for r in top])
+        picks = [Pick(papers[r.id], r.score, r.why) for r in top if r.id in papers]
+        return ForYou(username, start, end, len(kept.profile.positives), picks, mine.muted)
+
+    def personal(self, user_id: int, period: _Period) -> Personal:
+        """The user's signals over the period's papers (in the period's order)."""
+        space = period.space
+        candidates = [space.docs[space.row[i]] for i in period.order if i in space.row]
+        return personalise(self.store, user_id, self.store.community.liked(user_id), candidates)
+
+    # -- the kept state --------------------------------------------------------------------
+    def _period(self, start: date, end: date, ids: list[str]) -> _Period:
+        from paperwire.recommend import model
+
+        listing = fingerprint(ids)
+        with self._lock:
+            found = self._periods.get((start, end))
+            if found is not None and found.listing == listing:
+                self._periods.move_to_end((start, end))
+                return found
+        papers = self.store.papers.get_papers(ids)
+        background = [
+            p
+            for p in self.store.papers.sample_before(start, model.BACKGROUND)
+            if p.id not in papers
+        ]
+        docs = [doc_of(p) for p in [*papers.values(), *background]]
+        made = _Period(listing, model.Space(docs), [p.id for p in background], list(ids))
+        with self._lock:
+            self._periods[(start, end)] = made
+            self._periods.move_to_end((start, end))
+            while len(self._periods) > SPACES_KEPT:
+                self._periods.popitem(last=False)
+        return made
+
+    def _ranked(
+        self, user_id: int, start: date, end: date, period: _Period, mine: Personal, limit: int
+    ) -> _Kept:
+        from paperwire.recommend import model
+
+        # What the profile is fitted from (a vote, a collection, an own paper, a negative)
+        # keys the kept profile; what it ranks (the listing after mutes) keys the ranking.
+        signals = fingerprint(
+            [*(f"+{i}" for i in mine.liked), *(f"-{p.id}" for p in mine.negatives)]
         )
-        ranked = model.rank(space, state, [p.id for p in listing], explain=limit)[:limit]
-        picks = [Pick(everything[r.id], r.score, r.why) for r in ranked]
-        return ForYou(user.username, start, end, len(state.positives), picks, mine.muted)
+        shown = fingerprint(mine.listing)
+        key = (user_id, start, end)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+        if kept is None or kept.listing != period.listing or kept.signals != signals:
+            with one_thread():
+                kept = self._fit(period, mine, signals)
+        if kept.shown != shown or kept.explained < min(limit, len(mine.listing)):
+            with one_thread():
+                ranked = model.rank(
+                    period.space, kept.profile, mine.listing, explain=limit, top=limit
+                )
+            kept = _Kept(kept.listing, kept.signals, kept.profile, kept.bytes, ranked, limit, shown)
+        self._keep(key, kept)
+        return kept
+
+    def _fit(self, period: _Period, mine: Personal, signals: str) -> _Kept:
+        from paperwire.recommend import model
+
+        space = period.space
+        liked = mine.liked
+        positives = self.store.papers.get_papers(list(liked))  # signals on deleted papers drop
+        outside = [p for p in [*positives.values(), *mine.negatives] if p.id not in space.row]
+        state = model.compact(
+            model.profile(
+                space,
+                [(i, liked[i].date()) for i in positives],
+                negatives=[p.id for p in mine.negatives],
+                background=[i for i in period.background if i not in liked],
+                docs=[doc_of(p) for p in outside],
+            )
+        )
+        return _Kept(period.listing, signals, state, model.size_of(state))
+
+    def _keep(self, key: tuple[int, date, date], kept: _Kept) -> None:
+        with self._lock:
+            old = self._kept.pop(key, None)
+            if old is not None:
+                self._kept_bytes -= old.bytes
+            self._kept[key] = kept
+            self._kept_bytes += kept.bytes
+            while self._kept_bytes > self.profile_bytes and len(self._kept) > 1:
+                _, dropped = self._kept.popitem(last=False)
+                self._kept_bytes -= dropped.bytes
+
+    def ranker(self, start: date, end: date) -> PeriodRanker:
+        """Rankings of the papers of feed days ``start`` to ``end`` for many users (the
+        For-you digest run): one shared space, light profiles, paper vectors cached."""
+        ids = self.store.papers.ids_in_days(start, end, limit=MAX_CANDIDATES)
+        return PeriodRanker(self.store, start, end, self._period(start, end, ids))
+
+    def kept(self) -> tuple[int, int]:
+        """(profiles kept, their bytes): what the per-user cache holds now."""
+        with self._lock:
+            return len(self._kept), self._kept_bytes
 
     def evaluate(
         self,
@@ -138,6 +335,145 @@ class Recommend:
             docs, loaded.users, recipe=recipe or evaluate.for_you, progress=progress
         )
         return EvalReport(results, loaded.problems, len(docs))
+
+
+@dataclass(frozen=True, slots=True)
+class _Vector:
+    """One paper's row in a period's space, as arrays (what a light profile is built of)."""
+
+    text: np.ndarray
+    weights: np.ndarray
+    authors: np.ndarray
+    categories: np.ndarray
+    title: str
+
+
+class PeriodRanker:
+    """One period's rankings for many users, as the For-you digest makes them: each user's
+    state is ``model.light_profile`` (no SVM: ~0.15 s a user is too slow for thousands),
+    built from the rows of their liked papers, which are read and transformed once per run
+    and kept (at most ``VECTORS_KEPT``), so memory follows the papers liked, not the users.
+    Callers ranking many users hold ``one_thread()`` around the lot."""
+
+    def __init__(self, store: Store, start: date, end: date, period: _Period) -> None:
+        self.store = store
+        self.start = start
+        self.end = end
+        self.period = period
+        self._vectors: OrderedDict[str, _Vector] = OrderedDict()
+        self._papers: dict[str, Paper] = {}  # the period's papers picked so far
+        self._mean: np.ndarray | None = None  # see ``background_mean``
+        self._docs: list[Doc] | None = None  # see ``_candidates``
+
+    def for_user(
+        self,
+        user_id: int,
+        username: str,
+        *,
+        limit: int,
+        liked: dict[str, datetime] | None = None,
+    ) -> ForYou:
+        """``user_id``'s ranking of the period (``liked``: their signals, when the caller
+        read many users' at once with ``store.community.liked_by``)."""
+        from paperwire.recommend import model
+
+        if liked is None:
+            liked = self.store.community.liked(user_id)
+        mine = personalise(self.store, user_id, liked, self._candidates())
+        liked, listing = mine.liked, mine.listing
+        vectors = self._vectors_of(list(liked))
+        if len(vectors) < model.MIN_POSITIVES:
+            papers = self._papers_of(listing[:limit])
+            picks = [Pick(papers[i], float(papers[i].upvotes or 0), ()) for i in papers]
+            return ForYou(username, self.start, self.end, len(vectors), picks, mine.muted)
+        space = self.period.space
+        ids = list(vectors)
+        state = model.light_profile(
+            space,
+            self._rows([vectors[i] for i in ids]),
+            [liked[i].date() for i in ids],
+            [vectors[i].title for i in ids],
+            background=self.background_mean(),
+        )
+        ranked = model.rank(space, state, listing, explain=limit, top=limit)
+        papers = self._papers_of([r.id for r in ranked])
+        picks = [Pick(papers[r.id], r.score, r.why) for r in ranked if r.id in papers]
+        return ForYou(username, self.start, self.end, len(ids), picks, mine.muted)
+
+    def _candidates(self) -> list[Doc]:
+        """The period's papers as the recommender sees them, in the period's order."""
+        if self._docs is None:
+            space = self.period.space
+            self._docs = [space.docs[space.row[i]] for i in self.period.order if i in space.row]
+        return self._docs
+
+    def background_mean(self) -> np.ndarray:
+        """The mean row of the period's background sample (the light profile's Rocchio)."""
+        import numpy as np
+
+        if self._mean is None:
+            space = self.period.space
+            rows = space.rows(self.period.background)
+            width = space.text.shape[1]
+            self._mean = (
+                np.asarray(space.text[rows].mean(0), dtype=np.float32).ravel()
+                if rows
+                else np.zeros(width, dtype=np.float32)
+            )
+        return self._mean
+
+    def _papers_of(self, ids: list[str]) -> dict[str, Paper]:
+        missing = [i for i in ids if i not in self._papers]
+        if missing:
+            self._papers.update(self.store.papers.get_papers(missing))
+        return {i: self._papers[i] for i in ids if i in self._papers}
+
+    def _vectors_of(self, ids: list[str]) -> dict[str, _Vector]:
+        import numpy as np
+
+        missing = [i for i in ids if i not in self._vectors]
+        if missing:
+            papers = self.store.papers.get_papers(missing)  # deleted papers drop
+            docs = [doc_of(p) for p in papers.values() if not p.deleted]
+            if docs:
+                rows = self.period.space.transform(docs)
+                for k, doc in enumerate(docs):
+                    text = rows.text[k]
+                    self._vectors[doc.id] = _Vector(
+                        text.indices.astype(np.int32),
+                        text.data.astype(np.float32),
+                        rows.authors[k].indices.astype(np.int32),
+                        rows.categories[k].indices.astype(np.int32),
+                        doc.title,
+                    )
+            while len(self._vectors) > VECTORS_KEPT:
+                self._vectors.popitem(last=False)
+        return {i: self._vectors[i] for i in ids if i in self._vectors}
+
+    def _rows(self, vectors: list[_Vector]) -> Rows:
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        from paperwire.recommend.model import Rows
+
+        space = self.period.space
+
+        def stack(parts: list[np.ndarray], values: list[np.ndarray] | None, width: int) -> Any:
+            indptr = np.zeros(len(parts) + 1, dtype=np.int64)
+            np.cumsum([len(p) for p in parts], out=indptr[1:])
+            indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+            data = (
+                np.concatenate(values)
+                if values is not None
+                else np.ones(len(indices), dtype=np.float32)
+            )
+            return csr_matrix((data, indices, indptr), shape=(len(parts), width))
+
+        return Rows(
+            stack([v.text for v in vectors], [v.weights for v in vectors], space.text.shape[1]),
+            stack([v.authors for v in vectors], None, space.authors.shape[1]),
+            stack([v.categories for v in vectors], None, space.categories.shape[1]),
+        )
 
 
 def corpus_docs(corpus: Path, import_batch_size: int = 2000) -> list[Doc]:

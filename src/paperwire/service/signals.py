@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 
 from paperwire.errors import AccountError, RateLimitedError
 from paperwire.models import Paper, SignalKind, User, UserSignals
@@ -19,6 +21,9 @@ from paperwire.service.limits import RateLimiter
 from paperwire.service.papers import Papers
 from paperwire.service.views import Clock
 from paperwire.store import Store
+
+if TYPE_CHECKING:
+    from paperwire.recommend.model import Doc
 
 MAX_TERMS = 200  # muted authors, categories, words and own names together, per user
 MAX_NOT_INTERESTED = 5000
@@ -78,38 +83,37 @@ class Personal:
     """What a user's signals make of one period's candidates (``personalise``)."""
 
     liked: dict[str, datetime]  # votes and collections, plus their own papers
-    listing: list[Paper]  # candidates left: not liked, not "not interested", not muted
+    listing: list[str]  # candidates left (ids, in order): not liked, not marked, not muted
     negatives: list[Paper]  # "not interested" papers, for the model
     muted: int  # candidates the mutes hid
 
 
 def personalise(
-    store: Store, user_id: int, liked: dict[str, datetime], candidates: list[Paper]
+    store: Store, user_id: int, liked: dict[str, datetime], candidates: Sequence[Doc]
 ) -> Personal:
-    """The one place "For you" reads a user's signals (one store call, plus the own papers
-    when the user claimed names and the "not interested" papers when there are some)."""
+    """The one place "For you" reads a user's signals (one store call, plus the "not
+    interested" papers when there are some), over the period's candidates as the recommender
+    sees them."""
     from paperwire.recommend.signals import Mutes
 
     signals = store.signals.of_user(user_id)
     own = dict(signals.own_papers)  # found when each name was claimed
     if signals.own_names:  # and the period's papers under those names, published since
         names = {name.casefold() for name in signals.own_names}
-        for paper in candidates:
-            if paper.id not in own and any(a.casefold() in names for a in paper.authors):
-                own[paper.id] = paper.published or datetime.combine(
-                    paper.first_seen or date.min, time(), UTC
-                )
+        for doc in candidates:
+            if doc.id not in own and any(a.casefold() in names for a in doc.authors):
+                own[doc.id] = datetime.combine(doc.day or date.min, time(), UTC)
     liked = {**own, **liked}
     mutes = Mutes.of(signals)
-    listing: list[Paper] = []
+    listing: list[str] = []
     muted = 0
-    for paper in candidates:
-        if paper.id in liked or paper.id in signals.not_interested:
+    for doc in candidates:
+        if doc.id in liked or doc.id in signals.not_interested:
             continue
-        if mutes and mutes.hides(paper):
+        if mutes and mutes.hides(doc):
             muted += 1
             continue
-        listing.append(paper)
+        listing.append(doc.id)
     unwanted = sorted(signals.not_interested - liked.keys())[:MAX_NEGATIVES]
     negatives = list(store.papers.get_papers(unwanted).values()) if unwanted else []
     return Personal(liked, listing, negatives, muted)

@@ -103,7 +103,12 @@ class Service:
     def recommend(self) -> Recommend:
         from paperwire.service.recommend import Recommend
 
-        return Recommend(self.store, self.clock, self.settings.import_batch_size)
+        return Recommend(
+            self.store,
+            self.clock,
+            self.settings.import_batch_size,
+            tokens=self.notices.tokens,
+        )
 
     @functools.cached_property
     def limits(self) -> RateLimiter:
@@ -192,6 +197,7 @@ class Service:
             self.notices,
             self.search,
             self.cards,
+            self.recommend,
         )
 
     def jobs(

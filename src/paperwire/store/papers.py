@@ -227,6 +227,27 @@ class Papers:
             found = _fetch_papers(conn, ids)
         return [found[i] for i in ids if i in found], total
 
+    def ids_in_days(self, start: date, end: date, *, limit: int) -> list[str]:
+        """Ids of the live papers whose feed day is in [start, end], most upvoted first (the
+        order of ``papers_in_days``), without reading the papers: what a cached ranking of
+        the period needs to know it is still the period's."""
+        from sqlalchemy import func, select
+
+        from paperwire.store.schema import papers
+
+        query = (
+            select(papers.c.id)
+            .where(
+                papers.c.deleted.is_(False), papers.c.feed_day >= start, papers.c.feed_day <= end
+            )
+            .order_by(
+                func.coalesce(papers.c.upvotes, 0).desc(), papers.c.feed_day.desc(), papers.c.id
+            )
+            .limit(limit)
+        )
+        with self._db.read() as conn:
+            return [r[0] for r in conn.execute(query)]
+
     def sample_before(self, day: date, count: int) -> list[Paper]:
         """Up to ``count`` live papers first seen before ``day``, drawn at random but the same
         for the same day (the background a user's model learns "not this" from: a page

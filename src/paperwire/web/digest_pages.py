@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from paperwire.digest.model import FREQUENCIES, KINDS
+from paperwire.digest.model import FOR_YOU, FREQUENCIES, KINDS
 from paperwire.errors import (
     ExpiredTokenError,
     NotFoundError,
@@ -46,6 +46,7 @@ KIND_LABELS = {
     "author": "An author",
     "category": "An arXiv category",
     "collection": "A public collection (owner/slug)",
+    "for_you": "For you (your own ranking; signed in)",
 }
 
 
@@ -58,9 +59,9 @@ def _token(request: Request) -> str:
     return request.query_params.get("token", "")
 
 
-def _choices(**extra: object) -> dict[str, object]:
+def _choices(*, signed_in: bool = True, **extra: object) -> dict[str, object]:
     return {
-        "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
+        "kinds": [(k, KIND_LABELS[k]) for k in KINDS if signed_in or k != FOR_YOU],
         "frequencies": FREQUENCIES,
         "zones": zones(),
         "hours": range(24),
@@ -109,7 +110,12 @@ def subscribe_form(request: Request) -> HTMLResponse:
     return render(
         request,
         "subscribe.html",
-        _choices(values=values, done=params.get("done") == "1", mail_mode=mode),
+        _choices(
+            values=values,
+            done=params.get("done") == "1",
+            mail_mode=mode,
+            signed_in=user is not None,
+        ),
     )
 
 
@@ -131,7 +137,7 @@ async def subscribe(request: Request) -> Response:
         return render(
             request,
             "subscribe.html",
-            _choices(values=values, mail_mode=mode),
+            _choices(values=values, mail_mode=mode, signed_in=user is not None),
             status_code=503,
         )
     try:
@@ -153,7 +159,7 @@ async def subscribe(request: Request) -> Response:
         return render(
             request,
             "subscribe.html",
-            _choices(values=values, error=message, mail_mode=mode),
+            _choices(values=values, error=message, mail_mode=mode, signed_in=user is not None),
             status_code=status,
         )
     # The same answer whether the address was new, pending or already subscribed.

@@ -54,6 +54,8 @@ HTML_ROUTES: list[Route] = [
     Route(for_you_pages.PATH, for_you_pages.for_you),
     Route("/account/signals", pages.add_signal, ("POST",)),
     Route("/account/signals/remove", pages.remove_signal, ("POST",)),
+    Route(for_you_pages.FEED_PATH, for_you_pages.feed),
+    Route(for_you_pages.EXPORT_PATH, for_you_pages.export),
     Route("/account/tokens", pages.create_token, ("POST",)),
     Route("/account/tokens/{token_id:int}/revoke", pages.revoke_token, ("POST",)),
     Route("/submit", pages.submit_form),
