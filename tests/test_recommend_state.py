@@ -181,3 +181,10 @@ def test_not_interested_and_mutes_reach_the_kept_ranking_and_the_digest(
     assert top.id not in {p.paper.id for p in mailed.picks}
     assert all(author not in p.paper.authors for p in mailed.picks)
     assert mailed.muted == muted.muted
+
+
+def test_a_cold_start_shows_the_most_upvoted_first(service: Service, papers: list[Paper]) -> None:
+    _user(service, "new", [])
+    found = Recommend(service.store, lambda: NOW, 500).for_user("new")
+    upvotes = [p.paper.upvotes or 0 for p in found.picks]
+    assert found.cold and len(upvotes) > 5 and upvotes == sorted(upvotes, reverse=True)

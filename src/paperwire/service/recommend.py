@@ -208,8 +208,11 @@ class Recommend:
             kept = self._ranked(user_id, start, end, period, mine, limit)
         if kept is None or kept.profile.cold:
             positives = len(kept.profile.positives) if kept else len(mine.liked)
-            papers = self.store.papers.get_papers(mine.listing[:limit])
-            picks = [Pick(papers[i], float(papers[i].upvotes or 0), ()) for i in papers]
+            shown = mine.listing[:limit]  # most upvoted first
+            papers = self.store.papers.get_papers(shown)
+            picks = [
+                Pick(papers[i], float(papers[i].upvotes or 0), ()) for i in shown if i in papers
+            ]
             return ForYou(username, start, end, positives, picks, mine.muted)
         top = kept.ranked[:limit]
         papers = self.store.papers.get_papers([r.id for r in top])
