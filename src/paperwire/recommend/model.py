@@ -387,12 +387,25 @@ class Ranked:
     why: tuple[str, ...]
 
 
-def features(space: Space, user: Profile, rows: Sequence[int]) -> dict[str, np.ndarray]:
-    """The per-candidate features ``WEIGHTS`` combines (raw, before z-scoring)."""
+def similarities(liked: csr_matrix, text_t: csr_matrix) -> np.ndarray:
+    """Cosine of each liked row to each candidate (rows: liked, columns: the candidates of
+    ``text_t``, a block's transpose), float32. Each value depends only on its two papers:
+    computed for many users' papers at once, or for more candidates, it is the same number."""
+    return np.asarray((liked @ text_t).toarray())
+
+
+def features(
+    space: Space, user: Profile, rows: Sequence[int], *, similar: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """The per-candidate features ``WEIGHTS`` combines (raw, before z-scoring). ``similar``:
+    the candidates' similarities to the user's positives (candidates x positives, in the
+    order of ``user.positives``) when the caller has them (a digest run keeps each liked
+    paper's, ``service.recommend.PeriodRanker``); None: computed here."""
     text, text_t = space.block(rows)
     n = len(rows)
-    liked = space.text[user.positives] if user.liked is None else user.liked
-    similar = (liked @ text_t).toarray().T if user.positives else np.zeros((n, 1))
+    if similar is None:
+        liked = space.text[user.positives] if user.liked is None else user.liked
+        similar = similarities(liked, text_t).T if user.positives else np.zeros((n, 1))
     top = -np.sort(-similar, axis=1)
     return {
         "svm": user.svm.decision_function(text) if user.svm is not None else np.zeros(n),
@@ -423,14 +436,15 @@ def rank(
     *,
     explain: int = 0,
     top: int | None = None,
+    similar: np.ndarray | None = None,
 ) -> list[Ranked]:
     """``candidates`` (ids in the space; unknown ones are left out) best first (the first
     ``top`` of them, all when None); the first ``explain`` carry the reasons a person can
-    check."""
+    check. ``similar``: see ``features`` (rows: ``candidates`` known to the space)."""
     rows = space.rows(candidates)
     if not rows:
         return []
-    found = features(space, user, rows)
+    found = features(space, user, rows, similar=similar)
     total = _total(found)
     order = np.argsort(-total, kind="stable")
     return [

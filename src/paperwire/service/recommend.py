@@ -37,6 +37,9 @@ SPACES_KEPT = 4  # period spaces kept per process (a day and a week, and the dig
 # ~0.8 MB: the model's weights and two centroids over ~55k kept terms, float32).
 PROFILE_BYTES = 256 * 2**20
 VECTORS_KEPT = 300_000  # liked papers' rows kept by a digest run (~0.5 KB each)
+# Liked papers' similarities to a period's candidates kept by a digest run's ranker, in bytes
+# (4 bytes a candidate: ~4 KB a paper for a day of 1,000 papers, so ~130,000 papers).
+SIMILARITY_BYTES = 512 * 2**20
 
 
 @dataclass
@@ -114,7 +117,11 @@ class _Kept:
 def one_thread() -> Any:
     """BLAS on one thread while ranking: the products are small (a period's papers against
     one user), and on a loaded machine OpenBLAS's threads waiting for each other made a
-    user's ranking ~3x slower (docs/benchmarks.md "For you")."""
+    user's ranking ~3x slower (docs/benchmarks.md "For you"). The libraries that bring their
+    own BLAS (scipy's, loaded by scikit-learn) are loaded first: a limit only reaches the
+    ones loaded when it is set, and a ranking that loaded scipy's later ran its products on
+    two threads (~3x the CPU of a digest run's user, docs/benchmarks.md)."""
+    import sklearn.svm  # noqa: F401  (scipy.linalg's BLAS, what the model's fits load)
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(1, user_api="blas")
@@ -356,13 +363,31 @@ class PeriodRanker:
     state is ``model.light_profile`` (no SVM: ~0.15 s a user is too slow for thousands),
     built from the rows of their liked papers, which are read and transformed once per run
     and kept (at most ``VECTORS_KEPT``), so memory follows the papers liked, not the users.
-    Callers ranking many users hold ``one_thread()`` around the lot."""
+    The nearest-positive features (each candidate's similarity to each liked paper, most of a
+    user's cost) are shared too: each liked paper's similarities to the period's candidates
+    are computed once and kept (``similarity_bytes`` in all, float32, the same numbers as a
+    per-user product); papers beyond that are computed per user, as with
+    ``similarity_bytes=0`` (nothing kept). Callers ranking many users hold ``one_thread()``
+    around the lot."""
 
-    def __init__(self, store: Store, start: date, end: date, period: _Period) -> None:
+    def __init__(
+        self,
+        store: Store,
+        start: date,
+        end: date,
+        period: _Period,
+        *,
+        similarity_bytes: int = SIMILARITY_BYTES,
+    ) -> None:
         self.store = store
         self.start = start
         self.end = end
         self.period = period
+        self.similarity_bytes = similarity_bytes
+        self._similar: dict[str, np.ndarray] = {}  # liked paper -> similarity to candidates
+        self._similar_bytes = 0
+        self._block_t: Any = None  # the candidates' text rows, transposed (see ``_similar_to``)
+        self._columns: dict[str, int] = {}  # candidate id -> its column there
         self._vectors: OrderedDict[str, _Vector] = OrderedDict()
         self._papers: dict[str, Paper] = {}  # the period's papers picked so far
         self._mean: np.ndarray | None = None  # see ``background_mean``
@@ -398,10 +423,50 @@ class PeriodRanker:
             [vectors[i].title for i in ids],
             background=self.background_mean(),
         )
-        ranked = model.rank(space, state, listing, explain=limit, top=limit)
+        similar = None
+        if self.similarity_bytes > 0:
+            similar = self._similar_to(ids, vectors, listing)
+        ranked = model.rank(space, state, listing, explain=limit, top=limit, similar=similar)
         papers = self._papers_of([r.id for r in ranked])
         picks = [Pick(papers[r.id], r.score, r.why) for r in ranked if r.id in papers]
         return ForYou(username, self.start, self.end, len(ids), picks, mine.muted)
+
+    def _similar_to(
+        self, ids: list[str], vectors: dict[str, _Vector], listing: list[str]
+    ) -> np.ndarray:
+        """The similarities of ``listing`` (candidates) to the papers ``ids`` (liked, in that
+        order): what ``model.features`` computes per user, from the kept rows of each liked
+        paper (the missing ones computed together, and kept while there is room)."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        from paperwire.recommend import model
+
+        space = self.period.space
+        if self._block_t is None:
+            docs = self._candidates()
+            self._block_t = csr_matrix(space.text[[space.row[d.id] for d in docs]].T)
+            self._columns = {d.id: k for k, d in enumerate(docs)}
+        found = self._similar
+        missing = [i for i in ids if i not in found]
+        fresh: dict[str, np.ndarray] = {}
+        if missing:
+            rows = model.similarities(self._rows([vectors[i] for i in missing]).text, self._block_t)
+            room = max(0, self.similarity_bytes - self._similar_bytes) // max(
+                rows.shape[1] * rows.itemsize, 1
+            )
+            kept = rows[: int(room)].copy() if room else rows[:0]
+            for k, paper_id in enumerate(missing):
+                if k < len(kept):
+                    found[paper_id] = kept[k]
+                else:
+                    fresh[paper_id] = rows[k]
+            self._similar_bytes += kept.nbytes
+        matrix = np.stack([found[i] if i in found else fresh[i] for i in ids])
+        if len(listing) != matrix.shape[1]:  # the user's mutes and marks left some out
+            columns = self._columns
+            matrix = matrix[:, [columns[i] for i in listing if i in columns]]
+        return matrix.T
 
     def _candidates(self) -> list[Doc]:
         """The period's papers as the recommender sees them, in the period's order."""
@@ -440,13 +505,18 @@ class PeriodRanker:
             docs = [doc_of(p) for p in papers.values() if not p.deleted]
             if docs:
                 rows = self.period.space.transform(docs)
+                # Rows read off the CSR arrays (indexing a sparse matrix row by row cost a
+                # third of a new paper's vector).
+                text, authors, categories = rows.text, rows.authors, rows.categories
                 for k, doc in enumerate(docs):
-                    text = rows.text[k]
+                    at, to = text.indptr[k], text.indptr[k + 1]
                     self._vectors[doc.id] = _Vector(
-                        text.indices.astype(np.int32),
-                        text.data.astype(np.float32),
-                        rows.authors[k].indices.astype(np.int32),
-                        rows.categories[k].indices.astype(np.int32),
+                        text.indices[at:to].astype(np.int32),
+                        text.data[at:to].astype(np.float32),
+                        authors.indices[authors.indptr[k] : authors.indptr[k + 1]].astype(np.int32),
+                        categories.indices[categories.indptr[k] : categories.indptr[k + 1]].astype(
+                            np.int32
+                        ),
                         doc.title,
                     )
             while len(self._vectors) > VECTORS_KEPT:
