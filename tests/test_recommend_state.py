@@ -15,7 +15,7 @@ import pytest
 
 from paperwire.models import Paper, SignalKind, User
 from paperwire.recommend import model
-from paperwire.service.recommend import Recommend, doc_of
+from paperwire.service.recommend import ForYou, Recommend, doc_of
 from paperwire.service.wiring import Service
 
 DAY = date(2026, 3, 2)
@@ -152,6 +152,56 @@ def test_the_digest_ranker_ranks_many_users_from_shared_vectors(
         assert {p.paper.id for p in found.picks} == set(expected)
     shy = ranker.for_user(cold.id, cold.username, limit=5)
     assert shy.cold and shy.positives == 1 and len(shy.picks) == 5
+
+
+def test_shared_similarities_rank_as_the_per_user_path(
+    service: Service, papers: list[Paper]
+) -> None:
+    """The digest's ranker keeps each liked paper's similarities to the period's papers and
+    shares them across users: the same picks, scores and reasons, in the same order, as the
+    per-user product (``similarity_bytes=0``) and as the model's light profile built the
+    slow way, on real papers, with users sharing liked papers, one whose mute leaves
+    candidates out, and a cap that keeps only some papers' similarities."""
+    from paperwire.service.recommend import PeriodRanker
+
+    older = [p for p in papers if p.first_seen == EARLIER]
+    users = [_user(service, f"s{k}", older[k * 3 : k * 3 + 8]) for k in range(8)]
+    author = next(p for p in papers if p.first_seen == DAY and p.authors).authors[0]
+    service.store.signals.add_term(
+        users[2].id, SignalKind.MUTED_AUTHOR, author.casefold(), author, NOW
+    )
+    recommend = Recommend(service.store, lambda: NOW, 500)
+    shared = recommend.ranker(DAY, DAY)
+    row_bytes = 4 * len(shared.period.order)
+    capped = PeriodRanker(service.store, DAY, DAY, shared.period, similarity_bytes=12 * row_bytes)
+    alone = PeriodRanker(service.store, DAY, DAY, shared.period, similarity_bytes=0)
+    space = shared.period.space
+
+    def picks(found: ForYou) -> list[tuple[str, float, tuple[str, ...]]]:
+        return [(p.paper.id, p.score, p.why) for p in found.picks]
+
+    for user in users:
+        want = picks(alone.for_user(user.id, user.username, limit=30))
+        assert len(want) == 30
+        assert picks(shared.for_user(user.id, user.username, limit=30)) == want
+        assert picks(capped.for_user(user.id, user.username, limit=30)) == want
+        mine = [p for p in older if p.id in service.store.community.liked(user.id)]
+        state = model.light_profile(
+            space,
+            space.transform([doc_of(p) for p in mine]),
+            [NOW.date()] * len(mine),
+            [p.title for p in mine],
+            background=shared.background_mean(),
+        )
+        listing = [i for i in shared.period.order if i not in {p.id for p in mine}]
+        if user is users[2]:
+            kept = [i for i in listing if author not in space.docs[space.row[i]].authors]
+            assert len(kept) < len(listing)  # the mute hides some of the period's papers
+            listing = kept
+        slow = model.rank(space, state, listing, top=30, explain=30)
+        assert [(r.id, r.score, r.why) for r in slow] == want
+    assert shared._similar_bytes == row_bytes * len(shared._similar) > 12 * row_bytes
+    assert capped._similar_bytes == 12 * row_bytes  # the rest computed per user
 
 
 def test_not_interested_and_mutes_reach_the_kept_ranking_and_the_digest(
