@@ -40,6 +40,7 @@ VECTORS_KEPT = 300_000  # liked papers' rows kept by a digest run (~0.5 KB each)
 # Liked papers' similarities to a period's candidates kept by a digest run's ranker, in bytes
 # (4 bytes a candidate: ~4 KB a paper for a day of 1,000 papers, so ~130,000 papers).
 SIMILARITY_BYTES = 512 * 2**20
+PREFETCH_BATCH = 5000  # liked papers read and transformed at once (``PeriodRanker.prefetch``)
 
 
 @dataclass
@@ -430,6 +431,16 @@ class PeriodRanker:
         papers = self._papers_of([r.id for r in ranked])
         picks = [Pick(papers[r.id], r.score, r.why) for r in ranked if r.id in papers]
         return ForYou(username, self.start, self.end, len(ids), picks, mine.muted)
+
+    def prefetch(self, liked: Iterable[dict[str, datetime]]) -> None:
+        """Read and transform, in a few large batches, the liked papers of a page of users
+        (``store.community.liked_by``) that no earlier user brought: one store read and one
+        transform per batch instead of per user (a new paper's vector is most of a user's
+        cost early in a run). The rankings are unchanged."""
+        wanted = {i: None for signals in liked for i in signals if i not in self._vectors}
+        ids = list(wanted)
+        for at in range(0, len(ids), PREFETCH_BATCH):
+            self._vectors_of(ids[at : at + PREFETCH_BATCH])
 
     def _similar_to(
         self, ids: list[str], vectors: dict[str, _Vector], listing: list[str]
