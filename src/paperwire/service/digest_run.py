@@ -149,6 +149,10 @@ class DigestRun:
         self._sent: dict[int, set[str]] = {}  # prefetched per page of subscriptions
         self._rankers: OrderedDict[tuple[date, date], PeriodRanker] = OrderedDict()
         self._owners: dict[int, int | None] = {}  # subscriber -> account, per page
+        # For-you owners' signals, read once per page (``liked_by``), and the rankers that
+        # have read and transformed this page's liked papers (``PeriodRanker.prefetch``).
+        self._liked: dict[int, dict[str, datetime]] = {}
+        self._prefetched: set[tuple[date, date]] = set()
 
     # -- the job -----------------------------------------------------------------------------
     def run(self, lock_wait: float = 0.0) -> DigestReport:
@@ -198,6 +202,13 @@ class DigestRun:
                 return
             self._prefetch_sent(page)
             self._owners = {subscriber.id: subscriber.user_id for subscriber, _ in page}
+            owners = {
+                subscriber.user_id
+                for subscriber, sub in page
+                if sub.kind == "for_you" and subscriber.user_id is not None
+            }
+            self._liked = self.store.community.liked_by(sorted(owners)) if owners else {}
+            self._prefetched = set()
             for subscriber, sub in page:
                 after = sub.id
                 if check is not None:
@@ -329,7 +340,12 @@ class DigestRun:
             self._rankers[key] = ranker
             while len(self._rankers) > RANKERS_KEPT:
                 self._rankers.popitem(last=False)
-        found = ranker.for_user(user.id, user.username, limit=2 * sub.top_n + 20)
+        if key not in self._prefetched:  # this page's liked papers, in large batches
+            ranker.prefetch(self._liked.values())
+            self._prefetched.add(key)
+        found = ranker.for_user(
+            user.id, user.username, limit=2 * sub.top_n + 20, liked=self._liked.get(user.id)
+        )
         if found.cold:
             reason = (
                 f"among the most upvoted: For you ranks by your upvotes and collections once "
