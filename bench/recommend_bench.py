@@ -3,15 +3,19 @@
 English stop words, LinearSVC C=0.01 balanced, 5,000 random earlier papers as negatives) and
 the tf-idf centroid; paired bootstrap 95% interval of nDCG@10 vs arxiv-sanity-lite per user.
 
-    python bench/recommend_bench.py [--users N] [--json OUT]
+    python bench/recommend_bench.py [--users N] [--docs PICKLE] [--json OUT]
 
 ``--users N`` keeps a random N users per file (exploring); the recorded run uses all.
+``--docs PICKLE``: the corpus as ``corpus_docs`` read it back, pickled by an earlier run (written
+there when missing), so that repeated runs skip the temporary store (~1-5 min).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import pickle
 import random
 import sys
 import time
@@ -99,12 +103,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--docs", type=Path)
     args = parser.parse_args()
+    load_at_start = os.getloadavg()
     started = time.perf_counter()
-    docs = corpus_docs(SHARED_DATA / "corpus" / "papers-200k.jsonl.gz")
+    if args.docs is not None and args.docs.is_file():
+        with args.docs.open("rb") as stream:
+            docs: list[model.Doc] = pickle.load(stream)  # a file this script wrote
+        how = f"from {args.docs}"
+    else:
+        docs = corpus_docs(SHARED_DATA / "corpus" / "papers-200k.jsonl.gz")
+        how = "through a temporary store"
+        if args.docs is not None:
+            with args.docs.open("wb") as stream:
+                pickle.dump(docs, stream, protocol=pickle.HIGHEST_PROTOCOL)
     print(
-        f"corpus: {len(docs):,} papers through a temporary store in "
-        f"{time.perf_counter() - started:.0f} s",
+        f"corpus: {len(docs):,} papers {how} in {time.perf_counter() - started:.0f} s",
         flush=True,
     )
     users = benchmark.load(FILES).users
@@ -123,8 +137,16 @@ def main() -> None:
         found = evaluate.evaluate(docs, users, recipe=recipe, spaces=spaces)
         results[name] = {r.benchmark: r for r in found}
         print(f"{name}: {time.perf_counter() - t:.0f} s", flush=True)
-    report: dict[str, object] = {"machine": machine(), "users_per_file": args.users or "all"}
-    print(f"\n{machine()}\n")
+    load = os.getloadavg()
+    report: dict[str, object] = {
+        "machine": machine(),
+        "users_per_file": args.users or "all",
+        "load_average": [load_at_start, load],
+    }
+    print(
+        f"\n{machine()} · load average at start {load_at_start[0]:.1f}, at the end "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)\n"
+    )
     print(
         "| recipe | benchmark | users | nDCG@10 | hit@10 | MRR | ms/user | vs arxiv-sanity-lite "
         "(nDCG@10, 95% CI) |"

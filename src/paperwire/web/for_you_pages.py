@@ -4,7 +4,6 @@ feed (a signed URL: the URL is the secret) and its exports (BibTeX, RIS, CSL-JSO
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
 from fastapi import Request
@@ -17,14 +16,13 @@ from paperwire.recommend.model import MIN_POSITIVES
 from paperwire.service import Service
 from paperwire.service.views import PaperCard
 from paperwire.web.forms import redirect, service_of, user_sync
-from paperwire.web.library_pages import EXTENSIONS
+from paperwire.web.library_pages import export_format, library_file
 from paperwire.web.rendering import render
 from paperwire.web.syndication import RSS_TYPE, Channel, rss
 
 PATH = "/for-you"
 FEED_PATH = "/for-you/feed/{token}.xml"
 EXPORT_PATH = "/for-you/export.{ext}"
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
 def for_you(request: Request) -> Response:
@@ -85,23 +83,12 @@ def feed(request: Request, token: str) -> Response:
 
 def export(request: Request, ext: str) -> Response:
     """The For-you list as a library file, for the signed-in user only."""
-    fmt = EXTENSIONS.get(ext)
-    if fmt is None:
-        raise HTTPException(404, f"no export as .{ext[:20]}; choose .bib, .ris or .json")
+    fmt = export_format(ext)
     week = request.query_params.get("period") == "week"
     user = user_sync(request)
     if user is None:
         return redirect("/login?next=" + quote(PATH, safe="/"))
-    found = service_of(request).recommend.export(user.username, fmt, week=week)
-    filename = _UNSAFE_NAME.sub("_", found.filename)
-    return Response(
-        found.text,
-        media_type=found.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-cache",
-        },
-    )
+    return library_file(service_of(request).recommend.export(user.username, fmt, week=week))
 
 
 def _hidden(service: Service, user: User, paper_id: str | None) -> PaperCard | None:

@@ -11,9 +11,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from paperwire.errors import PaperwireError
+from paperwire.service.library import LibraryExport
 from paperwire.sources.library import LibraryFormat
 from paperwire.web.feed_pages import changed
 from paperwire.web.forms import read_upload, require_user, service_of, user_sync
+from paperwire.web.pages import account_page
 from paperwire.web.rendering import render
 
 UPLOAD_PATH = "/account/library"  # the one route that takes a request body this large
@@ -27,7 +29,7 @@ async def import_library(request: Request) -> Response:
     user = await require_user(request)
     form, upload = await read_upload(request, "file", "library")
     if upload is None:
-        return _account_error(request, "choose a library file to import")
+        return await run_in_threadpool(_account_error, request, "choose a library file to import")
     service = service_of(request)
     try:
         name = _shown_name(upload.filename or "")
@@ -41,7 +43,7 @@ async def import_library(request: Request) -> Response:
             form.get("collection", "").strip() or None,
         )
     except PaperwireError as exc:
-        return _account_error(request, str(exc), exc.http_status)
+        return await run_in_threadpool(_account_error, request, str(exc), exc.http_status)
     finally:
         await upload.close()
     if report.count("fetched"):
@@ -67,29 +69,35 @@ def _shown_name(filename: str) -> str:
 
 
 def _account_error(request: Request, message: str, status: int = 400) -> Response:
+    """The whole account page again, with what was wrong with the upload."""
     user = user_sync(request)
     assert user is not None  # required above
-    collections = service_of(request).community.collections_of(user.username, user)
-    return render(
-        request,
-        "account.html",
-        {"library_error": message, "collections": collections},
-        status_code=status,
-    )
+    return account_page(request, user, status_code=status, library_error=message)
 
 
-def export_collection(request: Request, username: str, slug: str, ext: str) -> Response:
+def export_format(ext: str) -> LibraryFormat:
+    """The library format a download's extension names; 404 for any other extension."""
     fmt = EXTENSIONS.get(ext)
     if fmt is None:
         raise HTTPException(404, f"no export as .{ext[:20]}; choose .bib, .ris or .json")
-    found = service_of(request).library.export_collection(username, slug, user_sync(request), fmt)
+    return fmt
+
+
+def library_file(found: LibraryExport) -> Response:
+    """A library export as a download with a safe file name. A private list's file is its
+    owner's: never kept by a shared cache."""
     filename = _UNSAFE_NAME.sub("_", found.filename)
     return Response(
         found.text,
         media_type=found.media_type,
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
-            # A private collection's file is its owner's: never kept by a shared cache.
             "Cache-Control": "private, no-cache",
         },
     )
+
+
+def export_collection(request: Request, username: str, slug: str, ext: str) -> Response:
+    fmt = export_format(ext)
+    user = user_sync(request)
+    return library_file(service_of(request).library.export_collection(username, slug, user, fmt))

@@ -310,10 +310,10 @@ def account(request: Request) -> Response:
     user = user_sync(request)
     if user is None:
         return redirect("/login?next=/account")
-    return _account_page(request, user, message=request.query_params.get("done"))
+    return account_page(request, user, message=request.query_params.get("done"))
 
 
-def _account_page(
+def account_page(
     request: Request, user: User, *, status_code: int = 200, **extra: object
 ) -> Response:
     service = service_of(request)
@@ -349,10 +349,10 @@ async def create_token(request: Request) -> Response:
     except PaperwireError as exc:
         message = str(exc)
         return await run_in_threadpool(
-            lambda: _account_page(request, user, status_code=400, error=message)
+            lambda: account_page(request, user, status_code=400, error=message)
         )
     return await run_in_threadpool(
-        lambda: _account_page(request, user, new_token=secret, new_token_name=token.name)
+        lambda: account_page(request, user, new_token=secret, new_token_name=token.name)
     )
 
 
@@ -375,7 +375,7 @@ async def add_signal(request: Request) -> Response:
             raise
         message = str(exc)
         return await run_in_threadpool(
-            lambda: _account_page(request, user, status_code=400, error=message)
+            lambda: account_page(request, user, status_code=400, error=message)
         )
     return redirect("/account?done=signal#signals")
 
@@ -412,7 +412,7 @@ async def change_password(request: Request) -> Response:
     except PaperwireError as exc:
         message = str(exc)
         return await run_in_threadpool(
-            lambda: _account_page(request, user, status_code=400, error=message)
+            lambda: account_page(request, user, status_code=400, error=message)
         )
     return redirect("/account?done=password")
 
@@ -427,7 +427,7 @@ async def delete_account(request: Request) -> Response:
     except PaperwireError as exc:
         message = str(exc)
         return await run_in_threadpool(
-            lambda: _account_page(request, user, status_code=400, error=message)
+            lambda: account_page(request, user, status_code=400, error=message)
         )
     changed(request)  # their votes and comments are gone
     # No longer logged in, so this page is the last thing the account sees.

@@ -1,4 +1,13 @@
 // Progressive enhancement only: every action works without this file.
+// A form sent in the background, asking for the JSON answer its route gives scripts.
+function post(form) {
+  return fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+}
 // Upvotes: send the form in the background and update the count in place.
 document.addEventListener("submit", async (event) => {
   const form = event.target;
@@ -6,12 +15,7 @@ document.addEventListener("submit", async (event) => {
   event.preventDefault();
   const button = form.querySelector("button");
   try {
-    const response = await fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    });
+    const response = await post(form);
     if (response.status === 401) {
       window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname);
       return;
@@ -39,12 +43,7 @@ document.addEventListener("submit", async (event) => {
   event.preventDefault();
   const button = form.querySelector("button");
   try {
-    const response = await fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    });
+    const response = await post(form);
     if (!response.ok) { form.submit(); return; }
     const data = await response.json();
     let undo = form.querySelector('input[name="undo"]');
