@@ -24,6 +24,14 @@ def machine() -> str:
     return f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}"
 
 
+def write_report(text: str, out: Path | None) -> None:
+    """Print a bench's report, and write it to ``out`` too when given (its folder made)."""
+    print(text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+
+
 def run_timed(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Run a command; return (wall seconds, peak RSS in MB of that child)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _common import PAPERWIRE, SHARED_DATA, machine, median, varied_queries
+from _common import PAPERWIRE, SHARED_DATA, machine, median, varied_queries, write_report
 
 CORPUS = SHARED_DATA / "corpus" / "papers-200k.jsonl.gz"
 
@@ -227,9 +227,7 @@ def main() -> None:
             f" | {r['server_p50'] / r['direct_p50']:.1f}x |"
         )
     report = "\n".join(lines)
-    print(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report + "\n", encoding="utf-8")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

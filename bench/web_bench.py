@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from _common import PAPERWIRE, PG_URL, SHARED_DATA, machine, varied_queries
+from _common import PAPERWIRE, PG_URL, SHARED_DATA, machine, varied_queries, write_report
 
 CORPUS = SHARED_DATA / "corpus" / "papers-200k.jsonl.gz"
 CORPUS_SIZE = 200_971
@@ -453,10 +453,7 @@ def main() -> None:
                 with server(env, args.pg_workers) as (base, _):
                     results += measure(setup, base, chosen, args, work, threads=2)
     report = table(results, args)
-    print(report)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report + "\n")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

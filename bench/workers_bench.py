@@ -29,7 +29,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
-from _common import PAPERWIRE, machine, varied_queries
+from _common import PAPERWIRE, machine, varied_queries, write_report
 from web_bench import CORPUS, git_describe, load_average, log, measure, pg_database, server
 
 
@@ -126,10 +126,7 @@ def main() -> None:
     lines.append("")
     lines.append(f"Load average at the end: {load_average()}.")
     report = "\n".join(lines)
-    print(report)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report + "\n")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

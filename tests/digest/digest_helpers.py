@@ -249,3 +249,26 @@ def subscribe_and_confirm(
     subscriber = service.store.subscribers.subscriber_by_key(email.lower())
     assert subscriber is not None
     return subscriber.id
+
+
+def trending_readers(service: Service, shared_data: Path, day: date, readers: int) -> None:
+    """20 real papers listed on ``day`` and ``readers`` confirmed daily trending subscribers
+    (reader000@example.org, ...), mailed at 07:00 UTC: what the crash and two-sender tests
+    send to."""
+    records = snapshot_records(shared_data)
+    put_papers(service, [paper_from(r, day, upvotes=1 + i % 7) for i, r in enumerate(records[:20])])
+    store = service.store
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    for i in range(readers):
+        address = f"reader{i:03d}@example.org"
+        subscriber = store.subscribers.get_or_create_subscriber(address, address, "UTC", None, now)
+        sub, _ = store.subscribers.find_or_add_subscription(
+            subscriber.id,
+            kind="trending",
+            value="",
+            frequency="daily",
+            send_hour=7,
+            top_n=5,
+            now=now,
+        )
+        store.subscribers.confirm(subscriber.id, sub.id, now, date(2026, 3, 1))

@@ -12,18 +12,11 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from digest_helpers import (
-    DigestService,
-    SmtpSink,
-    digest_settings,
-    paper_from,
-    put_papers,
-    snapshot_records,
-)
+from digest_helpers import SmtpSink, digest_settings, trending_readers
 
 from paperwire.service import make_service
 from paperwire.settings import Settings
@@ -44,26 +37,6 @@ SECOND_KILL_AFTER = 3
 SUBSCRIBERS = FIRST_KILL + SECOND_KILL_AFTER + 2
 MON = date(2026, 3, 2)
 NOW = "2026-03-03T08:00:00+00:00"
-
-
-def _populate(service: DigestService, shared_data: Path) -> None:
-    records = snapshot_records(shared_data)
-    put_papers(service, [paper_from(r, MON, upvotes=1 + i % 7) for i, r in enumerate(records[:20])])
-    store = service.store
-    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    for i in range(SUBSCRIBERS):
-        address = f"reader{i:03d}@example.org"
-        subscriber = store.subscribers.get_or_create_subscriber(address, address, "UTC", None, now)
-        sub, _ = store.subscribers.find_or_add_subscription(
-            subscriber.id,
-            kind="trending",
-            value="",
-            frequency="daily",
-            send_hour=7,
-            top_n=5,
-            now=now,
-        )
-        store.subscribers.confirm(subscriber.id, sub.id, now, date(2026, 3, 1))
 
 
 def _run_killed_at(sink: SmtpSink, config: str, hook: str, at: int) -> int:
@@ -101,7 +74,7 @@ def test_sigkill_mid_run_then_restart_delivers_exactly_once(
     )
     service = make_service(config)
     service.init()
-    _populate(service, shared_data)
+    trending_readers(service, shared_data, MON, SUBSCRIBERS)
     service.close()
     values = {
         k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()

@@ -8,11 +8,11 @@ import json
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
-from digest_helpers import SmtpSink, digest_settings, paper_from, put_papers, snapshot_records
+from digest_helpers import SmtpSink, digest_settings, trending_readers
 
 from paperwire.service import make_service
 from paperwire.settings import Settings
@@ -34,23 +34,7 @@ def test_two_digest_runs_at_once_send_each_mail_once(
     )
     service = make_service(config)
     service.init()
-    records = snapshot_records(shared_data)
-    put_papers(service, [paper_from(r, MON, upvotes=1 + i % 7) for i, r in enumerate(records[:20])])
-    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    store = service.store
-    for i in range(SUBSCRIBERS):
-        address = f"reader{i:03d}@example.org"
-        subscriber = store.subscribers.get_or_create_subscriber(address, address, "UTC", None, now)
-        sub, _ = store.subscribers.find_or_add_subscription(
-            subscriber.id,
-            kind="trending",
-            value="",
-            frequency="daily",
-            send_hour=7,
-            top_n=5,
-            now=now,
-        )
-        store.subscribers.confirm(subscriber.id, sub.id, now, date(2026, 3, 1))
+    trending_readers(service, shared_data, MON, SUBSCRIBERS)
     service.close()
     values = {
         k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()
