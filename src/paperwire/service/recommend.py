@@ -1,5 +1,7 @@
-"""Personal recommendations ("For you", issue 12): measuring the model on the recommendation
-benchmarks through a throw-away store. The model itself is ``paperwire.recommend``."""
+"""Personal recommendations ("For you", issue 12): the service part behind the tab, the API,
+the CLI, the private feed, the exports and the For-you digest (its state kept per process, see
+``Recommend``), and the measurement of the model on the recommendation benchmarks through a
+throw-away store. The model itself is ``paperwire.recommend``."""
 
 from __future__ import annotations
 
@@ -166,7 +168,8 @@ class Recommend:
 
     def for_user(self, username: str, *, week: bool = False, limit: int = 50) -> ForYou:
         """The newest feed day's (or its week's) papers ranked for ``username`` by the model
-        over their upvotes and collections, with the reasons; fewer than
+        over their signals (upvotes, collections, own papers, "not interested"; mutes filter),
+        with the reasons; fewer than
         ``MIN_POSITIVES`` signals: the period's most upvoted papers, unranked by the model."""
         user = self.store.people.by_username(username)
         if user is None:
