@@ -39,6 +39,8 @@ FORBIDDEN: dict[str, set[str]] = {
     "web": {"cli", "store"},
     "demo": _TOP | {"store"},
     "lease": _TOP | {"sources", "ingest", "search", "sync", "digest"},
+    # Forked workers run pure functions: the module knows nothing of the project.
+    "forked": _TOP | {"store", "sources", "ingest", "search", "models", "sync", "digest"},
 }
 # Modules a forbidden layer may still import: the store persists the digest's plain records
 # and follows its state table (both pure, importing nothing but ``models``).

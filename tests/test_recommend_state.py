@@ -146,7 +146,7 @@ def test_the_digest_ranker_ranks_many_users_from_shared_vectors(
             [p.title for p in mine],
             background=ranker.background_mean(),
         )
-        assert state.svm is not None  # the Rocchio direction stands in for the SVM
+        assert isinstance(state, model.LightProfile) and state.background is not None
         listing = [i for i in ranker.period.order if i not in liked[user.id]]
         expected = [r.id for r in model.rank(space, state, listing, top=10)]
         assert {p.paper.id for p in found.picks} == set(expected)
@@ -155,14 +155,19 @@ def test_the_digest_ranker_ranks_many_users_from_shared_vectors(
 
 
 def test_shared_similarities_rank_as_the_per_user_path(
-    service: Service, papers: list[Paper]
+    service: Service, papers: list[Paper], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The digest's ranker keeps each liked paper's similarities to the period's papers and
     shares them across users: the same picks, scores and reasons, in the same order, as the
     per-user product (``similarity_bytes=0``) and as the model's light profile built the
     slow way, on real papers, with users sharing liked papers, one whose mute leaves
-    candidates out, and a cap that keeps only some papers' similarities."""
+    candidates out, and a cap that keeps only some papers' similarities. The liked papers
+    are transformed by forked workers, 3 at a time, as a large digest run does."""
+    from paperwire.service import recommend as part
     from paperwire.service.recommend import PeriodRanker
+
+    monkeypatch.setattr(part, "TRANSFORM_CHUNK", 3)
+    monkeypatch.setattr(part, "PARALLEL_USERS", 2)
 
     older = [p for p in papers if p.first_seen == EARLIER]
     users = [_user(service, f"s{k}", older[k * 3 : k * 3 + 8]) for k in range(8)]
@@ -180,8 +185,9 @@ def test_shared_similarities_rank_as_the_per_user_path(
     def picks(found: ForYou) -> list[tuple[str, float, tuple[str, ...]]]:
         return [(p.paper.id, p.score, p.why) for p in found.picks]
 
+    wanted = {}
     for user in users:
-        want = picks(alone.for_user(user.id, user.username, limit=30))
+        want = wanted[user.id] = picks(alone.for_user(user.id, user.username, limit=30))
         assert len(want) == 30
         assert picks(shared.for_user(user.id, user.username, limit=30)) == want
         assert picks(capped.for_user(user.id, user.username, limit=30)) == want
@@ -202,6 +208,12 @@ def test_shared_similarities_rank_as_the_per_user_path(
         assert [(r.id, r.score, r.why) for r in slow] == want
     assert shared._similar_bytes == row_bytes * len(shared._similar) > 12 * row_bytes
     assert capped._similar_bytes == 12 * row_bytes  # the rest computed per user
+    # Many users at once, as a digest run's page: ranked by forked workers, the same.
+    together = PeriodRanker(service.store, DAY, DAY, shared.period)
+    liked = service.store.community.liked_by([u.id for u in users])
+    together.prefetch(liked)
+    found = together.for_users([(u.id, u.username) for u in users], limit=30, liked=liked)
+    assert {u: picks(f) for u, f in found.items()} == wanted
 
 
 def test_not_interested_and_mutes_reach_the_kept_ranking_and_the_digest(

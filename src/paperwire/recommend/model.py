@@ -85,6 +85,17 @@ class Rows:
     categories: csr_matrix
 
 
+@dataclass(frozen=True)
+class Block:
+    """Some rows of a space (``Space.block``): a listing's candidates."""
+
+    rows: tuple[int, ...]
+    text: csr_matrix
+    text_t: csr_matrix  # ``text`` transposed, as CSR
+    authors: csr_matrix
+    categories: csr_matrix
+
+
 class Space:
     """The corpus's vectors: text (hashed tf-idf), authors and categories, row per item."""
 
@@ -99,7 +110,7 @@ class Space:
         self.docs = list(items)
         self.row = {item.id: k for k, item in enumerate(self.docs)}
         self._terms: dict[str, dict[int, str]] = {}
-        self._block: tuple[tuple[int, ...], csr_matrix, csr_matrix] | None = None
+        self._block: Block | None = None
         self._hasher = HashingVectorizer(
             ngram_range=(1, 2),
             stop_words="english",
@@ -159,19 +170,22 @@ class Space:
     def rows(self, ids: Sequence[str]) -> list[int]:
         return [self.row[i] for i in ids if i in self.row]
 
-    def block(self, rows: Sequence[int]) -> tuple[csr_matrix, csr_matrix]:
-        """The text rows of ``rows`` and their transpose (as CSR), remembered for the last
-        ``rows`` asked: a period's candidates are scored for user after user, and
-        ``liked @ block.T`` costs a fraction of ``block @ liked.T`` (no per-user conversion of
-        a matrix as wide as the vocabulary)."""
+    def block(self, rows: Sequence[int]) -> Block:
+        """The rows ``rows`` of every field, and the text rows' transpose (as CSR),
+        remembered for the last ``rows`` asked: a period's candidates are scored for user
+        after user, and ``liked @ block.T`` costs a fraction of ``block @ liked.T`` (no
+        per-user conversion of a matrix as wide as the vocabulary)."""
         from scipy.sparse import csr_matrix
 
         key = tuple(rows)
         found = self._block
-        if found is None or found[0] != key:
-            text = self.text[list(rows)]
-            found = self._block = (key, text, csr_matrix(text.T))
-        return found[1], found[2]
+        if found is None or found.rows != key:
+            picked = list(rows)
+            text = self.text[picked]
+            found = self._block = Block(
+                key, text, csr_matrix(text.T), self.authors[picked], self.categories[picked]
+            )
+        return found
 
     def terms_of(self, text: str) -> dict[int, str]:
         """Column -> one of the words of ``text`` that lands there (for the "why" line).
@@ -294,33 +308,53 @@ def light_profile(
     titles: Sequence[str],
     *,
     background: np.ndarray | None = None,
-) -> Profile:
+) -> LightProfile | Profile:
     """A profile without the SVM fit, from the positives' rows (``Space.transform``, in the
     order of ``days`` and ``titles``): the centroids, nearest positives, category prior and
     author overlap; with ``background`` (the mean row of the background papers, one per
     space) a Rocchio direction, the positives' mean minus it, stands in for the SVM. What the
     For-you digest ranks thousands of users with (an SVM fit per user is ~0.15 s;
-    docs/benchmarks.md "For you" measures what it costs in quality)."""
+    docs/benchmarks.md "For you" measures what it costs in quality). No vector as wide as
+    the vocabulary is built: every text feature is read off the candidates' similarities to
+    the positives (``features``), which a digest run shares across users."""
     count = liked.text.shape[0]
     if count == 0:
         return profile(space, [])
     base = len(space.docs)
     weights = _recency(days)
     categories = np.asarray(liked.categories.sum(0)).ravel()
-    mean = np.asarray(liked.text.mean(0), dtype=np.float32).ravel()
-    rocchio = None
-    if background is not None:
-        rocchio = Linear((mean - background)[None, :].astype(np.float32), np.zeros(1, np.float32))
-    return Profile(
+    return LightProfile(
         list(range(base, base + count)),
-        rocchio,
-        _unit(mean),
-        _unit(np.asarray(liked.text.T @ (weights / weights.sum())).ravel()),
+        liked.text,
+        (weights / weights.sum()).astype(np.float32),
+        background,
         categories / max(float(categories.sum()), 1.0),
         np.asarray(liked.authors.sum(0)).ravel(),
         {base + k: title for k, title in enumerate(titles)},
-        liked.text,
     )
+
+
+@dataclass
+class LightProfile:
+    """The digest's state of one user (``light_profile``): the positives' rows and what
+    weighs them, no fitted model. Its text features are linear in the candidates'
+    similarities to the positives: the centroid's cosine is their mean over the centroid's
+    norm, the recency-weighted centroid's their weighted sum over its norm, and the Rocchio
+    direction's score their mean minus the candidate's product with the background's mean.
+    The norms are the same for every candidate and the features are z-scored within the
+    listing, so the norms are left out: the ranking is the one the vectors would give."""
+
+    positives: list[int]  # row numbers from ``len(space.docs)`` on, in the order given
+    liked: csr_matrix  # the positives' text rows
+    recency: np.ndarray  # each positive's recency weight, summing to 1
+    background: np.ndarray | None  # the background's mean row (None: no Rocchio direction)
+    category_prior: np.ndarray
+    author_weights: np.ndarray
+    titles: dict[int, str]
+
+    @property
+    def cold(self) -> bool:
+        return len(self.positives) < MIN_POSITIVES
 
 
 class _Extended(Space):
@@ -399,27 +433,53 @@ def similarities(liked: csr_matrix, text_t: csr_matrix) -> np.ndarray:
 
 
 def features(
-    space: Space, user: Profile, rows: Sequence[int], *, similar: np.ndarray | None = None
+    space: Space,
+    user: Profile | LightProfile,
+    rows: Sequence[int],
+    *,
+    similar: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The per-candidate features ``WEIGHTS`` combines (raw, before z-scoring). ``similar``:
     the candidates' similarities to the user's positives (candidates x positives, in the
     order of ``user.positives``) when the caller has them (a digest run keeps each liked
     paper's, ``service.recommend.PeriodRanker``); None: computed here."""
-    text, text_t = space.block(rows)
+    block = space.block(rows)
+    text = block.text
     n = len(rows)
     if similar is None:
-        liked = space.text[user.positives] if user.liked is None else user.liked
-        similar = similarities(liked, text_t).T if user.positives else np.zeros((n, 1))
-    top = -np.sort(-similar, axis=1)
+        liked = user.liked if user.liked is not None else space.text[user.positives]
+        similar = similarities(liked, block.text_t).T if user.positives else np.zeros((n, 1))
+    # One memory layout whoever computed them: numpy's sums follow the layout, and a digest
+    # run's shared similarities must rank exactly as a per-user product does.
+    similar = np.ascontiguousarray(similar)
+    found = {
+        "category": np.log(block.categories @ user.category_prior + 1e-3),
+        "authors": block.authors @ user.author_weights,
+        **_nearest(similar, bool(user.positives)),
+    }
+    if isinstance(user, LightProfile):
+        mean = similar.mean(axis=1)
+        found["centroid"] = mean
+        found["recent_centroid"] = similar @ user.recency
+        background = user.background
+        found["svm"] = mean - text @ background if background is not None else np.zeros(n)
+        return found
+    found["svm"] = user.svm.decision_function(text) if user.svm is not None else np.zeros(n)
+    found["centroid"] = text @ user.centroid
+    found["recent_centroid"] = text @ user.recent_centroid
+    return found
+
+
+def _nearest(similar: np.ndarray, any_positive: bool) -> dict[str, np.ndarray]:
+    """Each candidate's similarity to its nearest positive, the mean of its 3 nearest, and
+    which positive is nearest (a partial sort: only the top 3 are needed)."""
+    count = similar.shape[1]
+    top = min(3, count)
+    nearest = np.partition(similar, count - top, axis=1)[:, count - top :]
     return {
-        "svm": user.svm.decision_function(text) if user.svm is not None else np.zeros(n),
-        "centroid": text @ user.centroid,
-        "nearest1": top[:, 0],
-        "nearest3": top[:, :3].mean(axis=1),
-        "recent_centroid": text @ user.recent_centroid,
-        "category": np.log(space.categories[list(rows)] @ user.category_prior + 1e-3),
-        "authors": space.authors[list(rows)] @ user.author_weights,
-        "_nearest": similar.argmax(axis=1) if user.positives else np.zeros(n, dtype=int),
+        "nearest1": nearest.max(axis=1),
+        "nearest3": nearest.mean(axis=1),
+        "_nearest": similar.argmax(axis=1) if any_positive else np.zeros(len(similar), int),
     }
 
 
@@ -435,7 +495,7 @@ def _total(found: dict[str, np.ndarray]) -> np.ndarray:
 
 def rank(
     space: Space,
-    user: Profile,
+    user: Profile | LightProfile,
     candidates: Sequence[str],
     *,
     explain: int = 0,
@@ -451,18 +511,24 @@ def rank(
     found = features(space, user, rows, similar=similar)
     total = _total(found)
     order = np.argsort(-total, kind="stable")
+    direction = _direction(space, user) if explain else None
     return [
         Ranked(
             space.docs[rows[k]].id,
             float(total[k]),
-            _why(space, user, rows[k], found, int(k)) if place < explain else (),
+            _why(space, user, rows[k], found, int(k), direction) if place < explain else (),
         )
         for place, k in enumerate(order[:top])
     ]
 
 
 def _why(
-    space: Space, user: Profile, row: int, found: dict[str, np.ndarray], k: int
+    space: Space,
+    user: Profile | LightProfile,
+    row: int,
+    found: dict[str, np.ndarray],
+    k: int,
+    direction: np.ndarray | None,
 ) -> tuple[str, ...]:
     reasons = []
     if found["authors"][k] > 0:
@@ -470,12 +536,26 @@ def _why(
     if user.positives and found["nearest1"][k] > 0.1:
         nearest = user.positives[int(found["_nearest"][k])]
         reasons.append(f"like “{user.titles[nearest]}” you saved")
-    if user.svm is not None:
+    if direction is not None:
         item = space.docs[row]
         terms = space.terms_of(f"{item.title} {item.abstract}")
-        coef = user.svm.coef_[0]
-        best = sorted(terms, key=lambda c: -coef[c])[:3]
-        words = [terms[c] for c in best if coef[c] > 0]
+        best = sorted(terms, key=lambda c: -direction[c])[:3]
+        words = [terms[c] for c in best if direction[c] > 0]
         if words:
             reasons.append("matches your words: " + ", ".join(words))
     return tuple(reasons)
+
+
+def _direction(space: Space, user: Profile | LightProfile) -> np.ndarray | None:
+    """The user's model as one weight per term (the SVM's, or the light profile's Rocchio
+    direction: the positives' mean row minus the background's), for the "why" words; None
+    when there is no model."""
+    if isinstance(user, LightProfile):
+        if user.background is None:
+            return None
+        liked = user.liked
+        total = np.bincount(liked.indices, liked.data, minlength=space.text.shape[1])
+        return np.asarray(total / liked.shape[0] - user.background)
+    if user.svm is None:
+        return None
+    return np.asarray(np.asarray(user.svm.coef_)[0])

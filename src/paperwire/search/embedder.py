@@ -13,7 +13,6 @@ which should happen once per process (``make_service``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +21,8 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
+
+from paperwire.forked import cores
 
 __all__ = ["DIM", "MAX_TOKENS", "Embedder", "batch_by_length", "default_model_dir"]
 
@@ -53,14 +54,6 @@ IntArray = npt.NDArray[np.int64]
 def default_model_dir() -> Path:
     """The folder holding the model shipped inside the package."""
     return Path(__file__).resolve().parent / "model"
-
-
-def _all_cores() -> int:
-    # os.cpu_count() counts the host's cores even when this process is pinned to fewer (taskset,
-    # cgroup cpusets in containers); oversubscribed ORT threads then fight each other.
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
 
 
 def _default_providers() -> list[str]:
@@ -142,7 +135,7 @@ class Embedder:
             raise ValueError(f"max_batch_tokens must be >= 1, got {max_batch_tokens}")
         providers = providers if providers is not None else _default_providers()
         on_gpu = providers[0] != "CPUExecutionProvider"
-        self._threads = threads if threads is not None else _all_cores()
+        self._threads = threads if threads is not None else cores()
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # On CPU each model call runs on one thread, and several batches run at once, one per

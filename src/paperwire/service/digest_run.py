@@ -38,7 +38,7 @@ from paperwire.models import Paper
 from paperwire.search.topics import Match, TopicMatcher, Window, quoted, rank_trending
 from paperwire.service.cards import Cards
 from paperwire.service.digest_mail import Notices
-from paperwire.service.recommend import PeriodRanker, Recommend, one_thread
+from paperwire.service.recommend import ForYou, PeriodRanker, Recommend, one_thread
 from paperwire.service.search import Search
 from paperwire.settings import Settings
 from paperwire.store import Store
@@ -149,10 +149,13 @@ class DigestRun:
         self._sent: dict[int, set[str]] = {}  # prefetched per page of subscriptions
         self._rankers: OrderedDict[tuple[date, date], PeriodRanker] = OrderedDict()
         self._owners: dict[int, int | None] = {}  # subscriber -> account, per page
-        # For-you owners' signals, read once per page (``liked_by``), and the rankers that
-        # have read and transformed this page's liked papers (``PeriodRanker.prefetch``).
+        # The page of subscriptions walked now; its For-you owners' signals, read once per
+        # page (``liked_by``); and their rankings per window, made together for the page
+        # (``PeriodRanker.for_users``: liked papers read and transformed in large batches,
+        # the rankings on every core).
+        self._page: list[tuple[Subscriber, Subscription]] = []
         self._liked: dict[int, dict[str, datetime]] = {}
-        self._prefetched: set[tuple[date, date]] = set()
+        self._ranked: dict[tuple[date, date], dict[int, ForYou]] = {}
 
     # -- the job -----------------------------------------------------------------------------
     def run(self, lock_wait: float = 0.0) -> DigestReport:
@@ -208,7 +211,8 @@ class DigestRun:
                 if sub.kind == "for_you" and subscriber.user_id is not None
             }
             self._liked = self.store.community.liked_by(sorted(owners)) if owners else {}
-            self._prefetched = set()
+            self._page = page
+            self._ranked = {}
             for subscriber, sub in page:
                 after = sub.id
                 if check is not None:
@@ -340,21 +344,36 @@ class DigestRun:
             self._rankers[key] = ranker
             while len(self._rankers) > RANKERS_KEPT:
                 self._rankers.popitem(last=False)
-        if key not in self._prefetched:  # this page's liked papers, in large batches
-            ranker.prefetch(self._liked.values())
-            self._prefetched.add(key)
-        found = ranker.for_user(
-            user.id, user.username, limit=2 * sub.top_n + 20, liked=self._liked.get(user.id)
-        )
+        limit = 2 * sub.top_n + 20
+        if key not in self._ranked:
+            self._ranked[key] = self._rank_page(ranker, key)
+        found = self._ranked[key].get(user.id)
+        if found is None:  # not among the page's (its owner changed meanwhile)
+            found = ranker.for_user(user.id, user.username, limit=limit)
+        picks = found.picks[:limit]
         if found.cold:
             reason = (
                 f"among the most upvoted: For you ranks by your upvotes and collections once "
                 f"you have {MIN_POSITIVES} (you have {found.positives})"
             )
-            return [Match(p.paper.id, p.score, reason) for p in found.picks]
-        return [
-            Match(p.paper.id, p.score, "; ".join(p.why) or "ranked for you") for p in found.picks
-        ]
+            return [Match(p.paper.id, p.score, reason) for p in picks]
+        return [Match(p.paper.id, p.score, "; ".join(p.why) or "ranked for you") for p in picks]
+
+    def _rank_page(self, ranker: PeriodRanker, key: tuple[date, date]) -> dict[int, ForYou]:
+        """The For-you rankings of the page's subscriptions due now for the window ``key``,
+        made together (their liked papers prefetched in large batches first)."""
+        owners: dict[int, int] = {}  # account -> the most papers one of its digests lists
+        for subscriber, sub in self._page:
+            if sub.kind != FOR_YOU or subscriber.user_id is None:
+                continue
+            end = periods.due(sub, subscriber.timezone, self.now)
+            if end is not None and periods.window(sub, end, self.grace) == key:
+                limit = 2 * sub.top_n + 20
+                owners[subscriber.user_id] = max(limit, owners.get(subscriber.user_id, 0))
+        mine = {user_id: self._liked.get(user_id, {}) for user_id in owners}
+        ranker.prefetch(mine)
+        users = [(user_id, str(user_id)) for user_id in owners]
+        return ranker.for_users(users, limit=max(owners.values(), default=0), liked=mine)
 
     def items(
         self, sub: Subscription, period_end: date, *, exclude_sent: bool = True

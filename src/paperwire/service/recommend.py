@@ -9,15 +9,16 @@ import hashlib
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paperwire.errors import NotFoundError, SourceError
+from paperwire.forked import cores, fork_map
 from paperwire.ingest import ProgressFn
-from paperwire.models import Paper, Problem, User
+from paperwire.models import Paper, Problem, User, UserSignals
 from paperwire.ranking import week_bounds
 from paperwire.service.signals import Personal, personalise
 from paperwire.service.views import Clock
@@ -43,6 +44,8 @@ VECTORS_KEPT = 300_000  # liked papers' rows kept by a digest run (~0.5 KB each)
 # (4 bytes a candidate: ~4 KB a paper for a day of 1,000 papers, so ~130,000 papers).
 SIMILARITY_BYTES = 512 * 2**20
 PREFETCH_BATCH = 5000  # liked papers read and transformed at once (``PeriodRanker.prefetch``)
+TRANSFORM_CHUNK = 1000  # papers a forked worker transforms at once (``PeriodRanker._transform``)
+PARALLEL_USERS = 64  # users ranked at once from which ``PeriodRanker.for_users`` forks workers
 
 
 @dataclass
@@ -396,6 +399,8 @@ class PeriodRanker:
         self._papers: dict[str, Paper] = {}  # the period's papers picked so far
         self._mean: np.ndarray | None = None  # see ``background_mean``
         self._docs: list[Doc] | None = None  # see ``_candidates``
+        self._signals: dict[int, UserSignals] = {}  # the page's, read by ``prefetch``
+        self._warm = False  # see ``_before_forking``
 
     def for_user(
         self,
@@ -407,80 +412,157 @@ class PeriodRanker:
     ) -> ForYou:
         """``user_id``'s ranking of the period (``liked``: their signals, when the caller
         read many users' at once with ``store.community.liked_by``)."""
+        given = None if liked is None else {user_id: liked}
+        return self.for_users([(user_id, username)], limit=limit, liked=given)[user_id]
+
+    def for_users(
+        self,
+        users: Sequence[tuple[int, str]],
+        *,
+        limit: int,
+        liked: Mapping[int, dict[str, datetime]] | None = None,
+    ) -> dict[int, ForYou]:
+        """``for_user`` for many users (id, name): their signals and papers are read here,
+        and the rankings, pure work on what was read, are made on every core (forked
+        workers) when there are at least ``PARALLEL_USERS`` of them."""
         from paperwire.recommend import model
 
-        if liked is None:
-            liked = self.store.community.liked(user_id)
-        mine = personalise(self.store, user_id, liked, self._candidates())
-        liked, listing = mine.liked, mine.listing
-        vectors = self._vectors_of(list(liked))
-        if len(vectors) < model.MIN_POSITIVES:
-            papers = self._papers_of(listing[:limit])
+        ready: list[tuple[int, Personal, dict[str, _Vector]]] = []
+        found: dict[int, ForYou] = {}
+        names = dict(users)
+        for user_id, username in users:
+            signals = liked.get(user_id) if liked is not None else None
+            if signals is None:
+                signals = self.store.community.liked(user_id)
+            mine = personalise(
+                self.store, user_id, signals, self._candidates(), self._signals.pop(user_id, None)
+            )
+            vectors = self._vectors_of(list(mine.liked))
+            if len(vectors) >= model.MIN_POSITIVES:
+                ready.append((user_id, mine, vectors))
+                continue
+            papers = self._papers_of(mine.listing[:limit])
             picks = [Pick(papers[i], float(papers[i].upvotes or 0), ()) for i in papers]
-            return ForYou(username, self.start, self.end, len(vectors), picks, mine.muted)
+            found[user_id] = ForYou(username, self.start, self.end, len(vectors), picks, mine.muted)
+
+        def rank_part(part: list[tuple[int, Personal, dict[str, _Vector]]]) -> list[list[Ranked]]:
+            return [self._rank(mine, vectors, limit) for _, mine, vectors in part]
+
+        parts = [ready]
+        if len(ready) >= PARALLEL_USERS:
+            self._before_forking()
+            step = -(-len(ready) // cores())
+            parts = [ready[at : at + step] for at in range(0, len(ready), step)]
+        rankings = [r for part in fork_map(rank_part, parts) for r in part]
+        papers = self._papers_of(list({r.id: None for ranked in rankings for r in ranked}))
+        for (user_id, mine, vectors), ranked in zip(ready, rankings, strict=True):
+            picks = [Pick(papers[r.id], r.score, r.why) for r in ranked if r.id in papers]
+            found[user_id] = ForYou(
+                names[user_id], self.start, self.end, len(vectors), picks, mine.muted
+            )
+        return found
+
+    def _rank(self, mine: Personal, vectors: dict[str, _Vector], limit: int) -> list[Ranked]:
+        """One user's ranking from what ``for_users`` read (no I/O: forked workers run it)."""
+        from paperwire.recommend import model
+
         space = self.period.space
         ids = list(vectors)
         state = model.light_profile(
             space,
             self._rows([vectors[i] for i in ids]),
-            [liked[i].date() for i in ids],
+            [mine.liked[i].date() for i in ids],
             [vectors[i].title for i in ids],
             background=self.background_mean(),
         )
         similar = None
         if self.similarity_bytes > 0:
-            similar = self._similar_to(ids, vectors, listing)
-        ranked = model.rank(space, state, listing, explain=limit, top=limit, similar=similar)
-        papers = self._papers_of([r.id for r in ranked])
-        picks = [Pick(papers[r.id], r.score, r.why) for r in ranked if r.id in papers]
-        return ForYou(username, self.start, self.end, len(ids), picks, mine.muted)
+            similar = self._similar_to(ids, vectors, mine.listing)
+        return model.rank(space, state, mine.listing, explain=limit, top=limit, similar=similar)
 
-    def prefetch(self, liked: Iterable[dict[str, datetime]]) -> None:
-        """Read and transform, in a few large batches, the liked papers of a page of users
-        (``store.community.liked_by``) that no earlier user brought: one store read and one
-        transform per batch instead of per user (a new paper's vector is most of a user's
-        cost early in a run). The rankings are unchanged."""
-        wanted = {i: None for signals in liked for i in signals if i not in self._vectors}
+    def prefetch(self, liked: Mapping[int, dict[str, datetime]]) -> None:
+        """Read, for a page of users (their signals by user, ``store.community.liked_by``),
+        what each of them will need, in a few large reads: their other signals
+        (``store.signals.of_users``), and the liked papers no earlier user brought, read and
+        transformed in large batches, with their similarities to the period's papers (kept
+        while there is room). A new paper's vector and similarities are most of a user's
+        cost early in a run; the rankings are unchanged."""
+        self._signals = self.store.signals.of_users(list(liked))
+        wanted = {i: None for signals in liked.values() for i in signals if i not in self._vectors}
         ids = list(wanted)
         for at in range(0, len(ids), PREFETCH_BATCH):
-            self._vectors_of(ids[at : at + PREFETCH_BATCH])
+            self._vectors_of(ids[at : at + PREFETCH_BATCH], keep_similarities=True)
 
     def _similar_to(
         self, ids: list[str], vectors: dict[str, _Vector], listing: list[str]
     ) -> np.ndarray:
         """The similarities of ``listing`` (candidates) to the papers ``ids`` (liked, in that
-        order): what ``model.features`` computes per user, from the kept rows of each liked
-        paper (the missing ones computed together, and kept while there is room)."""
+        order): what ``model.features`` computes per user, from each liked paper's kept
+        similarities (the missing ones computed together, and kept while there is room)."""
         import numpy as np
-        from scipy.sparse import csr_matrix
 
-        from paperwire.recommend import model
-
-        space = self.period.space
-        if self._block_t is None:
-            docs = self._candidates()
-            self._block_t = csr_matrix(space.text[[space.row[d.id] for d in docs]].T)
-            self._columns = {d.id: k for k, d in enumerate(docs)}
-        found = self._similar
-        missing = [i for i in ids if i not in found]
-        fresh: dict[str, np.ndarray] = {}
-        if missing:
-            rows = model.similarities(self._rows([vectors[i] for i in missing]).text, self._block_t)
-            room = max(0, self.similarity_bytes - self._similar_bytes) // max(
-                rows.shape[1] * rows.itemsize, 1
-            )
-            kept = rows[: int(room)].copy() if room else rows[:0]
-            for k, paper_id in enumerate(missing):
-                if k < len(kept):
-                    found[paper_id] = kept[k]
-                else:
-                    fresh[paper_id] = rows[k]
-            self._similar_bytes += kept.nbytes
-        matrix = np.stack([found[i] if i in found else fresh[i] for i in ids])
+        found = self._similarities(ids, vectors)
+        matrix = np.stack([found[i] for i in ids])
         if len(listing) != matrix.shape[1]:  # the user's mutes and marks left some out
             columns = self._columns
             matrix = matrix[:, [columns[i] for i in listing if i in columns]]
         return matrix.T
+
+    def _similarities(self, ids: list[str], vectors: dict[str, _Vector]) -> dict[str, np.ndarray]:
+        """Each of ``ids``'s similarities to all the period's candidates: the kept ones, and
+        the others computed in one product and kept while there is room
+        (``similarity_bytes``)."""
+        from paperwire.recommend import model
+
+        kept = self._similar
+        found = {i: kept[i] for i in ids if i in kept}
+        missing = [i for i in ids if i not in kept]
+        if missing:
+            block = self._candidate_block()
+            rows = model.similarities(self._rows([vectors[i] for i in missing]).text, block)
+            found.update(zip(missing, rows, strict=True))
+            room = self._room()
+            self._keep_similar(missing[:room], rows[:room])
+        return found
+
+    def _room(self) -> int:
+        """How many more papers' similarities the kept ones have room for."""
+        self._candidate_block()
+        row_bytes = 4 * max(len(self._columns), 1)
+        return max(0, self.similarity_bytes - self._similar_bytes) // row_bytes
+
+    def _keep_similar(self, ids: list[str], rows: np.ndarray) -> None:
+        """Keep the similarities ``rows`` of the papers ``ids`` (a copy: what they were cut
+        from is let go)."""
+        if ids:
+            kept = rows[: len(ids)].copy()
+            self._similar.update(zip(ids, kept, strict=True))
+            self._similar_bytes += kept.nbytes
+
+    def _before_forking(self) -> None:
+        """Make, once and here, what every ranking reads and would otherwise make in each
+        forked worker (and lose with it): the background's mean row, the candidates' block,
+        and each candidate's words for the "why" line (~1 ms a paper)."""
+        if self._warm:
+            return
+        self.background_mean()
+        self._candidate_block()
+        space = self.period.space
+        for doc in self._candidates():
+            space.terms_of(f"{doc.title} {doc.abstract}")
+        self._warm = True
+
+    def _candidate_block(self) -> Any:
+        """The period's candidates' text rows, transposed (CSR): the right-hand side of every
+        similarity product (``model.similarities``)."""
+        from scipy.sparse import csr_matrix
+
+        if self._block_t is None:
+            space = self.period.space
+            docs = self._candidates()
+            self._block_t = csr_matrix(space.text[[space.row[d.id] for d in docs]].T)
+            self._columns = {d.id: k for k, d in enumerate(docs)}
+        return self._block_t
 
     def _candidates(self) -> list[Doc]:
         """The period's papers as the recommender sees them, in the period's order."""
@@ -510,7 +592,10 @@ class PeriodRanker:
             self._papers.update(self.store.papers.get_papers(missing))
         return {i: self._papers[i] for i in ids if i in self._papers}
 
-    def _vectors_of(self, ids: list[str]) -> dict[str, _Vector]:
+    def _vectors_of(self, ids: list[str], *, keep_similarities: bool = False) -> dict[str, _Vector]:
+        """The rows of the papers ``ids`` (deleted ones left out), read and transformed for
+        those no earlier user brought; ``keep_similarities``: their similarities to the
+        candidates made with them and kept while there is room (a prefetch)."""
         import numpy as np
 
         missing = [i for i in ids if i not in self._vectors]
@@ -518,7 +603,10 @@ class PeriodRanker:
             papers = self.store.papers.get_papers(missing)  # deleted papers drop
             docs = [doc_of(p) for p in papers.values() if not p.deleted]
             if docs:
-                rows = self.period.space.transform(docs)
+                room = self._room() if keep_similarities else 0
+                rows, similar = self._transform(docs, with_similarities=room > 0)
+                if similar is not None:
+                    self._keep_similar([d.id for d in docs[:room]], similar[:room])
                 # Rows read off the CSR arrays (indexing a sparse matrix row by row cost a
                 # third of a new paper's vector).
                 text, authors, categories = rows.text, rows.authors, rows.categories
@@ -536,6 +624,36 @@ class PeriodRanker:
             while len(self._vectors) > VECTORS_KEPT:
                 self._vectors.popitem(last=False)
         return {i: self._vectors[i] for i in ids if i in self._vectors}
+
+    def _transform(
+        self, docs: list[Doc], *, with_similarities: bool
+    ) -> tuple[Rows, np.ndarray | None]:
+        """``space.transform(docs)`` and, when asked, the rows' similarities to the
+        candidates, on every core for a large batch (the text analysis is Python-bound;
+        each row and similarity depends only on its paper, so they are the same)."""
+        import numpy as np
+        from scipy.sparse import vstack
+
+        from paperwire.recommend import model
+
+        space = self.period.space
+        block = self._candidate_block() if with_similarities else None
+
+        def work(part: list[Doc]) -> tuple[Rows, np.ndarray | None]:
+            rows = space.transform(part)
+            return rows, None if block is None else model.similarities(rows.text, block)
+
+        parts = [docs[at : at + TRANSFORM_CHUNK] for at in range(0, len(docs), TRANSFORM_CHUNK)]
+        if len(parts) == 1:
+            return work(docs)
+        done = fork_map(work, parts)
+        rows = model.Rows(
+            vstack([r.text for r, _ in done], format="csr"),
+            vstack([r.authors for r, _ in done], format="csr"),
+            vstack([r.categories for r, _ in done], format="csr"),
+        )
+        similar = None if block is None else np.vstack([m for _, m in done if m is not None])
+        return rows, similar
 
     def _rows(self, vectors: list[_Vector]) -> Rows:
         import numpy as np

@@ -89,14 +89,20 @@ class Personal:
 
 
 def personalise(
-    store: Store, user_id: int, liked: dict[str, datetime], candidates: Sequence[Doc]
+    store: Store,
+    user_id: int,
+    liked: dict[str, datetime],
+    candidates: Sequence[Doc],
+    signals: UserSignals | None = None,
 ) -> Personal:
     """The one place "For you" reads a user's signals (one store call, plus the "not
     interested" papers when there are some), over the period's candidates as the recommender
-    sees them."""
+    sees them. ``signals``: the user's, when the caller read a page of users' at once
+    (``store.signals.of_users``)."""
     from paperwire.recommend.signals import Mutes
 
-    signals = store.signals.of_user(user_id)
+    if signals is None:
+        signals = store.signals.of_user(user_id)
     own = dict(signals.own_papers)  # found when each name was claimed
     if signals.own_names:  # and the period's papers under those names, published since
         names = {name.casefold() for name in signals.own_names}
@@ -105,15 +111,14 @@ def personalise(
                 own[doc.id] = datetime.combine(doc.day or date.min, time(), UTC)
     liked = {**own, **liked}
     mutes = Mutes.of(signals)
-    listing: list[str] = []
+    marked = signals.not_interested
+    listing = [d.id for d in candidates if d.id not in liked and d.id not in marked]
     muted = 0
-    for doc in candidates:
-        if doc.id in liked or doc.id in signals.not_interested:
-            continue
-        if mutes and mutes.hides(doc):
-            muted += 1
-            continue
-        listing.append(doc.id)
+    if mutes:
+        shown = len(listing)
+        kept = {d.id for d in candidates if not mutes.hides(d)}
+        listing = [i for i in listing if i in kept]
+        muted = shown - len(listing)
     unwanted = sorted(signals.not_interested - liked.keys())[:MAX_NEGATIVES]
     negatives = list(store.papers.get_papers(unwanted).values()) if unwanted else []
     return Personal(liked, listing, negatives, muted)

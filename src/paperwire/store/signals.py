@@ -5,7 +5,7 @@ signals; they go with the account (``People.delete_user``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -22,35 +22,49 @@ class Signals:
 
     def of_user(self, user_id: int) -> UserSignals:
         """Everything the user gave, in one read transaction; terms in the order added."""
+        return self.of_users([user_id])[user_id]
+
+    def of_users(self, user_ids: Sequence[int]) -> dict[int, UserSignals]:
+        """``of_user`` for many users in three queries per chunk of them (a digest run's page
+        of For-you subscribers); every user asked for has an entry."""
         from sqlalchemy import select
 
         from paperwire.store.schema import not_interested, own_papers, signal_terms
 
+        papers: dict[int, set[str]] = {u: set() for u in user_ids}
+        terms: dict[int, dict[str, list[str]]] = {u: {} for u in user_ids}
+        own: dict[int, dict[str, datetime]] = {u: {} for u in user_ids}
         with self._db.read() as conn:
-            papers = conn.execute(
-                select(not_interested.c.paper_id).where(not_interested.c.user_id == user_id)
-            ).all()
-            rows = conn.execute(
-                select(signal_terms.c.kind, signal_terms.c.term)
-                .where(signal_terms.c.user_id == user_id)
-                .order_by(signal_terms.c.created_at, signal_terms.c.term_key)
-            ).all()
-            own = conn.execute(
-                select(own_papers.c.paper_id, own_papers.c.at).where(
-                    own_papers.c.user_id == user_id
-                )
-            ).all()
-        terms: dict[str, list[str]] = {kind.value: [] for kind in SignalKind}
-        for kind, term in rows:
-            terms.setdefault(kind, []).append(term)
-        return UserSignals(
-            not_interested=frozenset(r[0] for r in papers),
-            muted_authors=tuple(terms[SignalKind.MUTED_AUTHOR]),
-            muted_categories=tuple(terms[SignalKind.MUTED_CATEGORY]),
-            muted_words=tuple(terms[SignalKind.MUTED_WORD]),
-            own_names=tuple(terms[SignalKind.OWN_NAME]),
-            own_papers={paper_id: utc(at) for paper_id, at in own},
-        )
+            for chunk in chunks(list(papers)):
+                for user_id, paper_id in conn.execute(
+                    select(not_interested.c.user_id, not_interested.c.paper_id).where(
+                        not_interested.c.user_id.in_(chunk)
+                    )
+                ):
+                    papers[user_id].add(paper_id)
+                for user_id, kind, term in conn.execute(
+                    select(signal_terms.c.user_id, signal_terms.c.kind, signal_terms.c.term)
+                    .where(signal_terms.c.user_id.in_(chunk))
+                    .order_by(signal_terms.c.created_at, signal_terms.c.term_key)
+                ):
+                    terms[user_id].setdefault(kind, []).append(term)
+                for user_id, paper_id, at in conn.execute(
+                    select(own_papers.c.user_id, own_papers.c.paper_id, own_papers.c.at).where(
+                        own_papers.c.user_id.in_(chunk)
+                    )
+                ):
+                    own[user_id][paper_id] = utc(at)
+        return {
+            u: UserSignals(
+                not_interested=frozenset(papers[u]),
+                muted_authors=tuple(terms[u].get(SignalKind.MUTED_AUTHOR, ())),
+                muted_categories=tuple(terms[u].get(SignalKind.MUTED_CATEGORY, ())),
+                muted_words=tuple(terms[u].get(SignalKind.MUTED_WORD, ())),
+                own_names=tuple(terms[u].get(SignalKind.OWN_NAME, ())),
+                own_papers=own[u],
+            )
+            for u in user_ids
+        }
 
     def marked(self, user_id: int, paper_ids: list[str]) -> set[str]:
         """Which of ``paper_ids`` the user marked "not interested" (for their cards)."""
