@@ -3,11 +3,13 @@
 English stop words, LinearSVC C=0.01 balanced, 5,000 random earlier papers as negatives) and
 the tf-idf centroid; paired bootstrap 95% interval of nDCG@10 vs arxiv-sanity-lite per user.
 
-    python bench/recommend_bench.py [--users N] [--docs PICKLE] [--json OUT]
+    python bench/recommend_bench.py [--users N] [--docs PICKLE] [--vectors NPZ] [--json OUT]
 
 ``--users N`` keeps a random N users per file (exploring); the recorded run uses all.
 ``--docs PICKLE``: the corpus as ``corpus_docs`` read it back, pickled by an earlier run (written
 there when missing), so that repeated runs skip the temporary store (~1-5 min).
+``--vectors NPZ``: the embeddings of the papers the users touch, as ``paperwire eval recommend
+--vectors`` reads or makes them (the product ranks embedded papers with them too).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SHARED_DATA, machine
 from paperwire.recommend import benchmark, evaluate, model
 from paperwire.recommend.benchmark import User, paired_bootstrap
-from paperwire.service.recommend import corpus_docs
+from paperwire.service.recommend import benchmark_vectors, corpus_docs
+from paperwire.service.wiring import make_service
+from paperwire.settings import load_settings
 
 FILES = [SHARED_DATA / "recsys" / f"{name}-dev.jsonl" for name in ("hf-submitters", "authors")]
 
@@ -104,6 +108,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=0)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--docs", type=Path)
+    parser.add_argument(
+        "--vectors", type=Path, help="the papers' embeddings (paperwire eval recommend --vectors)"
+    )
     args = parser.parse_args()
     load_at_start = os.getloadavg()
     started = time.perf_counter()
@@ -122,6 +129,10 @@ def main() -> None:
         flush=True,
     )
     users = benchmark.load(FILES).users
+    if args.vectors is not None:
+        search = make_service(load_settings()).search
+        docs = benchmark_vectors(docs, users, args.vectors, search.embedder)
+        print(f"embeddings: {sum(d.vector is not None for d in docs):,} papers", flush=True)
     if args.users:
         groups: dict[str, list[User]] = {}
         for user in users:

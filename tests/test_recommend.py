@@ -194,3 +194,49 @@ def test_recommend_cli_ranks_a_users_signals(
             [PAPERWIRE, "recommend", "bob"], env=env, capture_output=True, text=True, check=False
         ).stderr
     )
+
+
+def test_eval_recommend_reads_or_makes_the_papers_embeddings(
+    sample: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """``--vectors``: a file of embeddings is read (and a broken one refused, saying so);
+    a missing one is made with the search's model for the papers the users touch."""
+    import numpy as np
+
+    from paperwire.errors import SourceError
+    from paperwire.search.embedder import Embedder
+    from paperwire.service.recommend import benchmark_vectors, corpus_docs
+
+    users, corpus = sample
+    docs = corpus_docs(corpus, 500)
+    ids = [d.id for d in docs]
+    rng = np.random.default_rng(0)
+    given = tmp_path / "given.npz"
+    np.savez(given, ids=np.array(ids), vectors=rng.normal(size=(len(ids), 8)).astype("f2"))
+    env = {**os.environ, "PAPERWIRE_DATA_DIR": str(tmp_path / "d")}
+    run = [PAPERWIRE, "eval", "recommend", str(users), "--corpus", str(corpus), "--json"]
+    done = subprocess.run(
+        [*run, "--vectors", str(given)], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert set(json.loads(done.stdout)) == {"hf-submitters", "authors"}
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a numpy file")
+    done = subprocess.run(
+        [*run, "--vectors", str(broken)], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode != 0 and "broken.npz: not a .npz of 'ids' and 'vectors'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+    # Made when missing: one user with one test day, over a few of its day's papers.
+    user = benchmark.load([users]).users[0]
+    one = benchmark.User(user.benchmark, user.name, user.hide, user.profile[:3], user.tests[:1])
+    few = [d for d in docs if d.id in {i for i, _ in one.profile}]
+    few += [d for d in docs if d.day == one.tests[0].day][:5]
+    made = tmp_path / "made.npz"
+    found = benchmark_vectors(few, [one], made, Embedder)
+    assert made.exists() and all(d.vector is not None and d.vector.shape == (384,) for d in found)
+    again = benchmark_vectors(few, [one], made, lambda: None)  # read back, no model needed
+    assert all(np.allclose(a.vector, b.vector, atol=1e-3) for a, b in zip(found, again, strict=True))
+    with pytest.raises(SourceError, match="no embedding model"):
+        benchmark_vectors(few, [one], tmp_path / "other.npz", lambda: None)

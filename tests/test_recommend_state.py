@@ -250,3 +250,41 @@ def test_a_cold_start_shows_the_most_upvoted_first(service: Service, papers: lis
     found = Recommend(service.store, lambda: NOW, 500).for_user("new")
     upvotes = [p.paper.upvotes or 0 for p in found.picks]
     assert found.cold and len(upvotes) > 5 and upvotes == sorted(upvotes, reverse=True)
+
+
+def test_embeddings_join_the_ranking_where_papers_have_them(
+    service: Service, papers: list[Paper]
+) -> None:
+    """Papers embedded by the search's model bring their vectors to For you (page and
+    digest): a candidate whose embedding is nearest the liked papers' climbs; papers not
+    embedded yet are neither helped nor hurt (the listing's mean)."""
+    embedder = service.search.embedder()
+    assert embedder is not None
+    older = [p for p in papers if p.first_seen == EARLIER]
+    today = [p for p in papers if p.first_seen == DAY]
+    rng = np.random.default_rng(3)
+    liked_direction = rng.normal(size=384)
+    vectors = {p.id: rng.normal(size=384) for p in [*older[:5], *today[:50]]}
+    for p in older[:5]:
+        vectors[p.id] = liked_direction + 0.1 * rng.normal(size=384)
+    chosen = today[7].id  # far down by text; its embedding now matches the liked papers'
+    vectors[chosen] = liked_direction
+    rows = [
+        (i, "h", (v / np.linalg.norm(v)).astype(np.float16).tobytes()) for i, v in vectors.items()
+    ]
+    service.store.embeddings.put_embeddings(embedder.name, 384, rows)
+    alice = _user(service, "alice", older[:5])
+    plain = Recommend(service.store, lambda: NOW, 500).for_user("alice", limit=100)
+    embedded = service.recommend.for_user("alice", limit=100)
+    place = {p.paper.id: k for k, p in enumerate(plain.picks)}
+    climbed = {p.paper.id: k for k, p in enumerate(embedded.picks)}
+    assert climbed[chosen] < place[chosen]
+    mailed = service.recommend.ranker(DAY, DAY).for_user(alice.id, "alice", limit=100)
+    assert {p.paper.id: k for k, p in enumerate(mailed.picks)}[chosen] < 10
+
+    # The model's rule for papers without an embedding: the listing's mean.
+    space = model.Space([doc_of(p) for p in today[:3]])
+    scores = model._dense_scores(
+        np.array([[1, 0], [np.nan, np.nan], [0, 1]], dtype=np.float32), np.array([1.0, 0.0]), 3
+    )
+    assert scores.tolist() == [1.0, 0.5, 0.0] and space.dense is None

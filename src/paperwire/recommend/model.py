@@ -10,8 +10,10 @@ Pipeline for one user and one listing:
    background papers and their "not interested" papers, plus the centroid of the positives
    (recency-weighted as zotero-arxiv-daily does) and their authors and categories.
 3. ``rank(...)``: per candidate, the SVM score, cosine to the centroid, mean of the 3 nearest
-   positives, the recency-weighted centroid, the category prior and author overlap; each
-   z-scored within the listing and summed with ``WEIGHTS``.
+   positives, the recency-weighted centroid, the category prior, author overlap and, for
+   papers with an embedding (``Doc.vector``, the search's all-MiniLM-L6-v2 vector), cosine to
+   the positives' mean embedding; each z-scored within the listing and summed with
+   ``WEIGHTS``.
 
 Hashing (scikit-learn's ``HashingVectorizer``) instead of a fitted vocabulary: no vocabulary
 to keep per corpus, and the rare terms a researcher's own method names are made of stay in
@@ -43,7 +45,9 @@ BACKGROUND = 5000
 # features: re-learning them there (5-fold over users) or tuning them for nDCG did no better
 # on held-out users (docs/design.md). ``authors`` was raised from 0.55 to 1.5: hf-submitters
 # nDCG@10 is flat from 1.0 to 3.0 (0.971 vs 0.948 at 0.55), and the authors benchmark hides
-# authors, so it does not move there. bench/recommend_bench.py re-measures them.
+# authors, so it does not move there. ``dense`` (the embedding centroid's cosine) was added
+# at 1.0 on a grid over 400 authors users (0.8-1.6 within 0.001 of each other, +0.007 nDCG@10
+# over the weights without it; docs/benchmarks.md). bench/recommend_bench.py re-measures them.
 WEIGHTS: dict[str, float] = {
     "svm": 1.04,
     "centroid": -0.70,
@@ -52,6 +56,7 @@ WEIGHTS: dict[str, float] = {
     "recent_centroid": 0.37,
     "category": -0.10,
     "authors": 1.5,
+    "dense": 1.0,
 }
 MIN_POSITIVES = 3  # fewer: cold start (the page says so and shows trending papers)
 
@@ -66,6 +71,43 @@ class Doc:
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     day: date | None = None
+    # The paper's embedding (the search's all-MiniLM-L6-v2 vector) when it has one.
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+def _dense(items: Sequence[Doc]) -> np.ndarray | None:
+    """The documents' embeddings as rows, NaN where a document has none; None when none
+    has one (no memory spent on a corpus that was never embedded)."""
+    present = [k for k, item in enumerate(items) if item.vector is not None]
+    if not present:
+        return None
+    first = items[present[0]].vector
+    assert first is not None
+    rows = np.full((len(items), len(first)), np.nan, dtype=np.float32)
+    for k in present:
+        rows[k] = items[k].vector
+    return rows
+
+
+def _stack_dense(parts: Sequence[np.ndarray | None], counts: Sequence[int]) -> np.ndarray | None:
+    """``_dense`` rows of several groups of documents (``counts`` of each) as one."""
+    width = next((part.shape[1] for part in parts if part is not None), None)
+    if width is None:
+        return None
+    return np.vstack(
+        [
+            part if part is not None else np.full((count, width), np.nan, dtype=np.float32)
+            for part, count in zip(parts, counts, strict=True)
+        ]
+    )
+
+
+def _dense_centroid(rows: np.ndarray | None) -> np.ndarray | None:
+    """The unit mean of the embedded rows of ``rows``; None when none is embedded."""
+    if rows is None:
+        return None
+    embedded = rows[~np.isnan(rows[:, 0])]
+    return _unit(embedded.mean(axis=0)) if len(embedded) else None
 
 
 def _as_given(terms: list[str]) -> list[str]:
@@ -83,6 +125,7 @@ class Rows:
     text: csr_matrix
     authors: csr_matrix
     categories: csr_matrix
+    dense: np.ndarray | None = None  # embeddings (``_dense``)
 
 
 @dataclass(frozen=True)
@@ -94,6 +137,7 @@ class Block:
     text_t: csr_matrix  # ``text`` transposed, as CSR
     authors: csr_matrix
     categories: csr_matrix
+    dense: np.ndarray | None
 
 
 class Space:
@@ -140,6 +184,7 @@ class Space:
         self.categories: csr_matrix = self._fit_or_empty(
             self._categories, [i.categories for i in self.docs]
         )
+        self.dense = _dense(self.docs)
 
     def _fit_or_empty(self, vectorizer: Any, values: list[tuple[str, ...]]) -> csr_matrix:
         from scipy.sparse import csr_matrix
@@ -165,6 +210,7 @@ class Space:
             text,
             known(self._authors, [i.authors for i in items], self.authors.shape[1]),
             known(self._categories, [i.categories for i in items], self.categories.shape[1]),
+            _dense(items),
         )
 
     def rows(self, ids: Sequence[str]) -> list[int]:
@@ -183,7 +229,12 @@ class Space:
             picked = list(rows)
             text = self.text[picked]
             found = self._block = Block(
-                key, text, csr_matrix(text.T), self.authors[picked], self.categories[picked]
+                key,
+                text,
+                csr_matrix(text.T),
+                self.authors[picked],
+                self.categories[picked],
+                None if self.dense is None else self.dense[picked],
             )
         return found
 
@@ -227,6 +278,7 @@ class Profile:
     # The positives' text rows when some are not rows of the space (``profile(docs=...)``):
     # row numbers from ``len(space.docs)`` on name them, in the order they were given.
     liked: Any = None
+    dense: np.ndarray | None = None  # the unit mean of the positives' embeddings
 
     @property
     def cold(self) -> bool:
@@ -289,6 +341,7 @@ def profile(
         np.asarray(space.authors[rows].sum(0)).ravel(),
         {r: space.docs[r].title for r in rows},
         liked if outside else None,
+        _dense_centroid(None if space.dense is None else space.dense[rows]),
     )
 
 
@@ -331,6 +384,7 @@ def light_profile(
         categories / max(float(categories.sum()), 1.0),
         np.asarray(liked.authors.sum(0)).ravel(),
         {base + k: title for k, title in enumerate(titles)},
+        _dense_centroid(liked.dense),
     )
 
 
@@ -351,6 +405,7 @@ class LightProfile:
     category_prior: np.ndarray
     author_weights: np.ndarray
     titles: dict[int, str]
+    dense: np.ndarray | None = None  # the unit mean of the positives' embeddings
 
     @property
     def cold(self) -> bool:
@@ -371,6 +426,7 @@ class _Extended(Space):
         self.text = csr_matrix(vstack([space.text, added.text]))
         self.authors = csr_matrix(vstack([space.authors, added.authors]))
         self.categories = csr_matrix(vstack([space.categories, added.categories]))
+        self.dense = _stack_dense([space.dense, added.dense], [len(space.docs), len(extra)])
 
 
 @dataclass
@@ -402,6 +458,7 @@ def compact(user: Profile) -> Profile:
         recent_centroid=np.asarray(user.recent_centroid, dtype=np.float32),
         category_prior=np.asarray(user.category_prior, dtype=np.float32),
         author_weights=np.asarray(user.author_weights, dtype=np.float32),
+        dense=None if user.dense is None else np.asarray(user.dense, dtype=np.float32),
     )
 
 
@@ -411,6 +468,8 @@ def size_of(user: Profile) -> int:
         a.nbytes
         for a in (user.centroid, user.recent_centroid, user.category_prior, user.author_weights)
     )
+    if user.dense is not None:
+        total += user.dense.nbytes
     if user.svm is not None:
         total += int(np.asarray(user.svm.coef_).nbytes)
     if user.liked is not None:
@@ -455,6 +514,7 @@ def features(
     found = {
         "category": np.log(block.categories @ user.category_prior + 1e-3),
         "authors": block.authors @ user.author_weights,
+        "dense": _dense_scores(block.dense, user.dense, n),
         **_nearest(similar, bool(user.positives)),
     }
     if isinstance(user, LightProfile):
@@ -468,6 +528,19 @@ def features(
     found["centroid"] = text @ user.centroid
     found["recent_centroid"] = text @ user.recent_centroid
     return found
+
+
+def _dense_scores(dense: np.ndarray | None, centroid: np.ndarray | None, n: int) -> np.ndarray:
+    """Each candidate's cosine to the positives' mean embedding; a candidate not embedded
+    yet gets the listing's mean (it neither gains nor loses by it); no embeddings: zeros."""
+    if dense is None or centroid is None:
+        return np.zeros(n)
+    scores = dense @ centroid
+    missing = np.isnan(scores)
+    if missing.all():
+        return np.zeros(n)
+    scores[missing] = scores[~missing].mean()
+    return np.asarray(scores)
 
 
 def _nearest(similar: np.ndarray, any_positive: bool) -> dict[str, np.ndarray]:

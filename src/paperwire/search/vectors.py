@@ -250,6 +250,10 @@ class VectorIndex:
         return [h for h in hits if h.id not in exclude][:k]
 
     def _new_hnsw(self) -> Any:
+        # onnxruntime (the query embedder's) is loaded before usearch: in the other order,
+        # importing onnxruntime 1.32 later in the same process crashes it (segmentation
+        # fault, reproduced with `import usearch.index; import onnxruntime`).
+        import onnxruntime  # noqa: F401
         from usearch.index import Index
 
         return Index(

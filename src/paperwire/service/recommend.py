@@ -9,8 +9,8 @@ import hashlib
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,8 +28,10 @@ if TYPE_CHECKING:
     import numpy as np
 
     from paperwire.digest.tokens import Tokens
+    from paperwire.recommend.benchmark import User as BenchmarkUser
     from paperwire.recommend.evaluate import Recipe, Result
     from paperwire.recommend.model import Doc, Profile, Ranked, Rows, Space
+    from paperwire.search.embedder import Embedder
     from paperwire.service.library import LibraryExport
     from paperwire.sources.library import LibraryFormat
 
@@ -68,6 +70,23 @@ def doc_of(paper: Paper) -> Doc:
         tuple(paper.categories),
         paper.first_seen,
     )
+
+
+def docs_of(store: Store, papers: Iterable[Paper], model: str | None) -> list[Doc]:
+    """``doc_of`` each paper, with its embedding by ``model`` (the search's) when the store
+    has one (read in one query)."""
+    import numpy as np
+
+    docs = [doc_of(p) for p in papers]
+    if model is None or not docs:
+        return docs
+    vectors = store.embeddings.vectors_of(model, [d.id for d in docs])
+    return [
+        replace(d, vector=np.frombuffer(vectors[d.id], dtype=np.float16).astype(np.float32))
+        if d.id in vectors
+        else d
+        for d in docs
+    ]
 
 
 @dataclass(frozen=True)
@@ -158,8 +177,12 @@ class Recommend:
         *,
         profile_bytes: int = PROFILE_BYTES,
         tokens: Tokens | None = None,
+        embedder: Callable[[], Embedder | None] = lambda: None,
     ) -> None:
         self.store = store
+        # The search's embedding model (None: none), asked when a space is made: papers
+        # embedded by it bring their vectors to the model.
+        self.embedder = embedder
         self.tokens = tokens
         self.clock = clock
         self.import_batch_size = import_batch_size
@@ -239,6 +262,10 @@ class Recommend:
         candidates = [space.docs[space.row[i]] for i in period.order if i in space.row]
         return personalise(self.store, user_id, self.store.community.liked(user_id), candidates)
 
+    def embedding_model(self) -> str | None:
+        embedder = self.embedder()
+        return embedder.name if embedder is not None else None
+
     # -- the kept state --------------------------------------------------------------------
     def _period(self, start: date, end: date, ids: list[str]) -> _Period:
         from paperwire.recommend import model
@@ -255,7 +282,7 @@ class Recommend:
             for p in self.store.papers.sample_before(start, model.BACKGROUND)
             if p.id not in papers
         ]
-        docs = [doc_of(p) for p in [*papers.values(), *background]]
+        docs = docs_of(self.store, [*papers.values(), *background], self.embedding_model())
         made = _Period(listing, model.Space(docs), [p.id for p in background], list(ids))
         with self._lock:
             self._periods[(start, end)] = made
@@ -305,7 +332,7 @@ class Recommend:
                 [(i, liked[i].date()) for i in positives],
                 negatives=[p.id for p in mine.negatives],
                 background=[i for i in period.background if i not in liked],
-                docs=[doc_of(p) for p in outside],
+                docs=docs_of(self.store, outside, self.embedding_model()),
             )
         )
         return _Kept(period.listing, signals, state, model.size_of(state))
@@ -325,7 +352,8 @@ class Recommend:
         """Rankings of the papers of feed days ``start`` to ``end`` for many users (the
         For-you digest run): one shared space, light profiles, paper vectors cached."""
         ids = self.store.papers.ids_in_days(start, end, limit=MAX_CANDIDATES)
-        return PeriodRanker(self.store, start, end, self._period(start, end, ids))
+        period = self._period(start, end, ids)
+        return PeriodRanker(self.store, start, end, period, model=self.embedding_model())
 
     def kept(self) -> tuple[int, int]:
         """(profiles kept, their bytes): what the per-user cache holds now."""
@@ -339,15 +367,20 @@ class Recommend:
         *,
         recipe: Recipe | None = None,
         progress: ProgressFn | None = None,
+        vectors: Path | None = None,
     ) -> EvalReport:
         """Load ``corpus`` into a temporary store, read it back as the recommender sees papers,
-        and replay every user of ``files`` (``recipe`` None: the "For you" ranking)."""
+        and replay every user of ``files`` (``recipe`` None: the "For you" ranking).
+        ``vectors``: the embeddings of the papers the users touch, as the product has them
+        for embedded papers (``benchmark_vectors``); None: text alone."""
         from paperwire.recommend import benchmark, evaluate
 
         loaded = benchmark.load(files)
         if not loaded.users:
             raise SourceError(f"no usable benchmark lines in {', '.join(map(str, files))}")
         docs = corpus_docs(corpus, self.import_batch_size)
+        if vectors is not None:
+            docs = benchmark_vectors(docs, loaded.users, vectors, self.embedder)
         results = evaluate.evaluate(
             docs, loaded.users, recipe=recipe or evaluate.for_you, progress=progress
         )
@@ -363,6 +396,7 @@ class _Vector:
     authors: np.ndarray
     categories: np.ndarray
     title: str
+    dense: np.ndarray | None  # the embedding (float16), when the paper has one
 
 
 class PeriodRanker:
@@ -385,8 +419,10 @@ class PeriodRanker:
         period: _Period,
         *,
         similarity_bytes: int = SIMILARITY_BYTES,
+        model: str | None = None,
     ) -> None:
         self.store = store
+        self.model = model  # the embedding model whose vectors the liked papers bring
         self.start = start
         self.end = end
         self.period = period
@@ -601,7 +637,7 @@ class PeriodRanker:
         missing = [i for i in ids if i not in self._vectors]
         if missing:
             papers = self.store.papers.get_papers(missing)  # deleted papers drop
-            docs = [doc_of(p) for p in papers.values() if not p.deleted]
+            docs = docs_of(self.store, [p for p in papers.values() if not p.deleted], self.model)
             if docs:
                 room = self._room() if keep_similarities else 0
                 rows, similar = self._transform(docs, with_similarities=room > 0)
@@ -620,6 +656,7 @@ class PeriodRanker:
                             np.int32
                         ),
                         doc.title,
+                        None if doc.vector is None else doc.vector.astype(np.float16),
                     )
             while len(self._vectors) > VECTORS_KEPT:
                 self._vectors.popitem(last=False)
@@ -674,11 +711,51 @@ class PeriodRanker:
             )
             return csr_matrix((data, indices, indptr), shape=(len(parts), width))
 
+        width = next((len(v.dense) for v in vectors if v.dense is not None), 0)
+        missing = np.full(width, np.nan, dtype=np.float32)
         return Rows(
             stack([v.text for v in vectors], [v.weights for v in vectors], space.text.shape[1]),
             stack([v.authors for v in vectors], None, space.authors.shape[1]),
             stack([v.categories for v in vectors], None, space.categories.shape[1]),
+            np.vstack([missing if v.dense is None else v.dense for v in vectors]).astype(np.float32)
+            if width
+            else None,
         )
+
+
+def benchmark_vectors(
+    docs: list[Doc],
+    users: Sequence[BenchmarkUser],
+    path: Path,
+    embedder: Callable[[], Embedder | None],
+) -> list[Doc]:
+    """``docs`` with the embeddings of the papers ``users`` touch (their profiles and every
+    paper of their test days), read from ``path`` (a .npz of ``ids`` and ``vectors``), or,
+    when it does not exist, made with the search's model and written there (~10 minutes for
+    the two dev files' 59,000 papers on 2 cores)."""
+    import numpy as np
+
+    days = {t.day for user in users for t in user.tests}
+    wanted = {i for user in users for i, _ in user.profile}
+    touched = [d for d in docs if d.id in wanted or d.day in days]
+    if path.exists():
+        try:
+            with np.load(path) as saved:
+                ids, rows = saved["ids"], saved["vectors"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise SourceError(f"{path}: not a .npz of 'ids' and 'vectors' ({exc})") from None
+        if rows.ndim != 2 or len(ids) != len(rows):
+            raise SourceError(f"{path}: 'vectors' must hold one row per id")
+        found = dict(zip(ids.tolist(), rows.astype(np.float32), strict=True))
+    else:
+        model = embedder()
+        if model is None:
+            raise SourceError("no embedding model to make the benchmark's vectors with")
+        made = model.embed([f"{d.title} {d.abstract}".strip() for d in touched])
+        found = {d.id: row for d, row in zip(touched, made, strict=True)}
+        with path.open("wb") as out:
+            np.savez(out, ids=np.array(list(found)), vectors=np.asarray(made, np.float16))
+    return [replace(d, vector=found[d.id]) if d.id in found else d for d in docs]
 
 
 def corpus_docs(corpus: Path, import_batch_size: int = 2000) -> list[Doc]:

@@ -108,6 +108,7 @@ class Service:
             self.clock,
             self.settings.import_batch_size,
             tokens=self.notices.tokens,
+            embedder=self.search.embedder,
         )
 
     @functools.cached_property

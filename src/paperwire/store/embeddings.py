@@ -7,6 +7,7 @@ after embedding sequence N must never later find a smaller one committed.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from paperwire.store.base import Database, chunks, upsert
 
@@ -17,21 +18,29 @@ class Embeddings:
 
     def embedding_hashes(self, model: str, ids: Collection[str]) -> dict[str, str]:
         """``paper id -> text hash`` of the stored vectors (tombstones excluded)."""
+        return dict(self._of_papers(model, ids, "text_hash"))
+
+    def vectors_of(self, model: str, ids: Collection[str]) -> dict[str, bytes]:
+        """``paper id -> vector bytes`` (float16) of the papers ``ids`` that have one."""
+        return {pid: bytes(vector) for pid, vector in self._of_papers(model, ids, "vector")}
+
+    def _of_papers(self, model: str, ids: Collection[str], column: str) -> list[tuple[str, Any]]:
+        """``(paper id, column)`` of the stored vectors of the papers ``ids`` (no tombstones)."""
         from sqlalchemy import func, select
 
         from paperwire.store.schema import embeddings as emb
 
-        found: dict[str, str] = {}
+        found: list[tuple[str, Any]] = []
         with self._db.read() as conn:
             for chunk in chunks(list(ids)):
                 rows = conn.execute(
-                    select(emb.c.paper_id, emb.c.text_hash).where(
+                    select(emb.c.paper_id, emb.c[column]).where(
                         emb.c.model == model,
                         emb.c.paper_id.in_(chunk),
                         func.length(emb.c.vector) > 0,
                     )
                 )
-                found.update((pid, h) for pid, h in rows)
+                found.extend((pid, value) for pid, value in rows)
         return found
 
     def put_embeddings(
