@@ -237,6 +237,7 @@ def test_eval_recommend_reads_or_makes_the_papers_embeddings(
     found = benchmark_vectors(few, [one], made, Embedder)
     assert made.exists() and all(d.vector is not None and d.vector.shape == (384,) for d in found)
     again = benchmark_vectors(few, [one], made, lambda: None)  # read back, no model needed
-    assert all(np.allclose(a.vector, b.vector, atol=1e-3) for a, b in zip(found, again, strict=True))
+    pairs = zip(found, again, strict=True)
+    assert all(np.allclose(a.vector, b.vector, atol=1e-3) for a, b in pairs)
     with pytest.raises(SourceError, match="no embedding model"):
         benchmark_vectors(few, [one], tmp_path / "other.npz", lambda: None)
