@@ -241,3 +241,13 @@ def test_eval_recommend_reads_or_makes_the_papers_embeddings(
     assert all(np.allclose(a.vector, b.vector, atol=1e-3) for a, b in pairs)
     with pytest.raises(SourceError, match="no embedding model"):
         benchmark_vectors(few, [one], tmp_path / "other.npz", lambda: None)
+
+
+def test_hiding_the_text_hides_its_embedding() -> None:
+    import numpy as np
+
+    doc = model.Doc("1", "T", "A", ("Ann",), ("cs.LG",), None, np.ones(2, np.float32))
+    (no_authors,) = evaluate.hidden([doc], frozenset({"authors"}))
+    assert no_authors.authors == () and no_authors.vector is not None
+    (no_title,) = evaluate.hidden([doc], frozenset({"title"}))
+    assert no_title.title == "" and no_title.vector is None

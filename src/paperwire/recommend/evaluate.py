@@ -9,7 +9,7 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -51,17 +51,19 @@ def background(space: model.Space, user: User, rng: np.random.Generator) -> list
 
 
 def hidden(docs: Sequence[model.Doc], hide: frozenset[str]) -> list[model.Doc]:
-    """The docs with the fields a benchmark hides blanked."""
+    """The docs with the fields a benchmark hides blanked (the embedding, made of the title
+    and abstract, goes with either)."""
     if not hide:
         return list(docs)
+    text_hidden = bool({"title", "abstract"} & hide)
     return [
-        model.Doc(
-            d.id,
-            "" if "title" in hide else d.title,
-            "" if "abstract" in hide else d.abstract,
-            () if "authors" in hide else d.authors,
-            () if "categories" in hide else d.categories,
-            d.day,
+        replace(
+            d,
+            title="" if "title" in hide else d.title,
+            abstract="" if "abstract" in hide else d.abstract,
+            authors=() if "authors" in hide else d.authors,
+            categories=() if "categories" in hide else d.categories,
+            vector=None if text_hidden else d.vector,
         )
         for d in docs
     ]

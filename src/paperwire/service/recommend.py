@@ -404,12 +404,13 @@ class PeriodRanker:
     state is ``model.light_profile`` (no SVM: ~0.15 s a user is too slow for thousands),
     built from the rows of their liked papers, which are read and transformed once per run
     and kept (at most ``VECTORS_KEPT``), so memory follows the papers liked, not the users.
-    The nearest-positive features (each candidate's similarity to each liked paper, most of a
-    user's cost) are shared too: each liked paper's similarities to the period's candidates
-    are computed once and kept (``similarity_bytes`` in all, float32, the same numbers as a
-    per-user product); papers beyond that are computed per user, as with
-    ``similarity_bytes=0`` (nothing kept). Callers ranking many users hold ``one_thread()``
-    around the lot."""
+    Every text feature of a light profile is read off the candidates' similarities to the
+    liked papers, which are shared too: each liked paper's similarities to the period's
+    candidates are computed once and kept (``similarity_bytes`` in all, float32, the same
+    numbers as a per-user product); papers beyond that are computed per user, as with
+    ``similarity_bytes=0`` (nothing kept). Many users at once (``prefetch`` then
+    ``for_users``, a digest run's page) are ranked on every core by forked workers. Callers
+    ranking many users hold ``one_thread()`` around the lot."""
 
     def __init__(
         self,
