@@ -47,7 +47,8 @@ BACKGROUND = 5000
 # nDCG@10 is flat from 1.0 to 3.0 (0.971 vs 0.948 at 0.55), and the authors benchmark hides
 # authors, so it does not move there. ``dense`` (the embedding centroid's cosine) was added
 # at 1.0 on a grid over 400 authors users (0.8 / 1.2 / 1.6: +0.006 / +0.007 / +0.007 nDCG@10
-# over the weights without it, 2.2: +0.004; docs/design.md "Embeddings"). bench/recommend_bench.py re-measures them.
+# over the weights without it, 2.2: +0.004; docs/design.md "Embeddings").
+# bench/recommend_bench.py re-measures them.
 WEIGHTS: dict[str, float] = {
     "svm": 1.04,
     "centroid": -0.70,
