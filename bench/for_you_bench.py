@@ -45,6 +45,12 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def workers_cpu() -> float:
+    """CPU seconds of this process's ended children (the digest's forked workers)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -227,6 +233,7 @@ def batch_part(
 
     limits = one_thread()
     cpu = time.process_time()
+    workers = workers_cpu()
     started = time.perf_counter()
     ranker = service.recommend.ranker(start, end)
     space_s = time.perf_counter() - started
@@ -244,7 +251,8 @@ def batch_part(
         if done in (1000, 2500, 5000, 7500) or done == len(ids):
             checkpoints.append(
                 f"{done} users {time.perf_counter() - started:.1f} s"
-                f" (CPU {time.process_time() - cpu:.1f} s) RSS {rss_mb():.0f} MB"
+                f" (CPU {time.process_time() - cpu:.1f} s + workers"
+                f" {workers_cpu() - workers:.1f} s) RSS {rss_mb():.0f} MB"
             )
     total = time.perf_counter() - started
     cpu = time.process_time() - cpu
@@ -252,7 +260,7 @@ def batch_part(
     print(
         f"ranked {start}..{end} ({size} papers) for {done} users in {total:.1f} s"
         f" (space {space_s:.1f} s; {1000 * (total - space_s) / done:.2f} ms a user), CPU"
-        f" {cpu:.1f} s;"
+        f" {cpu:.1f} s here + {workers_cpu() - workers:.1f} s in forked workers;"
         f" RSS {rss0:.0f} MB before, peak {peak_mb():.0f} MB"
     )
     print("  " + "; ".join(checkpoints))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ R = TypeVar("R")
 # What the forked children run: set by ``fork_map`` just before it forks, read by ``_run``
 # (the children inherit it; a pool pickles only the item's index).
 _task: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+_forking = threading.Lock()  # one ``fork_map`` at a time per process: ``_task`` is shared
 
 
 def cores() -> int:
@@ -43,9 +45,10 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = Non
     count = min(workers or cores(), len(items))
     if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(item) for item in items]
-    _task = (fn, items)
-    try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
-            return pool.map(_run, range(len(items)), chunksize=1)
-    finally:
-        _task = None
+    with _forking:
+        _task = (fn, items)
+        try:
+            with multiprocessing.get_context("fork").Pool(count) as pool:
+                return pool.map(_run, range(len(items)), chunksize=1)
+        finally:
+            _task = None

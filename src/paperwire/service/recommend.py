@@ -578,13 +578,15 @@ class PeriodRanker:
 
     def _before_forking(self) -> None:
         """Make, once and here, what every ranking reads and would otherwise make in each
-        forked worker (and lose with it): the background's mean row, the candidates' block,
-        and each candidate's words for the "why" line (~1 ms a paper)."""
+        forked worker (and lose with it): the background's mean row, the candidates' rows
+        (both ways) and their products with it, and each candidate's words for the "why"
+        line (~1 ms a paper)."""
         if self._warm:
             return
-        self.background_mean()
         self._candidate_block()
         space = self.period.space
+        listing = space.block(space.rows([d.id for d in self._candidates()]))
+        listing.times(self.background_mean())  # the Rocchio scores' shared half
         for doc in self._candidates():
             space.terms_of(f"{doc.title} {doc.abstract}")
         self._warm = True
