@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -288,3 +289,15 @@ def test_embeddings_join_the_ranking_where_papers_have_them(
         np.array([[1, 0], [np.nan, np.nan], [0, 1]], dtype=np.float32), np.array([1.0, 0.0]), 3
     )
     assert scores.tolist() == [1.0, 0.5, 0.0] and space.dense is None
+
+
+def test_texts_read_what_the_recommender_sees(service: Service, papers: list[Paper]) -> None:
+    """``store.papers.texts``: the fields ``doc_of`` reads, as ``get_papers`` has them, live
+    papers only."""
+    gone = papers[3]
+    service.store.papers.update_papers([gone.id], lambda old: [replace(old[gone.id], deleted=True)])
+    ids = [p.id for p in papers[:10]]
+    texts = service.store.papers.texts(ids)
+    full = service.store.papers.get_papers(ids)
+    assert gone.id not in texts and len(texts) == 9
+    assert all(doc_of(texts[i]) == doc_of(full[i]) for i in texts)

@@ -32,6 +32,19 @@ class Version:
     created: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PaperText:
+    """What the recommender reads of a paper (``store.papers.texts``): its words, people,
+    categories and first day, without the rest of a ``Paper``."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    first_seen: date | None
+
+
 @dataclass(slots=True)
 class Paper:
     id: str

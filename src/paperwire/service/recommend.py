@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from paperwire.errors import NotFoundError, SourceError
 from paperwire.forked import cores, fork_map
 from paperwire.ingest import ProgressFn
-from paperwire.models import Paper, Problem, User, UserSignals
+from paperwire.models import Paper, PaperText, Problem, User, UserSignals
 from paperwire.ranking import week_bounds
 from paperwire.service.signals import Personal, personalise
 from paperwire.service.views import Clock
@@ -57,7 +57,7 @@ class EvalReport:
     corpus_papers: int = 0
 
 
-def doc_of(paper: Paper) -> Doc:
+def doc_of(paper: Paper | PaperText) -> Doc:
     """What the recommender sees of a paper: text, authors, categories and day, never the
     community fields (upvotes, submitter, HF picks)."""
     from paperwire.recommend.model import Doc
@@ -72,7 +72,7 @@ def doc_of(paper: Paper) -> Doc:
     )
 
 
-def docs_of(store: Store, papers: Iterable[Paper], model: str | None) -> list[Doc]:
+def docs_of(store: Store, papers: Iterable[Paper | PaperText], model: str | None) -> list[Doc]:
     """``doc_of`` each paper, with its embedding by ``model`` (the search's) when the store
     has one (read in one query)."""
     import numpy as np
@@ -639,8 +639,8 @@ class PeriodRanker:
 
         missing = [i for i in ids if i not in self._vectors]
         if missing:
-            papers = self.store.papers.get_papers(missing)  # deleted papers drop
-            docs = docs_of(self.store, [p for p in papers.values() if not p.deleted], self.model)
+            texts = self.store.papers.texts(missing)  # deleted papers drop
+            docs = docs_of(self.store, texts.values(), self.model)
             if docs:
                 room = self._room() if keep_similarities else 0
                 rows, similar = self._transform(docs, with_similarities=room > 0)

@@ -15,9 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from paperwire.errors import StorageError
 from paperwire.ids import is_derived
-from paperwire.models import Paper
+from paperwire.models import Paper, PaperText
 from paperwire.store.base import Database, chunks, driver_rows, upsert
 from paperwire.store.rows import as_date, matchable, paper_to_row, row_to_paper, title_key
 
@@ -51,6 +53,29 @@ class Papers:
             return {}
         with self._db.read() as conn:
             return _fetch_papers(conn, ids)
+
+    def texts(self, ids: Collection[str]) -> dict[str, PaperText]:
+        """What the recommender reads of the live papers among ``ids``: a fraction of
+        ``get_papers``' cost (six columns, two of them JSON), for reading hundreds of
+        thousands at once (a For-you digest run's liked papers)."""
+        found: dict[str, PaperText] = {}
+        with self._db.read() as conn:
+            for chunk in chunks(list(ids)):
+                for pid, title, abstract, authors, categories, first_seen in driver_rows(
+                    conn,
+                    "SELECT id, title, abstract, authors, categories, first_seen FROM papers"
+                    " WHERE id IN ({ids}) AND NOT deleted",
+                    ids=chunk,
+                ):
+                    found[pid] = PaperText(
+                        pid,
+                        title,
+                        abstract,
+                        tuple(orjson.loads(authors)),
+                        tuple(orjson.loads(categories)),
+                        as_date(first_seen),
+                    )
+        return found
 
     def ids_by_title(self, titles: Collection[str]) -> dict[str, str]:
         """Map titles to the id of a stored paper with the same title key (real ids first)."""
