@@ -40,6 +40,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -153,15 +154,22 @@ def folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
+@dataclass
+class Workload:
+    """The papers, their vectors, the queries, the exact top 10 of each vector query, and the
+    folder both ways of holding the search state write in."""
+
+    papers: Sequence[Paper]
+    vectors: np.ndarray
+    kw: Sequence[str]
+    qv: np.ndarray
+    exact: list[list[int]]
+    work: Path
+
+
 # -- per node ------------------------------------------------------------------------------
-def per_node(
-    papers: Sequence[Paper],
-    vectors: np.ndarray,
-    kw: Sequence[str],
-    qv: np.ndarray,
-    exact: list[list[int]],
-    work: Path,
-) -> dict[str, Any]:
+def per_node(w: Workload) -> dict[str, Any]:
+    papers, vectors, kw, qv, exact, work = (w.papers, w.vectors, w.kw, w.qv, w.exact, w.work)
     from usearch.index import Index
 
     out: dict[str, Any] = {}
@@ -287,14 +295,8 @@ def copy_rows(papers: Sequence[Paper], vectors: np.ndarray) -> Iterator[str]:
         yield "\t".join(" ".join(f.replace("\\", "\\\\").split()) for f in fields) + "\n"
 
 
-def in_postgres(
-    papers: Sequence[Paper],
-    vectors: np.ndarray,
-    kw: Sequence[str],
-    qv: np.ndarray,
-    exact: list[list[int]],
-    work: Path,
-) -> dict[str, Any]:
+def in_postgres(w: Workload) -> dict[str, Any]:
+    papers, vectors, kw, qv, exact, work = (w.papers, w.vectors, w.kw, w.qv, w.exact, w.work)
     import psycopg
 
     out: dict[str, Any] = {}
@@ -436,9 +438,10 @@ def main() -> None:
     exact = exact_top10(vectors, qv)
     prep_s = time.perf_counter() - start
 
-    node = per_node(papers, vectors, kw, qv, exact, args.work)
+    workload = Workload(papers, vectors, kw, qv, exact, args.work)
+    node = per_node(workload)
     load_mid = os.getloadavg()
-    pg = in_postgres(papers, vectors, kw, qv, exact, args.work)
+    pg = in_postgres(workload)
     load1 = os.getloadavg()
 
     def ms(pair: tuple[float, float]) -> str:
