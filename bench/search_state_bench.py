@@ -405,6 +405,77 @@ def _rss_of(pid: int) -> float:
     return float("nan")
 
 
+def vectors_only(total: int, n_queries: int, path: Path, work: Path) -> str:
+    """Vector search alone at ``total`` vectors (all the real ones, the rest surrogates): the
+    product's usearch graph against pgvector's HNSW, build time, latency and recall@10."""
+    import psycopg
+    from usearch.index import Index
+
+    rng = np.random.default_rng(SEED)
+    known = np.load(path)["vectors"].astype(np.float32)
+    vectors = np.concatenate([known, surrogate(known, float(known.std()), rng, total - len(known))])
+    qv = surrogate(known, float(known.std()), rng, n_queries)
+    exact = exact_top10(vectors, qv)
+    loads = [os.getloadavg()[0]]
+    graph = Index(ndim=vectors.shape[1], metric="cos", dtype="f16", connectivity=16)
+    graph.expansion_add = 128
+    graph.expansion_search = 128
+    start = time.perf_counter()
+    graph.add(np.arange(total, dtype=np.uint64), vectors.astype(np.float16))
+    node_build = time.perf_counter() - start
+    node_lat = latencies(lambda q: graph.search(q, 10), list(qv))
+    node_recall = recall_at_10([[int(k) for k in graph.search(q, 10).keys] for q in qv], exact)
+    node_mb = graph.memory_usage / 1e6
+    loads.append(os.getloadavg()[0])
+    server = start_server(work / "pg")
+    try:
+        socket_dir = server.get_postmaster_info().socket_dir
+        conn = psycopg.connect(f"host={socket_dir} user=postgres dbname=postgres", autocommit=True)
+        conn.execute("CREATE EXTENSION vector")
+        conn.execute(f"CREATE TABLE v (key int PRIMARY KEY, embedding halfvec({vectors.shape[1]}))")
+        with conn.cursor().copy("COPY v (key, embedding) FROM STDIN") as copy:
+            for at in range(0, total, 2000):
+                rows = (f"{at + i}\t{vec_text(v)}\n" for i, v in enumerate(vectors[at : at + 2000]))
+                copy.write("".join(rows))
+        start = time.perf_counter()
+        conn.execute(
+            "CREATE INDEX v_hnsw ON v USING hnsw (embedding halfvec_cosine_ops)"
+            f" WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
+        )
+        pg_build = time.perf_counter() - start
+        row = conn.execute("SELECT pg_relation_size('v_hnsw')").fetchone()
+        pg_mb = float(row[0]) / 1e6  # type: ignore[index]
+        sql = "SELECT key FROM v ORDER BY embedding <=> %s::halfvec LIMIT 10"
+        texts = [vec_text(q) for q in qv]
+        pg_rows = []
+        for ef in (40, 128):
+            conn.execute(f"SET hnsw.ef_search = {ef}")
+            lat = latencies(lambda t: conn.execute(sql, (t,), prepare=True).fetchall(), texts)
+            found = [[int(r[0]) for r in conn.execute(sql, (t,)).fetchall()] for t in texts]
+            pg_rows.append((ef, lat, recall_at_10(found, exact)))
+        conn.close()
+    finally:
+        server.cleanup()
+    loads.append(os.getloadavg()[0])
+    lines = [
+        f"Vector search alone, {total:,} vectors ({len(known):,} real all-MiniLM-L6-v2, the"
+        f" rest surrogate), {n_queries} queries (embedding excluded). Machine: {machine()};"
+        f" load average {loads[0]:.2f} / {loads[1]:.2f} / {loads[2]:.2f}.",
+        "",
+        "| index | build s | size MB | p50 / p95 ms | recall@10 |",
+        "|---|---|---|---|---|",
+        f"| usearch (per node, f16, M 16, ef 128/128) | {node_build:.0f} | {node_mb:.0f} in memory"
+        f" | {node_lat[0]:.2f} / {node_lat[1]:.2f} | {node_recall:.3f} |",
+    ]
+    for ef, lat, recall in pg_rows:
+        lines.append(
+            f"| pgvector halfvec HNSW (m {HNSW_M}, ef_construction {HNSW_EF_CONSTRUCTION}),"
+            f" ef_search {ef} | {pg_build:.0f} | {pg_mb:.0f} | {lat[0]:.2f} / {lat[1]:.2f}"
+            f" | {recall:.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def exact_top10(vectors: np.ndarray, queries: np.ndarray) -> list[list[int]]:
     out = []
     for at in range(0, len(queries), 50):
@@ -422,11 +493,19 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "search_state")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--serve-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--vectors-only", type=int, metavar="N", help="vector search alone at N vectors"
+    )
     args = parser.parse_args()
     if args.serve_child:
         serve_child(args.serve_child)
         return
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.vectors_only:
+        write_report(
+            vectors_only(args.vectors_only, args.queries, args.vectors, args.work), args.out
+        )
+        return
     rng = np.random.default_rng(SEED)
     load0 = os.getloadavg()
     start = time.perf_counter()
