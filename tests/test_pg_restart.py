@@ -75,8 +75,8 @@ def test_real_restart_under_load_costs_503s_only_while_down(
             for _ in range(10):  # both workers' pools warm
                 assert {nodes.get_status(client, route)[0] for route in ROUTES} == {200}
 
-        # (start, end, status, "Retry-After body") of every request, four clients at once.
-        seen: list[tuple[float, float, int, str]] = []
+        # (start, end, status, "Retry-After body", route) of every request, 4 clients at once.
+        seen: list[tuple[float, float, int, str, str]] = []
         stop_load = threading.Event()
 
         def load() -> None:
@@ -85,7 +85,7 @@ def test_real_restart_under_load_costs_503s_only_while_down(
                     for route in ROUTES:
                         started = time.monotonic()
                         status, body = nodes.get_status(own, route)
-                        seen.append((started, time.monotonic(), status, body))
+                        seen.append((started, time.monotonic(), status, body, route))
 
         threads = [threading.Thread(target=load) for _ in range(CLIENTS)]
         for thread in threads:
@@ -96,7 +96,6 @@ def test_real_restart_under_load_costs_503s_only_while_down(
             _stop_fast(private_server)
             stopped = time.monotonic()
             time.sleep(DOWN_SECONDS)
-            during_outage = len(seen)
             private_server.ensure_postgres_running()  # pg_ctl start -w on the same folder
             up = time.monotonic()
             # Load until every client has gone through all routes with 200s for a while.
@@ -107,18 +106,23 @@ def test_real_restart_under_load_costs_503s_only_while_down(
             for thread in threads:
                 thread.join(60)
 
-        statuses = Counter(status for _, _, status, _ in seen)
+        statuses = Counter(entry[2] for entry in seen)
         odd = [entry for entry in seen if entry[2] not in (200, 503)]
         assert not odd, odd[:3]  # no 500, no dropped connection (-1)
-        before = Counter(status for _, ended, status, _ in seen if ended < stopping)
+        before = Counter(status for _, ended, status, _, _ in seen if ended < stopping)
         assert before == {200: before[200]} and before[200] > 0, before
-        outage = Counter(status for started, _, status, _ in seen if stopped <= started < up)
+        outage = Counter(status for started, _, status, _, _ in seen if stopped <= started < up)
         assert outage[503] > 0, outage  # the outage was seen ...
-        for _, _, status, body in seen:
+        down_health = {
+            status
+            for started, ended, status, _, route in seen
+            if route == "/healthz" and stopped <= started and ended < stopped + DOWN_SECONDS
+        }
+        assert down_health == {503}, down_health  # a load balancer sees it
+        for _, _, status, body, _ in seen:
             if status == 503:  # ... and said so clearly
                 retry_after, message = body.split(" ", 1)
                 assert retry_after == "5" and "database" in message.lower(), body
-        assert during_outage > 0
         back_after = _all_ok_since(seen, up, ROUTES)
         assert back_after is not None and back_after - up < BACK_WITHIN, (back_after, up)
         assert proc.poll() is None and nodes.worker_pids(proc.pid) == workers
@@ -137,7 +141,7 @@ def test_real_restart_under_load_costs_503s_only_while_down(
 
 
 def _all_ok_since(
-    seen: list[tuple[float, float, int, str]], up: float, routes: tuple[str, ...]
+    seen: list[tuple[float, float, int, str, str]], up: float, routes: tuple[str, ...]
 ) -> float | None:
     """The start of the first request after ``up`` from which on every request was a 200 and
     at least two rounds of every route followed; None if there is no such moment yet."""
