@@ -1,6 +1,7 @@
 """Search state for many nodes (issue 14 item 5): per-node derived indexes or PostgreSQL?
 
     nice -n 10 python bench/search_state_bench.py [--papers N] [--queries 200] [--out FILE]
+    nice -n 10 python bench/search_state_bench.py --vectors-only 1000000 [--queries 100]
 
 Builds, from the same papers and vectors, the two ways of holding search state and measures
 each the same way:
@@ -19,6 +20,8 @@ Measured: build times and sizes, top-10 keyword and vector query latency (p50/p9
 warm; the query embedding is *excluded* everywhere: queries are vectors, not text), recall@10
 of both HNSW graphs against exact search (numpy, float32), freshness (one new paper: time until
 a search finds it), memory a node holds, and what a new node must do before it serves.
+``--vectors-only N``: the two HNSW graphs alone at N vectors (build, latency, recall@10), for
+sizes past the 200k real papers.
 
 Vectors: the real all-MiniLM-L6-v2 vectors of ``--vectors`` (59,411 papers of the corpus) and, for
 every other paper, a *surrogate* (a random real vector plus Gaussian noise of 0.3 times the
