@@ -15,6 +15,14 @@ from pathlib import Path
 import httpx
 
 METRICS_TOKEN = "multi-node metrics token " + "m" * 24
+# What the fault tests load a node with: API, pages, search and the health check.
+FAULT_ROUTES = (
+    "/api/papers/0704.0001",
+    "/papers/0704.0002",
+    "/api/papers/search?q=quantum&mode=lexical",
+    "/",
+    "/healthz",
+)
 
 
 def free_port() -> int:
@@ -79,6 +87,42 @@ def wait_until(check: Callable[[], object], seconds: float) -> float:
 
 def healthy(url: str) -> bool:
     return httpx.get(f"{url}/healthz", timeout=10).status_code == 200
+
+
+def serve_snapshot(
+    pg_url: str, folder: Path, shared_data: Path
+) -> tuple[subprocess.Popen[bytes], str, set[int]]:
+    """A store on ``pg_url`` with the first 200 papers of the arXiv snapshot, served by
+    `paperwire serve --workers 2` (its data and log in ``folder``) once it is healthy: the
+    process, its address and its workers' process ids."""
+    env = node_env(pg_url, folder / "node")
+    paperwire(env, "init")
+    snapshot = shared_data / "arxiv-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
+    paperwire(env, "import", str(snapshot))
+    proc, base = serve(env, folder / "node.log", "--workers", "2")
+    try:
+        wait_until(lambda: healthy(base), 90)
+    except AssertionError:
+        stop([proc])
+        raise
+    workers = worker_pids(proc.pid)
+    assert len(workers) >= 2
+    return proc, base, workers
+
+
+def worker_pids(pid: int) -> set[int]:
+    """The process ids of a `serve --workers N` process's children (its workers)."""
+    done = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return {int(line) for line in done.stdout.split()}
+
+
+def get_status(client: httpx.Client, url: str) -> tuple[int, str]:
+    """Status and "Retry-After body"; -1 and the error when the connection to the node failed."""
+    try:
+        response = client.get(url, headers={"Accept": "application/json"})
+    except httpx.HTTPError as exc:
+        return -1, repr(exc)
+    return response.status_code, f"{response.headers.get('retry-after')} {response.text}"
 
 
 def job_runs(url: str, job: str) -> dict[str, int]:

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -21,17 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
-from nodes_helpers import healthy, node_env, paperwire, serve, stop, wait_until
+from nodes_helpers import FAULT_ROUTES as ROUTES
+from nodes_helpers import get_status, serve_snapshot, stop, worker_pids
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
-
-ROUTES = (
-    "/api/papers/0704.0001",
-    "/papers/0704.0002",
-    "/api/papers/search?q=quantum&mode=lexical",
-    "/",
-    "/healthz",
-)
 
 
 def _admin(pg_url: str) -> tuple[Any, str]:
@@ -73,41 +65,22 @@ def _allow_connections(pg_url: str, allow: bool) -> None:
         engine.dispose()
 
 
-def _workers(pid: int) -> set[int]:
-    done = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
-    return {int(line) for line in done.stdout.split()}
-
-
-def _get(client: httpx.Client, url: str) -> tuple[int, str]:
-    """Status and body (with Retry-After); -1 and the error when the connection failed."""
-    try:
-        response = client.get(url, headers={"Accept": "application/json"})
-    except httpx.HTTPError as exc:
-        return -1, repr(exc)
-    return response.status_code, f"{response.headers.get('retry-after')} {response.text}"
-
-
 def test_cut_connections_cost_503s_only_while_cut_and_workers_reconnect(
     postgresql_url: str, tmp_path: Path, shared_data: Path
 ) -> None:
-    env = node_env(postgresql_url, tmp_path / "node")
-    paperwire(env, "init")
-    snapshot = shared_data / "arxiv-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
-    paperwire(env, "import", str(snapshot))
-    proc, base = serve(env, tmp_path / "node.log", "--workers", "2")
+    proc, base, workers = serve_snapshot(postgresql_url, tmp_path, shared_data)
     try:
-        wait_until(lambda: healthy(base), 90)
-        workers = _workers(proc.pid)
-        assert len(workers) >= 2
         with httpx.Client(base_url=base, timeout=30) as client:
             # Warm every worker's pool: many requests, both workers answer some.
             for _ in range(20):
-                assert {_get(client, route)[0] for route in ROUTES} == {200}
+                assert {get_status(client, route)[0] for route in ROUTES} == {200}
 
             # 1. Cut while idle: the next requests find dead pooled connections and must
             #    replace them without failing (the database itself never went away).
             assert _terminate_connections(postgresql_url) >= 1
-            after_idle = Counter(_get(client, route)[0] for _ in range(10) for route in ROUTES)
+            after_idle = Counter(
+                get_status(client, route)[0] for _ in range(10) for route in ROUTES
+            )
             assert after_idle == {200: 10 * len(ROUTES)}, after_idle
 
         # 2. Cut under load, three times: only 200s and clear 503s, no worker lost.
@@ -118,7 +91,7 @@ def test_cut_connections_cost_503s_only_while_cut_and_workers_reconnect(
             with httpx.Client(base_url=base, timeout=30) as own:
                 while not stop_load.is_set():
                     for route in ROUTES:
-                        seen.append(_get(own, route))
+                        seen.append(get_status(own, route))
 
         threads = [threading.Thread(target=load) for _ in range(4)]
         for thread in threads:
@@ -139,11 +112,11 @@ def test_cut_connections_cost_503s_only_while_cut_and_workers_reconnect(
             if status == 503:
                 retry_after, message = body.split(" ", 1)
                 assert retry_after == "5" and "database" in message.lower(), body
-        assert proc.poll() is None and _workers(proc.pid) == workers
+        assert proc.poll() is None and worker_pids(proc.pid) == workers
 
         # 3. Afterwards every request succeeds again.
         with httpx.Client(base_url=base, timeout=30) as client:
-            final = Counter(_get(client, route)[0] for _ in range(10) for route in ROUTES)
+            final = Counter(get_status(client, route)[0] for _ in range(10) for route in ROUTES)
         assert final == {200: 10 * len(ROUTES)}, final
 
         # 4. Down for a while: new connections refused, the old ones cut.
@@ -151,15 +124,15 @@ def test_cut_connections_cost_503s_only_while_cut_and_workers_reconnect(
             _allow_connections(postgresql_url, False)
             try:
                 _terminate_connections(postgresql_url)
-                down = [_get(client, route) for _ in range(4) for route in ROUTES]
+                down = [get_status(client, route) for _ in range(4) for route in ROUTES]
                 assert {status for status, _ in down} <= {200, 503}, down[:3]
-                health = [_get(client, "/healthz") for _ in range(4)]
+                health = [get_status(client, "/healthz") for _ in range(4)]
                 assert {status for status, _ in health} == {503}, health
                 assert all(body.startswith("5 ") for _, body in health)
             finally:
                 _allow_connections(postgresql_url, True)
-            back = Counter(_get(client, route)[0] for _ in range(10) for route in ROUTES)
+            back = Counter(get_status(client, route)[0] for _ in range(10) for route in ROUTES)
         assert back == {200: 10 * len(ROUTES)}, back
-        assert proc.poll() is None and _workers(proc.pid) == workers
+        assert proc.poll() is None and worker_pids(proc.pid) == workers
     finally:
         stop([proc])
