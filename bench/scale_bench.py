@@ -379,7 +379,9 @@ def measure(
         "backend": backend,
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "code": git_describe(),
+        # A run from an exported copy of the tree (so edits meanwhile change nothing) names
+        # its commit in PAPERWIRE_BENCH_CODE.
+        "code": os.environ.get("PAPERWIRE_BENCH_CODE") or git_describe(),
         "load_before": load_average(),
     }
     with store_env(backend, size, args.work, args.keep) as env:
