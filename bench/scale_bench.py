@@ -44,6 +44,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -373,6 +374,8 @@ def show_cost(record: dict[str, Any], env: dict[str, str], paper_id: str) -> Non
 def measure(
     size: int, backend: str, args: argparse.Namespace, ids: list[str], plain: list[str]
 ) -> dict[str, Any]:
+    """Every cost of one size and backend. Stopped part-way (an error, SIGTERM), what was
+    measured so far is still written to ``--json``, marked ``incomplete``."""
     corpus = corpus_for(size, args.work)
     record: dict[str, Any] = {
         "size": size,
@@ -384,6 +387,24 @@ def measure(
         "code": os.environ.get("PAPERWIRE_BENCH_CODE") or git_describe(),
         "load_before": load_average(),
     }
+    try:
+        measure_store(record, size, backend, args, corpus, ids, plain)
+    except BaseException as exc:
+        record.update(incomplete=f"stopped: {exc!r}"[:200], load_after=load_average())
+        merge(args.json, [record])
+        raise
+    return record
+
+
+def measure_store(
+    record: dict[str, Any],
+    size: int,
+    backend: str,
+    args: argparse.Namespace,
+    corpus: Path,
+    ids: list[str],
+    plain: list[str],
+) -> None:
     with store_env(backend, size, args.work, args.keep) as env:
         build(record, env, corpus, args.real_vectors)
         search_costs(record, env, plain)
@@ -398,7 +419,6 @@ def measure(
             disk_bytes_per_paper=(database + index) / record["papers"],
         )
     record["load_after"] = load_average()
-    return record
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -458,7 +478,10 @@ def cell(record: dict[str, Any], key: str, fmt: str) -> str:
 def table(records: list[dict[str, Any]]) -> str:
     """The Markdown table of every record (columns by backend and size), with the targets."""
     columns = sorted(records, key=lambda r: (r["backend"] != "sqlite", r["size"]))
-    head = " | ".join(f"{r['backend']} {r['size']:,}" for r in columns)
+    head = " | ".join(
+        f"{r['backend']} {r['size']:,}" + (" (incomplete)" if r.get("incomplete") else "")
+        for r in columns
+    )
     lines = [f"| measure | {head} |", "|---|" + "---|" * len(columns)]
     for label, key, fmt in ROWS:
         lines.append(f"| {label} | " + " | ".join(cell(r, key, fmt) for r in columns) + " |")
@@ -535,6 +558,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the stores and databases")
     parser.add_argument("--plot-only", action="store_true")
     args = parser.parse_args()
+    # SIGTERM (a run stopped for time) unwinds like Ctrl-C: the partial record is written
+    # and the PostgreSQL database dropped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     records: list[dict[str, Any]] = []
     if not args.plot_only:
         if args.real_vectors is None:
