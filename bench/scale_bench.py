@@ -1,8 +1,8 @@
 """How every cost grows with the store (issue 14): 200k / 1M / 3M papers, SQLite and PostgreSQL.
 
     python bench/scale_bench.py --papers 200971 1000000 [--backends sqlite postgres]
-        [--work /work/scale] --real-vectors VECTORS.npz [--json bench/out/scale.json]
-        [--plot docs/scale.png] [--duration 5] [--keep]
+        [--work /work/scale] --real-vectors VECTORS.npz [--json docs/scale.json]
+        [--plot docs/scale.png] [--table FILE.md] [--duration 5] [--keep]
     python bench/scale_bench.py --plot-only [--json ...] [--plot ...]
 
 For each size and backend, in one process after another (one heavy job at a time):
@@ -552,7 +552,8 @@ def main() -> None:
     parser.add_argument("--backends", nargs="*", default=["sqlite", "postgres"])
     parser.add_argument("--work", type=Path, default=Path("/work/scale"))
     parser.add_argument("--real-vectors", type=Path, help=".npz of real vectors (ids, vectors)")
-    parser.add_argument("--json", type=Path, default=BENCH / "out" / "scale.json")
+    parser.add_argument("--json", type=Path, default=BENCH.parent / "docs" / "scale.json")
+    parser.add_argument("--table", type=Path, help="also write the Markdown table here")
     parser.add_argument("--plot", type=Path, default=BENCH.parent / "docs" / "scale.png")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per page row")
     parser.add_argument("--keep", action="store_true", help="keep the stores and databases")
@@ -576,7 +577,7 @@ def main() -> None:
                 records.append(record)
     merged = merge(args.json, records)
     plot(merged, args.plot)
-    write_report(table(merged), args.json.with_suffix(".md"))
+    write_report(table(merged), args.table)
 
 
 if __name__ == "__main__":
