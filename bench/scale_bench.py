@@ -20,8 +20,10 @@ For each size and backend, in one process after another (one heavy job at a time
    measured against exact search over the same vectors. Embedding store size: the table's
    bytes (SQLite ``dbstat``, PostgreSQL ``pg_total_relation_size``).
 5. **vector index**: ``paperwire index`` again: the vector cache caught up from the store and
-   the HNSW graph built and saved (time, peak RSS); then in this process the graph's own
-   memory and recall@10 of 200 real text queries against exact (numpy) search.
+   the HNSW graph built and saved (time, peak RSS; with ``--vector-cache DIR``, the cache and
+   graph of a kept store of the same size are copied and only loaded: the build does not
+   depend on the backend, and at 1M it takes a quarter of an hour here); then in this process
+   the graph's own memory and recall@10 of 200 real text queries against exact (numpy) search.
 6. **search**: in this process, warm, the query embedding included (its cache cleared),
    p50/p95 of lexical, semantic and hybrid search over plain queries, and hybrid with a
    ``cat:`` or ``since:`` filter.
@@ -189,7 +191,13 @@ def database_bytes(env: dict[str, str]) -> tuple[int, int]:
 
 
 # -- the steps -------------------------------------------------------------------------------
-def build(record: dict[str, Any], env: dict[str, str], corpus: Path, vectors: Path) -> None:
+def build(
+    record: dict[str, Any],
+    env: dict[str, str],
+    corpus: Path,
+    vectors: Path,
+    vector_cache: Path | None = None,
+) -> None:
     run_peak_rss([PAPERWIRE, "init"], env)
     log(f"importing {corpus.name}")
     seconds, rss = run_peak_rss([PAPERWIRE, "import", "--no-index", str(corpus)], env)
@@ -232,6 +240,13 @@ def build(record: dict[str, Any], env: dict[str, str], corpus: Path, vectors: Pa
     log(out)
     _, embeddings = database_bytes(env)
     record.update(embeddings_mb=embeddings / 1e6)
+    if vector_cache is not None:
+        # Another store of the same corpus got the same surrogate vectors with the same
+        # embedding sequence numbers: its vector cache and graph are this store's too.
+        index_dir = Path(env["PAPERWIRE_DATA_DIR"]) / "index"
+        for path in vector_cache.glob("vectors-*"):
+            shutil.copy(path, index_dir / path.name)
+        record["vector_index_note"] = f"graph copied from {vector_cache}, not built"
     log("vector index (HNSW graph)")
     seconds, rss = run_peak_rss([PAPERWIRE, "index"], env)
     record.update(vector_index_s=seconds, vector_index_rss_mb=rss)
@@ -406,7 +421,7 @@ def measure_store(
     plain: list[str],
 ) -> None:
     with store_env(backend, size, args.work, args.keep) as env:
-        build(record, env, corpus, args.real_vectors)
+        build(record, env, corpus, args.real_vectors, args.vector_cache)
         search_costs(record, env, plain)
         ids = live_ids(env, ids)
         page_costs(record, env, ids, plain, args.duration)
@@ -469,6 +484,8 @@ def cell(record: dict[str, Any], key: str, fmt: str) -> str:
     if fmt == "rss":
         rss = record.get(key)
         return "" if rss is None else f"{rss:,.0f} / {record['serving peak RSS MB']:,.0f}"
+    if key == "vector_index_s" and record.get("vector_index_note"):
+        return f"copied, not built (load {record[key]:.0f})"
     if fmt == "load":
         return f"{record.get('load_before', '')} / {record.get('load_after', '')}"
     value = record.get(key)
@@ -517,7 +534,12 @@ def plot(records: list[dict[str, Any]], out: Path) -> None:
         for backend, style in styles.items():
             rows = sorted((r for r in records if r["backend"] == backend), key=lambda r: r["size"])
             for color, key in enumerate(keys):
-                points = [(r["size"], r[key]) for r in rows if r.get(key) is not None]
+                points = [
+                    (r["size"], r[key])
+                    for r in rows
+                    if r.get(key) is not None
+                    and not (key == "vector_index_s" and r.get("vector_index_note"))
+                ]
                 if points:
                     xs, ys = zip(*points, strict=True)
                     ax.plot(
@@ -558,6 +580,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per page row")
     parser.add_argument("--keep", action="store_true", help="keep the stores and databases")
     parser.add_argument("--plot-only", action="store_true")
+    parser.add_argument(
+        "--vector-cache",
+        type=Path,
+        help="index folder of a kept store of the same size: copy its vector cache and HNSW "
+        "graph instead of building them (the build is the same on either backend)",
+    )
     args = parser.parse_args()
     # SIGTERM (a run stopped for time) unwinds like Ctrl-C: the partial record is written
     # and the PostgreSQL database dropped.
