@@ -11,6 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
+from paperwire.demo import demo_files
+from paperwire.service import Service
+from paperwire.service import papers as papers_part
 from paperwire.store import Store
 from paperwire.store.papers import period_queries
 
@@ -39,3 +44,28 @@ def test_a_periods_count_and_page_read_only_the_feed_index(store: Store) -> None
         count, page = period_queries(date(2026, 6, 1), date(2026, 6, 30), min_upvotes)
         assert index_only(store, count, "ix_papers_feed"), plan(store, count)
         assert index_only(store, page.limit(30), "ix_papers_feed"), plan(store, page)
+
+
+def test_statistics_are_refreshed_after_a_bulk_write(store: Store) -> None:
+    """PostgreSQL plans a freshly imported table without statistics (a month's page read
+    every row of the month at 1M papers); ``refresh_statistics`` vacuums and analyses it."""
+    store.papers.refresh_statistics()
+    if store.is_sqlite:
+        return  # nothing to refresh: SQLite's plans above need no statistics
+    with store.db.read() as conn:
+        vacuumed, analysed = conn.exec_driver_sql(
+            "SELECT last_vacuum, last_analyze FROM pg_stat_user_tables WHERE relname = 'papers'"
+        ).one()
+    assert vacuumed is not None and analysed is not None
+
+
+def test_a_bulk_import_refreshes_them(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[bool] = []
+    monkeypatch.setattr(service.store.papers, "refresh_statistics", lambda: calls.append(True))
+    first, *rest = demo_files()
+    monkeypatch.setattr(papers_part, "BULK_WRITE", 10**9)
+    service.papers.import_files([first])
+    assert calls == []  # a small import leaves them to autovacuum
+    monkeypatch.setattr(papers_part, "BULK_WRITE", 1)
+    assert service.papers.import_files(rest).new > 0
+    assert calls == [True]
