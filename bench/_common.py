@@ -24,6 +24,19 @@ def machine() -> str:
     return f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}"
 
 
+def serving_env(**settings: str) -> dict[str, str]:
+    """This environment without any PAPERWIRE_ setting, for a store that only serves: no
+    scheduled sync (it would try the network), no background embedding; plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    env.update(
+        PAPERWIRE_SYNC_ARXIV_AT="",
+        PAPERWIRE_SYNC_HF_HOURS="0",
+        PAPERWIRE_EMBED_IN_BACKGROUND="0",
+        **settings,
+    )
+    return env
+
+
 def write_report(text: str, out: Path | None) -> None:
     """Print a bench's report, and write it to ``out`` too when given (its folder made)."""
     print(text)

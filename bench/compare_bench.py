@@ -64,7 +64,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from _common import varied_queries
+from _common import serving_env, varied_queries
 
 BENCH = Path(__file__).resolve().parent
 SHARED_DATA = Path(os.environ.get("PAPERWIRE_SHARED_DATA", BENCH.parents[1] / "shared" / "data"))
@@ -125,16 +125,11 @@ class Tree:
     python: str
 
     def env(self, data_dir: Path, database_url: str = "") -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
-        env.update(
+        # One secret shared by the workers of a multi-worker server.
+        env = serving_env(
             PYTHONPATH=str(self.src),
             PAPERWIRE_DATA_DIR=str(data_dir),
             PAPERWIRE_DATABASE_URL=database_url,
-            # Serving only: no scheduled sync (it would try the network), no background
-            # embedding; one secret shared by the workers of a multi-worker server.
-            PAPERWIRE_SYNC_ARXIV_AT="",
-            PAPERWIRE_SYNC_HF_HOURS="0",
-            PAPERWIRE_EMBED_IN_BACKGROUND="0",
             PAPERWIRE_SECRET_KEY=f"compare-{self.label}",
         )
         return env

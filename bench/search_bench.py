@@ -12,17 +12,17 @@ are embedded: semantic latency is measured on that part).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
 
-from _common import machine
+from _common import machine, serving_env
 from paperwire.service import make_service
 from paperwire.settings import load_settings
 from web_bench import get, server
@@ -31,13 +31,7 @@ from web_bench import get, server
 def serving_memory(data_dir: Path, queries: list[str], ids: list[str]) -> tuple[float, float]:
     """RSS and peak RSS (MB) of a real `paperwire serve` process (one worker) on the store,
     after it has answered every query in hybrid mode and a paper page per id."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
-    env.update(
-        PAPERWIRE_DATA_DIR=str(data_dir),
-        PAPERWIRE_SYNC_ARXIV_AT="",
-        PAPERWIRE_SYNC_HF_HOURS="0",
-        PAPERWIRE_EMBED_IN_BACKGROUND="0",
-    )
+    env = serving_env(PAPERWIRE_DATA_DIR=str(data_dir))
     with server(env, 1) as (base, proc):
         for q in queries:
             get(f"{base}/search?q={quote(q)}&mode=hybrid")
@@ -78,6 +72,20 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.95)] * 1000
 
 
+def search_latency(service: Any, mode: str, queries: list[str]) -> tuple[float, float]:
+    """p50 and p95 (ms) of ``queries`` in ``mode``, warm (10 first, for the caches, the
+    HNSW graph and the page cache), the query embedding included (its cache cleared)."""
+    for q in queries[:10]:
+        service.search.search(q, mode=mode)
+    service.search.engine._embed_query.cache_clear()
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        service.search.search(q, mode=mode, limit=10)
+        times.append(time.perf_counter() - t)
+    return percentiles(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", type=Path, required=True)
@@ -98,15 +106,7 @@ def main() -> None:
     for mode in ("lexical", "semantic", "hybrid"):
         if mode != "lexical" and embedded == 0:
             continue
-        for q in queries[:10]:  # warm-up: caches, HNSW graph, page cache
-            service.search.search(q, mode=mode)
-        engine._embed_query.cache_clear()  # query embedding is part of the measured time
-        times = []
-        for q in queries:
-            t = time.perf_counter()
-            service.search.search(q, mode=mode, limit=10)
-            times.append(time.perf_counter() - t)
-        p50, p95 = percentiles(times)
+        p50, p95 = search_latency(service, mode, queries)
         rows.append((mode, p50, p95))
 
     # Baselines in the same run: brute-force numpy over every stored vector, and a full scan

@@ -40,7 +40,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from _common import PAPERWIRE, PG_URL, SHARED_DATA, machine, varied_queries, write_report
+from _common import (
+    PAPERWIRE,
+    PG_URL,
+    SHARED_DATA,
+    machine,
+    serving_env,
+    varied_queries,
+    write_report,
+)
 
 CORPUS = SHARED_DATA / "corpus" / "papers-200k.jsonl.gz"
 CORPUS_SIZE = 200_971
@@ -414,11 +422,7 @@ def main() -> None:
         wanted = {x.strip() for x in args.only.split(",")}
         chosen = {k: v for k, v in chosen.items() if k in wanted}
     results: list[Result] = []
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
-    # Serving only: no scheduled sync (it would try the network), no background embedding.
-    clean.update(
-        PAPERWIRE_SYNC_ARXIV_AT="", PAPERWIRE_SYNC_HF_HOURS="0", PAPERWIRE_EMBED_IN_BACKGROUND="0"
-    )
+    clean = serving_env()
     label = f"{args.label}: " if args.label else ""
     with tempfile.TemporaryDirectory(prefix="paperwire-webbench-") as tmp:
         work = Path(tmp)

@@ -19,7 +19,6 @@ import argparse
 import gzip
 import itertools
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -29,7 +28,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
-from _common import PAPERWIRE, machine, varied_queries, write_report
+from _common import PAPERWIRE, machine, serving_env, varied_queries, write_report
 from web_bench import CORPUS, git_describe, load_average, log, measure, pg_database, server
 
 
@@ -63,10 +62,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
     counts = [int(x) for x in args.workers.split(",")]
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
-    clean.update(
-        PAPERWIRE_SYNC_ARXIV_AT="", PAPERWIRE_SYNC_HF_HOURS="0", PAPERWIRE_EMBED_IN_BACKGROUND="0"
-    )
+    clean = serving_env()
     rows: list[tuple[int, str, float, float, float, int, str]] = []
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     with tempfile.TemporaryDirectory(prefix="paperwire-workers-") as tmp, pg_database(None) as url:

@@ -99,3 +99,28 @@ def test_hnsw_is_patched_and_saved_with_the_vectors(store: Store, tmp_path: Path
     assert again.catch_up(store) == 1
     assert [h.id for h in again.search(-vectors[9], 1)] == ["p9"]
     assert [h.id for h in again.search(moved, 1)] == ["p7"]
+
+
+def test_catching_up_copies_the_vectors_a_few_times_not_once_a_batch(
+    store: Store, tmp_path: Path
+) -> None:
+    """Each catch-up that added vectors used to copy every vector held (np.vstack): a cost
+    that grew with the index, not with what was added (issue 14)."""
+    index = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=10_000)
+    vectors = unit(400, 3)
+    buffers = set()
+    for start in range(0, 400, 4):  # 100 catch-ups of 4 new vectors each
+        put(store, [f"p{i}" for i in range(start, start + 4)], vectors[start : start + 4])
+        index.catch_up(store)
+        buffers.add(index.matrix.__array_interface__["data"][0])  # where its rows live
+    assert len(buffers) <= 12  # 1.5x growth from 4 to 400 rows: ~12 copies, not 100
+    assert index.matrix.shape == (400, DIM) and index.alive.shape == (400,)
+    assert index.size == 400
+    stored = vectors.astype(np.float16)
+    assert np.array_equal(index.matrix, stored)
+    # Saved and loaded: the used rows only.
+    index.save()
+    again = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=10_000)
+    assert again.load() and np.array_equal(again.matrix, stored) and again.size == 400
+    put(store, ["new"], unit(1, 4))
+    assert again.catch_up(store) == 1 and again.vector_of("new") is not None

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _SAVE_AFTER_CHANGES = 5000  # rewrite the cache files when catching up changed this many rows
+_GROWTH = 1.5  # rows are kept in a buffer this much larger than needed when it has to grow
 
 
 class VectorIndex:
@@ -34,8 +35,10 @@ class VectorIndex:
         self.hnsw_threshold = hnsw_threshold
         self.ids: list[str] = []
         self.positions: dict[str, int] = {}
+        # ``matrix`` and ``alive`` are views of the first rows of larger buffers (``_grow``).
         self.alive = np.zeros(0, dtype=bool)
         self.matrix = np.zeros((0, dim), dtype=np.float16)
+        self._matrix_buffer, self._alive_buffer = self.matrix, self.alive
         self.seq = 0
         self._exact: np.ndarray | None = None  # float32 copy of the live rows while small
         self._alive_rows = np.zeros(0, dtype=np.int64)
@@ -74,6 +77,7 @@ class VectorIndex:
         self.ids = list(meta["ids"])
         self.positions = {pid: i for i, pid in enumerate(self.ids)}
         self.matrix, self.alive, self.seq = matrix, alive, int(meta["seq"])
+        self._matrix_buffer, self._alive_buffer = matrix, alive
         self._invalidate()
         if self.uses_hnsw:
             self._load_hnsw()
@@ -96,6 +100,7 @@ class VectorIndex:
         self.ids, self.positions, self.seq = [], {}, 0
         self.alive = np.zeros(0, dtype=bool)
         self.matrix = np.zeros((0, self.dim), dtype=np.float16)
+        self._matrix_buffer, self._alive_buffer = self.matrix, self.alive
         self._invalidate()
 
     # -- updating ------------------------------------------------------------------------
@@ -118,9 +123,7 @@ class VectorIndex:
                 self.positions.update(
                     (pid, start + i) for i, pid in enumerate(dict.fromkeys(new_ids))
                 )
-                grow = len(self.ids) - self.matrix.shape[0]
-                self.matrix = np.vstack([self.matrix, np.zeros((grow, self.dim), np.float16)])
-                self.alive = np.concatenate([self.alive, np.zeros(grow, dtype=bool)])
+                self._grow(len(self.ids))
             for pid, vector, seq in rows:
                 pos = self.positions[pid]
                 if vector:
@@ -141,6 +144,21 @@ class VectorIndex:
             if applied >= _SAVE_AFTER_CHANGES:
                 self.save()
         return applied
+
+    def _grow(self, rows: int) -> None:
+        """Make ``matrix`` and ``alive`` ``rows`` long (new rows zero and not alive). The
+        buffers grow by half again when full, so catching up copies the vectors a few times
+        in all rather than once per batch: a copy per batch made each catch-up cost the whole
+        index (768 MB at 1M vectors) however few vectors it added (issue 14)."""
+        if rows > self._matrix_buffer.shape[0]:
+            capacity = max(rows, int(self._matrix_buffer.shape[0] * _GROWTH))
+            matrix = np.zeros((capacity, self.dim), dtype=np.float16)
+            alive = np.zeros(capacity, dtype=bool)
+            used = self.matrix.shape[0]
+            matrix[:used], alive[:used] = self.matrix, self.alive
+            self._matrix_buffer, self._alive_buffer = matrix, alive
+        self.matrix = self._matrix_buffer[:rows]
+        self.alive = self._alive_buffer[:rows]
 
     def _invalidate(self) -> None:
         self._exact = None

@@ -17,6 +17,9 @@ from paperwire.models import Paper
 from paperwire.settings import Settings
 from paperwire.store import Store
 
+# An import that wrote at least this many papers refreshes the database's statistics.
+BULK_WRITE = 10_000
+
 
 class Papers:
     def __init__(self, store: Store, settings: Settings) -> None:
@@ -31,7 +34,7 @@ class Papers:
         progress: ProgressFn | None = None,
         today: date | None = None,
     ) -> ImportReport:
-        return import_paths(
+        report = import_paths(
             self.store,
             paths,
             fmt=fmt,
@@ -39,6 +42,9 @@ class Papers:
             progress=progress,
             today=today,
         )
+        if report.new + report.updated >= BULK_WRITE:
+            self.store.papers.refresh_statistics()
+        return report
 
     def import_demo(self, progress: ProgressFn | None = None) -> ImportReport:
         from paperwire.demo import demo_files

@@ -48,7 +48,7 @@ papers = Table(
     Column("first_seen", Date, index=True),
     # The day a paper appears in the daily feed: when the community featured it (HF daily or
     # a member's submission), else when it was first seen. Derived on every write.
-    Column("feed_day", Date, index=True),
+    Column("feed_day", Date),
     Column("versions", Text, nullable=False),
     Column("upvotes", Integer),
     Column("submitted_by", Text),
@@ -64,6 +64,8 @@ papers = Table(
 )
 # Library imports match entries by DOI, which is case-insensitive (migration 0008).
 Index("ix_papers_doi_lower", func.lower(papers.c.doi))
+# A period's feed (count, most upvoted first) read from the index alone (migration 0012).
+Index("ix_papers_feed", papers.c.feed_day, papers.c.deleted, papers.c.upvotes, papers.c.id)
 
 # Named monotonic counters; "paper_seq" numbers every paper change (the change feed).
 counters = Table(

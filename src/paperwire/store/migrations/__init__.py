@@ -2,4 +2,4 @@
 so a command can tell a store that needs `paperwire init` without loading Alembic; a test
 keeps it equal to Alembic's own head."""
 
-HEAD = "0011"
+HEAD = "0012"
