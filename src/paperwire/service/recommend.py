@@ -45,7 +45,7 @@ VECTORS_KEPT = 300_000  # liked papers' rows kept by a digest run (~0.5 KB each)
 # Liked papers' similarities to a period's candidates kept by a digest run's ranker, in bytes
 # (4 bytes a candidate: ~4 KB a paper for a day of 1,000 papers, so ~130,000 papers).
 SIMILARITY_BYTES = 512 * 2**20
-PREFETCH_BATCH = 5000  # liked papers read and transformed at once (``PeriodRanker.prefetch``)
+PREFETCH_BATCH = 20_000  # liked papers read and transformed at once (``PeriodRanker.prefetch``)
 TRANSFORM_CHUNK = 1000  # papers a forked worker transforms at once (``PeriodRanker._transform``)
 PARALLEL_USERS = 64  # users ranked at once from which ``PeriodRanker.for_users`` forks workers
 
@@ -57,9 +57,9 @@ class EvalReport:
     corpus_papers: int = 0
 
 
-def doc_of(paper: Paper | PaperText) -> Doc:
-    """What the recommender sees of a paper: text, authors, categories and day, never the
-    community fields (upvotes, submitter, HF picks)."""
+def doc_of(paper: Paper | PaperText, vector: np.ndarray | None = None) -> Doc:
+    """What the recommender sees of a paper: text, authors, categories, day and embedding,
+    never the community fields (upvotes, submitter, HF picks)."""
     from paperwire.recommend.model import Doc
 
     return Doc(
@@ -69,6 +69,7 @@ def doc_of(paper: Paper | PaperText) -> Doc:
         tuple(paper.authors),
         tuple(paper.categories),
         paper.first_seen,
+        vector,
     )
 
 
@@ -77,15 +78,11 @@ def docs_of(store: Store, papers: Iterable[Paper | PaperText], model: str | None
     has one (read in one query)."""
     import numpy as np
 
-    docs = [doc_of(p) for p in papers]
-    if model is None or not docs:
-        return docs
-    vectors = store.embeddings.vectors_of(model, [d.id for d in docs])
+    papers = list(papers)
+    vectors = store.embeddings.vectors_of(model, [p.id for p in papers]) if model else {}
     return [
-        replace(d, vector=np.frombuffer(vectors[d.id], dtype=np.float16).astype(np.float32))
-        if d.id in vectors
-        else d
-        for d in docs
+        doc_of(p, np.frombuffer(vectors[p.id], dtype=np.float16) if p.id in vectors else None)
+        for p in papers
     ]
 
 
@@ -572,7 +569,8 @@ class PeriodRanker:
         """Keep the similarities ``rows`` of the papers ``ids`` (a copy: what they were cut
         from is let go)."""
         if ids:
-            kept = rows[: len(ids)].copy()
+            # A copy when only part is kept, so the rest of ``rows`` is let go.
+            kept = rows if len(ids) == len(rows) else rows[: len(ids)].copy()
             self._similar.update(zip(ids, kept, strict=True))
             self._similar_bytes += kept.nbytes
 
@@ -659,7 +657,7 @@ class PeriodRanker:
                             np.int32
                         ),
                         doc.title,
-                        None if doc.vector is None else doc.vector.astype(np.float16),
+                        None if doc.vector is None else doc.vector.astype(np.float16, copy=False),
                     )
             while len(self._vectors) > VECTORS_KEPT:
                 self._vectors.popitem(last=False)

@@ -437,33 +437,25 @@ class Community:
 
     def liked_by(self, user_ids: Ids[int]) -> dict[int, dict[str, datetime]]:
         """``liked`` for many users in two queries (a digest run's page of subscribers):
-        each user asked for has an entry, empty when they have no signals."""
-        from sqlalchemy import select
-
-        from paperwire.store.schema import collection_items, collections, votes
-
+        each user asked for has an entry, empty when they have no signals. Read through the
+        driver's cursor: a page of 500 users holds ~50,000 rows, and SQLAlchemy's per-row
+        processing cost most of the read."""
         found: dict[int, dict[str, datetime]] = {u: {} for u in user_ids}
         with self._db.read() as conn:
             for chunk in chunks(list(found)):
-                rows = list(
-                    conn.execute(
-                        select(votes.c.user_id, votes.c.paper_id, votes.c.created_at).where(
-                            votes.c.user_id.in_(chunk)
-                        )
-                    )
-                ) + list(
-                    conn.execute(
-                        select(
-                            collections.c.user_id,
-                            collection_items.c.paper_id,
-                            collection_items.c.added_at,
-                        )
-                        .join(collections, collection_items.c.collection_id == collections.c.id)
-                        .where(collections.c.user_id.in_(chunk))
-                    )
+                rows = driver_rows(
+                    conn,
+                    "SELECT user_id, paper_id, created_at FROM votes WHERE user_id IN ({ids})",
+                    ids=chunk,
+                ) + driver_rows(
+                    conn,
+                    "SELECT c.user_id, i.paper_id, i.added_at FROM collection_items i"
+                    " JOIN collections c ON i.collection_id = c.id WHERE c.user_id IN ({ids})",
+                    ids=chunk,
                 )
-                for user_id, paper_id, when in rows:
+                for user_id, paper_id, at in rows:
                     mine = found[user_id]
+                    when = utc(at)
                     if paper_id not in mine or when < mine[paper_id]:
                         mine[paper_id] = when
         return found
