@@ -8,6 +8,7 @@ hold (no store, no logging), which is what makes forking a threaded server safe 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -31,6 +32,12 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
+def _start() -> None:
+    # A worker lives for one ``fork_map``: the collector would only walk (and so copy, page
+    # by page) the objects it shares with the parent.
+    gc.disable()
+
+
 def _run(index: int) -> Any:
     assert _task is not None
     fn, items = _task
@@ -47,8 +54,10 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int | None = Non
         return [fn(item) for item in items]
     with _forking:
         _task = (fn, items)
+        gc.freeze()  # the parent's objects out of the collector's reach: copy-on-write friendly
         try:
-            with multiprocessing.get_context("fork").Pool(count) as pool:
+            with multiprocessing.get_context("fork").Pool(count, initializer=_start) as pool:
                 return pool.map(_run, range(len(items)), chunksize=1)
         finally:
+            gc.unfreeze()
             _task = None

@@ -485,7 +485,7 @@ class PeriodRanker:
         parts = [ready]
         if len(ready) >= PARALLEL_USERS:
             self._before_forking()
-            step = -(-len(ready) // cores())
+            step = -(-len(ready) // (4 * cores()))  # parts of a few dozen: balanced workers
             parts = [ready[at : at + step] for at in range(0, len(ready), step)]
         rankings = [r for part in fork_map(rank_part, parts) for r in part]
         papers = self._papers_of(list({r.id: None for ranked in rankings for r in ranked}))
