@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("PAPERWIRE_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -98,3 +99,19 @@ def varied_queries(titles: list[str], authors: list[str], n: int, rng: random.Ra
         else:
             queries.append(" ".join(rng.sample(words, 3)).lower())
     return queries
+
+
+def stored_vectors(service: Any) -> tuple[list[str], Any]:
+    """Every live embedding of the search's model as the store holds it: (paper ids, float16
+    rows). The truth for recall: the vector index itself may hold them quantised (int8)."""
+    import numpy as np
+
+    store, model = service.store, service.search.engine.index.vectors.model
+    latest: dict[str, bytes] = {}
+    seq = 0
+    while rows := store.embeddings.embeddings_since(model, seq, 50_000):
+        latest.update((paper_id, vector) for paper_id, vector, _ in rows)
+        seq = rows[-1][2]
+    ids = [paper_id for paper_id, vector in latest.items() if vector]
+    matrix = np.frombuffer(b"".join(latest[i] for i in ids), dtype=np.float16)
+    return ids, matrix.reshape(len(ids), -1)

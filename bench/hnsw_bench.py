@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import machine
+from _common import machine, stored_vectors
 from paperwire.service import make_service
 from paperwire.settings import load_settings
 
@@ -44,7 +44,7 @@ def main() -> None:
     service = make_service(load_settings())
     service.search.index()
     vectors = service.search.engine.index.vectors
-    real = vectors.matrix[: len(vectors.alive)][vectors.alive].astype(np.float32)
+    real = stored_vectors(service)[1].astype(np.float32)
     embedder = service.search.embedder()
     assert embedder is not None
     texts = []

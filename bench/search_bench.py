@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from _common import machine, serving_env
+from _common import machine, serving_env, stored_vectors
 from paperwire.service import make_service
 from paperwire.settings import load_settings
 from web_bench import get, server
@@ -115,8 +115,8 @@ def main() -> None:
     vectors = engine.index.vectors
     brute, overlap = [], []
     if embedded:
-        live = np.flatnonzero(vectors.alive)
-        matrix = vectors.matrix[live].astype(np.float32)
+        stored_ids, stored = stored_vectors(service)
+        matrix = stored.astype(np.float32)
         embedder = service.search.embedder()
         assert embedder is not None
         for q in text_queries:
@@ -126,7 +126,7 @@ def main() -> None:
             top = np.argpartition(-scores, 10)[:10]
             brute.append(time.perf_counter() - t)
             # How many of the exact 10 nearest the index (HNSW above its threshold) finds.
-            exact_ids = {vectors.ids[int(live[i])] for i in top}
+            exact_ids = {stored_ids[int(i)] for i in top}
             found = {h.id for h in vectors.search(query_vector, 10)}
             overlap.append(len(exact_ids & found) / 10)
     haystack = [f"{p.title} {p.abstract}".lower() for p in papers]

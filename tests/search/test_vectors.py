@@ -124,3 +124,56 @@ def test_catching_up_copies_the_vectors_a_few_times_not_once_a_batch(
     assert again.load() and np.array_equal(again.matrix, stored) and again.size == 400
     put(store, ["new"], unit(1, 4))
     assert again.catch_up(store) == 1 and again.vector_of("new") is not None
+
+
+def test_the_graph_is_the_only_copy_and_keeps_the_vectors(store: Store, tmp_path: Path) -> None:
+    """Once built, the graph holds the vectors (int8, scaled by the largest coordinate) and
+    the float16 matrix is let go, in memory and on disk (issue 14: two copies made a serving
+    process 2.5 GB at 1M papers). Filters, related papers and restarts read the graph."""
+    ids = [f"p{i}" for i in range(500)]
+    vectors = unit(500, 7)
+    put(store, ids, vectors)
+    index = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    index.catch_up(store)
+    assert index.matrix.shape == (500, DIM)
+    index.prepare()
+    assert index.matrix.shape == (0, DIM) and index._hnsw.dtype.name == "I8"
+    assert not (tmp_path / "vectors-test-model.npy").exists()
+    for i in (0, 123, 499):
+        held = index.vector_of(ids[i])
+        assert held is not None and float(held @ vectors[i]) > 0.999
+    # A filtered search scans the allowed papers exactly, from the graph's vectors.
+    allowed = ids[200:260]
+    expected = 200 + int(np.argmax(vectors[200:260] @ vectors[230]))
+    assert index.search(vectors[230], 1, allowed=allowed)[0].id == ids[expected]
+    # New and removed vectors go to the graph (the matrix stays empty); a restart loads it.
+    put(store, ["late"], unit(1, 8), removed=["p3"])
+    index.catch_up(store)
+    assert index.matrix.shape == (0, DIM) and index.vector_of("p3") is None
+    assert [h.id for h in index.search(unit(1, 8)[0], 1)] == ["late"]
+    index.save()
+    again = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    assert again.load() and again.size == 500 and again.matrix.shape == (0, DIM)
+    assert [h.id for h in again.search(unit(1, 8)[0], 1)] == ["late"]
+    # A graph that cannot be read: the cache is refused and rebuilt from the store.
+    (tmp_path / "vectors-test-model.usearch").write_bytes(b"garbage")
+    broken = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    assert not broken.load() and broken.size == 0
+    assert broken.catch_up(store) > 0 and broken.size == 500
+
+
+def test_a_cache_of_before_the_int8_graph_is_rebuilt_from_its_matrix(
+    store: Store, tmp_path: Path
+) -> None:
+    """Caches written before the int8 graph (a float16 matrix and a float16 graph) load as
+    the matrix; the graph is built again from it, not read."""
+    ids = [f"p{i}" for i in range(300)]
+    put(store, ids, unit(300, 9))
+    index = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    index.catch_up(store)
+    index.save()  # no graph yet: the float16 matrix, as the old cache had it
+    (tmp_path / "vectors-test-model.usearch").write_bytes(b"an old float16 graph")
+    again = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    assert again.load() and again._hnsw is None and again.matrix.shape == (300, DIM)
+    again.prepare()
+    assert again._hnsw is not None and len(again._hnsw) == 300

@@ -3,6 +3,11 @@ HNSW graph (usearch) above a size threshold; the same ``search`` either way.
 
 The vectors live in the store (float16); this index is a cache of them under the data folder,
 with the embedding sequence number it reflects, and catches up from the store on open.
+
+Small, the cache is a float16 matrix searched exactly. Once the graph is built it is the only
+copy held: its vectors are int8 (a global scale, kept with it), so a vector costs 384 bytes and
+its links instead of a float16 row in the matrix *and* another in the graph (issue 14: the two
+copies made a serving process 2.5 GB at 1M papers).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _SAVE_AFTER_CHANGES = 5000  # rewrite the cache files when catching up changed this many rows
 _GROWTH = 1.5  # rows are kept in a buffer this much larger than needed when it has to grow
+_BUILD_CHUNK = 100_000  # vectors quantised at a time while building (float32 while scaled)
+_GRAPH_FORMAT = "i8-v1"  # what the saved graph holds; a cache without it rebuilds the graph
 
 
 class VectorIndex:
@@ -35,7 +42,8 @@ class VectorIndex:
         self.hnsw_threshold = hnsw_threshold
         self.ids: list[str] = []
         self.positions: dict[str, int] = {}
-        # ``matrix`` and ``alive`` are views of the first rows of larger buffers (``_grow``).
+        # ``matrix`` and ``alive`` are views of the first rows of larger buffers (``_grow``);
+        # ``matrix`` holds the vectors only while there is no graph (then it has no rows).
         self.alive = np.zeros(0, dtype=bool)
         self.matrix = np.zeros((0, dim), dtype=np.float16)
         self._matrix_buffer, self._alive_buffer = self.matrix, self.alive
@@ -44,6 +52,7 @@ class VectorIndex:
         self._alive_rows = np.zeros(0, dtype=np.int64)
         self._size = 0  # live vectors, counted when they change (every search asks)
         self._hnsw: Any = None  # usearch.index.Index, imported only when needed
+        self._scale = 0.0  # int8 = round(vector * scale), set when the graph is built
         # A serving process searches from request threads while a background thread catches
         # up; updates replace and grow arrays, so both sides take this lock.
         self._lock = threading.RLock()
@@ -65,36 +74,54 @@ class VectorIndex:
             return False
         try:
             meta = json.loads(meta_path.read_text())
-            matrix = np.load(self._stem.with_suffix(".npy"))
+            ids, seq = list(meta["ids"]), int(meta["seq"])
             alive = np.load(self._stem.with_suffix(".alive.npy"))
-            if matrix.shape != (len(meta["ids"]), self.dim) or alive.shape != (len(meta["ids"]),):
+            if meta.get("graph") == _GRAPH_FORMAT:
+                graph = self._read_graph(seq)
+                matrix = np.zeros((0, self.dim), dtype=np.float16)
+                self._scale = float(meta["scale"])
+            else:
+                graph = None
+                matrix = np.load(self._stem.with_suffix(".npy"))
+                if matrix.shape != (len(ids), self.dim):
+                    raise ValueError("cache files disagree in size")
+            if alive.shape != (len(ids),):
                 raise ValueError("cache files disagree in size")
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
             log.warning(
                 "vector cache %s unreadable (%s); rebuilding from the store", self._stem, exc
             )
+            self.clear()
             return False
-        self.ids = list(meta["ids"])
-        self.positions = {pid: i for i, pid in enumerate(self.ids)}
-        self.matrix, self.alive, self.seq = matrix, alive, int(meta["seq"])
+        self.ids = ids
+        self.positions = {pid: i for i, pid in enumerate(ids)}
+        self.matrix, self.alive, self.seq = matrix, alive, seq
         self._matrix_buffer, self._alive_buffer = matrix, alive
         self._invalidate()
-        if self.uses_hnsw:
-            self._load_hnsw()
+        self._hnsw = graph
         return True
 
     def save(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        # Write beside, then rename: a crash mid-save leaves the old cache intact.
-        for suffix, array in ((".npy", self.matrix), (".alive.npy", self.alive)):
+        # Write beside, then rename: a crash mid-save leaves the old cache intact (the meta
+        # file, written last, names the sequence number the other files must have).
+        arrays: list[tuple[str, np.ndarray]] = [(".alive.npy", self.alive)]
+        if self._hnsw is None:
+            arrays.append((".npy", self.matrix))
+        for suffix, array in arrays:
             tmp = self._stem.with_suffix(self._tmp + suffix)
             np.save(tmp, array)
             tmp.replace(self._stem.with_suffix(suffix))
+        meta: dict[str, Any] = {"seq": self.seq, "ids": self.ids, "model": self.model}
         if self._hnsw is not None:
-            self._save_hnsw(self._hnsw)
+            self._write_graph()
+            meta.update(graph=_GRAPH_FORMAT, scale=self._scale)
         meta_tmp = self._stem.with_suffix(self._tmp + ".json")
-        meta_tmp.write_text(json.dumps({"seq": self.seq, "ids": self.ids, "model": self.model}))
+        meta_tmp.write_text(json.dumps(meta))
         meta_tmp.replace(self._stem.with_suffix(".json"))
+        if self._hnsw is not None:
+            # The float16 matrix of before the graph: stale now, and as big as the graph.
+            self._stem.with_suffix(".npy").unlink(missing_ok=True)
 
     def clear(self) -> None:
         self.ids, self.positions, self.seq = [], {}, 0
@@ -111,65 +138,75 @@ class VectorIndex:
 
     def _catch_up(self, store: Store, batch: int) -> int:
         applied = 0
-        changed: set[int] = set()  # matrix rows whose vector changed or went away
         while True:
             rows = store.embeddings.embeddings_since(self.model, self.seq, batch)
             if not rows:
                 break
-            new_ids = [pid for pid, _, _ in rows if pid not in self.positions]
+            new_ids = list(dict.fromkeys(pid for pid, _, _ in rows if pid not in self.positions))
             if new_ids:
                 start = len(self.ids)
-                self.ids.extend(dict.fromkeys(new_ids))
-                self.positions.update(
-                    (pid, start + i) for i, pid in enumerate(dict.fromkeys(new_ids))
-                )
+                self.ids.extend(new_ids)
+                self.positions.update((pid, start + i) for i, pid in enumerate(new_ids))
                 self._grow(len(self.ids))
+            latest: dict[int, bytes] = {}  # row -> its last vector in this batch (b"": gone)
             for pid, vector, seq in rows:
-                pos = self.positions[pid]
-                if vector:
-                    self.matrix[pos] = np.frombuffer(vector, dtype=np.float16)
-                    self.alive[pos] = True
-                else:
-                    self.alive[pos] = False
-                changed.add(pos)
+                latest[self.positions[pid]] = vector
                 self.seq = seq
+            self._apply(latest)
             applied += len(rows)
         if applied:
             self._exact = None
             self._size = int(self.alive.sum())
-            if self._hnsw is not None:
-                # Patch the graph rather than drop it: rebuilding 200k vectors takes minutes,
-                # and a serving process catches up every few seconds while papers are embedded.
-                self._update_hnsw(np.fromiter(changed, dtype=np.uint64, count=len(changed)))
             if applied >= _SAVE_AFTER_CHANGES:
                 self.save()
         return applied
 
+    def _apply(self, latest: dict[int, bytes]) -> None:
+        rows = np.fromiter(latest, dtype=np.int64, count=len(latest))
+        live = np.fromiter((bool(v) for v in latest.values()), dtype=bool, count=len(latest))
+        self.alive[rows] = live
+        vectors = np.frombuffer(b"".join(v for v in latest.values() if v), dtype=np.float16)
+        vectors = vectors.reshape(-1, self.dim)
+        if self._hnsw is None:
+            self.matrix[rows[live]] = vectors
+            return
+        # Patch the graph rather than rebuild it: rebuilding 1M vectors takes a quarter of an
+        # hour, and a serving process catches up every few seconds while papers are embedded.
+        self._hnsw.remove(rows.astype(np.uint64))  # keys it does not hold are skipped
+        if vectors.size:
+            self._hnsw.add(rows[live].astype(np.uint64), self._quantise(vectors))
+
     def _grow(self, rows: int) -> None:
-        """Make ``matrix`` and ``alive`` ``rows`` long (new rows zero and not alive). The
-        buffers grow by half again when full, so catching up copies the vectors a few times
-        in all rather than once per batch: a copy per batch made each catch-up cost the whole
-        index (768 MB at 1M vectors) however few vectors it added (issue 14)."""
-        if rows > self._matrix_buffer.shape[0]:
-            capacity = max(rows, int(self._matrix_buffer.shape[0] * _GROWTH))
-            matrix = np.zeros((capacity, self.dim), dtype=np.float16)
+        """Make ``alive`` (and ``matrix``, while there is no graph) ``rows`` long, new rows
+        zero and not alive. The buffers grow by half again when full, so catching up copies
+        the vectors a few times in all rather than once per batch: a copy per batch made
+        each catch-up cost the whole index (768 MB at 1M vectors) however few vectors it
+        added (issue 14)."""
+        if rows > self._alive_buffer.shape[0]:
+            capacity = max(rows, int(self._alive_buffer.shape[0] * _GROWTH))
             alive = np.zeros(capacity, dtype=bool)
-            used = self.matrix.shape[0]
-            matrix[:used], alive[:used] = self.matrix, self.alive
-            self._matrix_buffer, self._alive_buffer = matrix, alive
-        self.matrix = self._matrix_buffer[:rows]
+            alive[: self.alive.shape[0]] = self.alive
+            self._alive_buffer = alive
+            if self._hnsw is None:
+                matrix = np.zeros((capacity, self.dim), dtype=np.float16)
+                matrix[: self.matrix.shape[0]] = self.matrix
+                self._matrix_buffer = matrix
         self.alive = self._alive_buffer[:rows]
+        if self._hnsw is None:
+            self.matrix = self._matrix_buffer[:rows]
 
     def _invalidate(self) -> None:
         self._exact = None
         self._hnsw = None
         self._size = int(self.alive.sum())
 
-    def _update_hnsw(self, rows: np.ndarray) -> None:
-        self._hnsw.remove(rows)  # keys it does not hold are skipped
-        alive = rows[self.alive[rows.astype(np.int64)]]
-        if alive.size:
-            self._hnsw.add(alive, self.matrix[alive.astype(np.int64)])
+    def _quantise(self, vectors: np.ndarray) -> np.ndarray:
+        # Our own scale, not usearch's (which multiplies by 127): the coordinates of a unit
+        # vector of 384 dimensions are mostly under 0.1, so x127 left them a few levels
+        # (cosine 0.94 to the original); scaled by the largest coordinate they keep ~0.9999.
+        scaled = np.rint(vectors.astype(np.float32) * self._scale)
+        quantised: np.ndarray = np.clip(scaled, -127, 127).astype(np.int8)
+        return quantised
 
     @property
     def size(self) -> int:
@@ -177,26 +214,34 @@ class VectorIndex:
 
     @property
     def uses_hnsw(self) -> bool:
-        return self.size > self.hnsw_threshold
+        return self._hnsw is not None or self.size > self.hnsw_threshold
 
     def prepare(self) -> None:
         """Load or build the HNSW graph now (when the index is big enough to use one), so the
         first query of a serving process does not pay for it."""
         with self._lock:
-            if self.uses_hnsw and self._hnsw is None:
-                self._load_or_build_hnsw()
+            if self.uses_hnsw:
+                self._graph()
 
     # -- searching -----------------------------------------------------------------------
     def vector_of(self, paper_id: str) -> np.ndarray | None:
         with self._lock:
-            return self._vector_of(paper_id)
+            pos = self.positions.get(paper_id)
+            if pos is None or not self.alive[pos]:
+                return None
+            vector: np.ndarray = self._vectors(np.array([pos], dtype=np.int64))[0]
+            return vector
 
-    def _vector_of(self, paper_id: str) -> np.ndarray | None:
-        pos = self.positions.get(paper_id)
-        if pos is None or not self.alive[pos]:
-            return None
-        vector: np.ndarray = self.matrix[pos].astype(np.float32)
-        return vector
+    def _vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The unit float32 vectors of live ``rows``, from the matrix or the graph."""
+        if self._hnsw is None:
+            vectors: np.ndarray = self.matrix[rows].astype(np.float32)
+            return vectors
+        held = np.asarray(self._hnsw.get(rows.astype(np.uint64)), dtype=np.float32)
+        held = held.reshape(len(rows), self.dim)
+        norms = np.linalg.norm(held, axis=1, keepdims=True)
+        unit: np.ndarray = held / np.where(norms > 0, norms, 1.0)
+        return unit
 
     def search(
         self,
@@ -221,7 +266,10 @@ class VectorIndex:
                 dtype=np.int64,
             )
             rows = rows[self.alive[rows]] if rows.size else rows
-            return self._exact_rows(query, rows, k, exclude)
+            if rows.size == 0:
+                return []
+            scores = self._vectors(rows) @ query.astype(np.float32)
+            return self._rank(scores, rows, k, exclude)
         if self.uses_hnsw:
             return self._hnsw_search(query, k, exclude)
         return self._exact_all(query, k, exclude)
@@ -250,23 +298,16 @@ class VectorIndex:
         scores = self._exact @ query.astype(np.float32)
         return self._rank(scores, self._alive_rows, k, exclude)
 
-    def _exact_rows(
-        self, query: np.ndarray, rows: np.ndarray, k: int, exclude: Collection[str]
-    ) -> list[Hit]:
-        if rows.size == 0:
-            return []
-        scores = self.matrix[rows].astype(np.float32) @ query.astype(np.float32)
-        return self._rank(scores, rows, k, exclude)
-
     def _hnsw_search(self, query: np.ndarray, k: int, exclude: Collection[str]) -> list[Hit]:
-        index = self._load_or_build_hnsw()
-        matches = index.search(query.astype(np.float32), k + len(exclude))
+        index = self._graph()
+        matches = index.search(self._quantise(query.reshape(1, -1))[0], k + len(exclude))
         hits = [
             Hit(self.ids[int(key)], 1.0 - float(dist))
             for key, dist in zip(matches.keys, matches.distances, strict=True)
         ]
         return [h for h in hits if h.id not in exclude][:k]
 
+    # -- the graph -----------------------------------------------------------------------
     def _new_hnsw(self) -> Any:
         # onnxruntime (the query embedder's) is loaded before usearch: in the other order,
         # importing onnxruntime 1.32 later in the same process crashes it (segmentation
@@ -277,7 +318,7 @@ class VectorIndex:
         return Index(
             ndim=self.dim,
             metric="cos",
-            dtype="f16",
+            dtype="i8",
             connectivity=16,
             expansion_add=128,
             # Measured on the 200k corpus with 3-word queries: the exact 10 nearest found
@@ -289,38 +330,36 @@ class VectorIndex:
     def _hnsw_paths(self) -> tuple[Path, Path]:
         return self._stem.with_suffix(".usearch"), self._stem.with_suffix(".usearch.seq")
 
-    def _load_hnsw(self) -> None:
-        """The saved graph, when it was saved at the vectors' sequence number (``load``)."""
+    def _read_graph(self, seq: int) -> Any:
+        """The saved graph; it must have been saved at ``seq`` (``ValueError`` otherwise)."""
         path, seq_path = self._hnsw_paths
-        if not (path.exists() and seq_path.exists()):
-            return
-        if seq_path.read_text().strip() != str(self.seq):
-            return
+        if seq_path.read_text().strip() != str(seq):
+            raise ValueError("the graph was saved at another sequence number")
         index = self._new_hnsw()
-        try:
-            index.load(str(path))
-        except (RuntimeError, ValueError) as exc:
-            log.warning("HNSW cache %s unreadable (%s); it will be rebuilt", path, exc)
-            return
-        self._hnsw = index
+        index.load(str(path))
+        return index
 
-    def _save_hnsw(self, index: Any) -> None:
+    def _write_graph(self) -> None:
         path, seq_path = self._hnsw_paths
-        self.folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(self._tmp + ".usearch")
-        index.save(str(tmp))
+        self._hnsw.save(str(tmp))
         tmp.replace(path)
         seq_path.write_text(str(self.seq))
 
-    def _load_or_build_hnsw(self) -> Any:
-        """The HNSW graph for the current vectors: built (a minute or two for 200k on 2 cores)
-        and saved unless ``load`` found one saved at the same sequence number."""
+    def _graph(self) -> Any:
+        """The HNSW graph: the loaded one, or built from the matrix (a few minutes for 200k
+        vectors on 2 cores), saved, and then the matrix let go."""
         if self._hnsw is None:
-            index = self._new_hnsw()
             rows = np.flatnonzero(self.alive)
-            index.add(rows.astype(np.uint64), self.matrix[rows])
+            live = self.matrix[rows]
+            largest = float(np.abs(live).max()) if live.size else 1.0
+            self._scale = 127.0 / (largest or 1.0)
+            index = self._new_hnsw()
+            for start in range(0, rows.size, _BUILD_CHUNK):
+                chunk = slice(start, start + _BUILD_CHUNK)
+                index.add(rows[chunk].astype(np.uint64), self._quantise(live[chunk]))
             self._hnsw = index
-            # Saved with the vectors, at one sequence number: a graph saved beside an older
-            # vector cache would not match it at the next start and be built again.
+            self._exact = None
+            self.matrix = self._matrix_buffer = np.zeros((0, self.dim), dtype=np.float16)
             self.save()
         return self._hnsw
