@@ -140,19 +140,24 @@ def _admin() -> Any:
 
 
 @contextmanager
-def store_env(backend: str, size: int, work: Path, keep: bool) -> Iterator[dict[str, str]]:
-    """The environment of a fresh store of this backend (its data folder under ``work``)."""
+def store_env(
+    backend: str, size: int, work: Path, keep: bool, reuse: bool = False
+) -> Iterator[dict[str, str]]:
+    """The environment of a fresh store of this backend (its data folder under ``work``), or
+    with ``reuse`` of the store a ``--keep`` run left there."""
     from sqlalchemy import text
 
     data_dir = work / f"store-{size}-{backend}"
-    shutil.rmtree(data_dir, ignore_errors=True)
+    if not reuse:
+        shutil.rmtree(data_dir, ignore_errors=True)
     env = serving_env(PAPERWIRE_DATA_DIR=str(data_dir), PAPERWIRE_SECRET_KEY=uuid.uuid4().hex)
     name = f"scale_{size}"
     if backend == "postgres":
         admin = _admin()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if not reuse:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         env["PAPERWIRE_DATABASE_URL"] = PG_URL.rsplit("/", 1)[0] + "/" + name
     try:
         yield env
@@ -415,8 +420,16 @@ def measure_store(
     ids: list[str],
     plain: list[str],
 ) -> None:
-    with store_env(backend, size, args.work, args.keep) as env:
-        build(record, env, corpus, args.real_vectors, args.vector_cache)
+    with store_env(backend, size, args.work, args.keep, args.reuse) as env:
+        if args.reuse:
+            # The build's numbers are the kept store's, from the record that built it.
+            built = [r for r in _records(args.json) if (r["size"], r["backend"]) == (size, backend)]
+            record.update({k: v for k, v in (built[0] if built else {}).items() if k in BUILT})
+            record["reused"] = f"the store kept by the run of {record.get('started_build')}"
+            run_peak_rss([PAPERWIRE, "index"], env)  # whatever changed since: none normally
+        else:
+            build(record, env, corpus, args.real_vectors, args.vector_cache)
+            record["started_build"] = record["started"]
         search_costs(record, env, plain)
         ids = live_ids(env, ids)
         page_costs(record, env, ids, plain, args.duration)
@@ -432,8 +445,32 @@ def measure_store(
 
 
 # -- report ----------------------------------------------------------------------------------
+# What ``build`` measures: a ``--reuse`` run copies these from the record of the build.
+BUILT = {
+    "papers",
+    "import_s",
+    "import_papers_s",
+    "import_rss_mb",
+    "lexical_build_s",
+    "lexical_rss_mb",
+    "lexical_mb",
+    "surrogate_s",
+    "vectors_note",
+    "embeddings_mb",
+    "vector_index_note",
+    "vector_index_s",
+    "vector_index_rss_mb",
+    "started_build",
+}
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = json.loads(path.read_text()) if path.exists() else []
+    return records
+
+
 def merge(path: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    old = json.loads(path.read_text()) if path.exists() else []
+    old = _records(path)
     keys = {(r["size"], r["backend"]) for r in records}
     merged = [r for r in old if (r["size"], r["backend"]) not in keys] + records
     merged.sort(key=lambda r: (r["backend"], r["size"]))
@@ -576,6 +613,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the stores and databases")
     parser.add_argument("--plot-only", action="store_true")
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the stores a --keep run left (search, pages, show, sizes) without "
+        "building them again; the build's numbers are copied from that run's record",
+    )
+    parser.add_argument(
         "--vector-cache",
         type=Path,
         help="index folder of a kept store of the same size: copy its vector cache and HNSW "
@@ -587,7 +630,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     records: list[dict[str, Any]] = []
     if not args.plot_only:
-        if args.real_vectors is None:
+        if args.real_vectors is None and not args.reuse:
             raise SystemExit("--real-vectors FILE.npz is needed (the surrogate's real vectors)")
         args.work.mkdir(parents=True, exist_ok=True)
         ids, queries = corpus_sample(2000, 400)

@@ -139,10 +139,12 @@ class PaperTools:
     def _cards(self, cards: list[PaperCard]) -> list[shapes.PaperItem]:
         return [shapes.item(card, self.base_url) for card in cards]
 
-    def _list(self, title: str, cards: list[PaperCard], total: int) -> CallToolResult:
+    def _list(
+        self, title: str, cards: list[PaperCard], total: int, at_least: bool = False
+    ) -> CallToolResult:
         items = self._cards(cards)
-        listing = shapes.PaperList(title=title, total=total, papers=items)
-        return _answer(shapes.items_markdown(title, items, total), listing)
+        listing = shapes.PaperList(title=title, total=total, total_at_least=at_least, papers=items)
+        return _answer(shapes.items_markdown(title, items, total, at_least), listing)
 
     # -- public reading ----------------------------------------------------------------------
     def search_papers(
@@ -179,7 +181,7 @@ class PaperTools:
             raise ToolError("query: give some words or a filter (author, category, since, until)")
         response = self.service.search.search(full, mode=mode, limit=limit)
         cards = self.service.cards([r.paper for r in response.results], caller.user)
-        answer = self._list(f"Search: {full}", cards, response.total)
+        answer = self._list(f"Search: {full}", cards, response.total, response.matches_at_least)
         if response.warnings:
             notes = "\n".join(f"> {w}" for w in response.warnings)
             first = answer.content[0]

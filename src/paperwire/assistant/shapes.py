@@ -29,6 +29,9 @@ class PaperItem(BaseModel):
 class PaperList(BaseModel):
     title: str
     total: int = Field(description="how many match in all (the list holds the first ones)")
+    total_at_least: bool = Field(
+        default=False, description="true when more match than total (counting stopped there)"
+    )
     papers: list[PaperItem]
 
 
@@ -129,8 +132,11 @@ def _one_line(text: str) -> str:
     return " ".join(text.split()).replace("*", r"\*")
 
 
-def items_markdown(heading: str, items: list[PaperItem], total: int | None = None) -> str:
-    shown = f" ({total:,} in all, {len(items)} shown)" if total is not None else ""
+def items_markdown(
+    heading: str, items: list[PaperItem], total: int | None = None, at_least: bool = False
+) -> str:
+    more = "+" if at_least else ""
+    shown = f" ({total:,}{more} in all, {len(items)} shown)" if total is not None else ""
     lines = [f"## {_one_line(heading)}{shown}", ""]
     if not items:
         lines.append("No papers.")

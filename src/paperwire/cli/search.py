@@ -180,8 +180,11 @@ def _count_line(response: SearchResponse) -> str:
         return "no keyword matches; papers close in meaning only"
     plural = "" if matches == 1 else "es"
     if response.by_meaning:
-        return f"{matches:,} keyword match{plural}, ranked together with papers close in meaning"
-    return f"{matches:,} keyword match{plural}"
+        return (
+            f"{response.matches_shown} keyword match{plural}, ranked together with papers "
+            "close in meaning"
+        )
+    return f"{response.matches_shown} keyword match{plural}"
 
 
 @click.command()

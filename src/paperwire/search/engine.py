@@ -61,6 +61,7 @@ class _Ranked:
     fused: list[Hit]
     keyword_matches: int | None  # None: keywords were not searched (meaning only)
     available: int  # how many results the ranking can page through
+    at_least: bool = False  # keyword_matches stopped counting at COUNT_UP_TO
 
 
 class SearchEngine:
@@ -116,7 +117,9 @@ class SearchEngine:
                 'cat:cs.CL or author:"Yann LeCun"'
             )
         warnings = list(query.warnings)
-        wanted = max(self.candidates, offset + limit)
+        # Keywords alone rank only the page (and a few spare for deleted papers): asking for
+        # the fusion's candidates made tantivy keep five times as many.
+        wanted = offset + limit + 5 if mode == "lexical" else max(self.candidates, offset + limit)
         ranked = self._rank(query, mode, wanted, sort, warnings)
         corrected = suggestion = None
         correction = self.speller.correct(query.terms) if query.terms else None
@@ -153,6 +156,7 @@ class SearchEngine:
             took_ms=(time.perf_counter() - started) * 1000,
             warnings=warnings,
             keyword_matches=ranked.keyword_matches,
+            matches_at_least=ranked.at_least,
             by_meaning=bool(ranked.semantic),
             meaning_only=not ranked.keyword_matches and bool(ranked.semantic),
             corrected=corrected,
@@ -166,8 +170,9 @@ class SearchEngine:
         lexical: list[Hit] = []
         semantic: list[Hit] = []
         matches: int | None = None
+        at_least = False
         if mode != "semantic" or not query.has_text:
-            lexical, matches = self.index.lexical.search(
+            lexical, matches, at_least = self.index.lexical.search(
                 query, wanted, by_date=sort == "date" or not query.has_text
             )
         if mode != "lexical" and query.has_text:
@@ -179,7 +184,7 @@ class SearchEngine:
                     "(`paperwire embed`); showing keyword matches"
                 )
                 if mode == "semantic":
-                    lexical, matches = self.index.lexical.search(query, wanted)
+                    lexical, matches, at_least = self.index.lexical.search(query, wanted)
         if mode == "hybrid" and semantic and lexical:
             fused = self.fusion.fuse(lexical, semantic)
             if sort == "relevance" and self.is_title(query, lexical[0]):
@@ -192,7 +197,7 @@ class SearchEngine:
             if matches is None
             else matches + len(semantic) - len({h.id for h in lexical} & {h.id for h in semantic})
         )
-        return _Ranked(lexical, semantic, fused, matches, max(available, len(fused)))
+        return _Ranked(lexical, semantic, fused, matches, max(available, len(fused)), at_least)
 
     def is_title(self, query: ParsedQuery, hit: Hit) -> bool:
         """The query looks like this paper's title: 4+ words, all of them on its title in

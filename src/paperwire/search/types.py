@@ -42,7 +42,13 @@ class SearchResponse:
     took_ms: float
     warnings: list[str] = field(default_factory=list)
     keyword_matches: int | None = None  # papers matching the words; None: not searched
+    matches_at_least: bool = False  # more than keyword_matches match (counting stopped there)
     by_meaning: bool = False  # semantic candidates took part in the ranking
     meaning_only: bool = False  # no keyword matched: the results are close in meaning only
     corrected: str | None = None  # the query searched instead of the one typed (typos)
     suggestion: str | None = None  # "did you mean": a spelling the index knows
+
+    @property
+    def matches_shown(self) -> str:
+        """The keyword matches as a person reads them: "1,234", or "10,000+" past counting."""
+        return f"{self.keyword_matches or 0:,}{'+' if self.matches_at_least else ''}"

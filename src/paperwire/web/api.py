@@ -240,6 +240,9 @@ def search_papers(
     listing = _listing(service.cards([r.paper for r in response.results]), response.total)
     if response.keyword_matches is not None:
         listing.headers["X-Keyword-Matches"] = str(response.keyword_matches)
+        # As Elasticsearch says it: "gte" when counting stopped there and more match.
+        relation = "gte" if response.matches_at_least else "eq"
+        listing.headers["X-Keyword-Matches-Relation"] = relation
     if response.corrected:
         listing.headers["X-Searched-For"] = quote(response.corrected)
     return listing
