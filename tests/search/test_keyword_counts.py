@@ -53,7 +53,7 @@ def test_counts_are_exact_or_a_true_lower_bound_with_deleted_papers(
     frequencies still count deleted papers until tantivy merges them away."""
     monkeypatch.setattr(lexical_module, "COUNT_UP_TO", up_to)
     lexical = snapshot_service.search.engine.index.lexical
-    queries = word_queries(snapshot_service) + [parse_query("the of learning model")]
+    queries = [*word_queries(snapshot_service), parse_query("the of learning model")]
     # Delete a third of the papers from the index (as an update or withdrawal does), in
     # a commit that leaves them in their segments.
     ids = [p.id for p in snapshot_service.papers.iter_papers()]
