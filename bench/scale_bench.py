@@ -77,6 +77,7 @@ from search_bench import search_latency
 from web_bench import corpus_sample, get, git_describe, load_average, server, wrk
 
 REAL_SIZE = 200_971
+NEAR_TIE = 0.01  # cosine: a hit this close to the exact 10th counts in "recall@10 near ties"
 CORPUS = SHARED_DATA / "corpus" / "papers-200k.jsonl.gz"
 BENCH = Path(__file__).resolve().parent
 # The issue's targets at 3M papers, one process on this machine.
@@ -293,8 +294,8 @@ def search_costs(record: dict[str, Any], env: dict[str, str], plain: list[str]) 
             p50, p95 = search_latency(service, mode, texts)
             record[f"{name} p50 ms"], record[f"{name} p95 ms"] = p50, p95
             log(f"{name}: p50 {p50:.1f} ms p95 {p95:.1f} ms")
-        record["recall@10"] = recall_at_10(service, plain)
-        log(f"recall@10 {record['recall@10']:.3f}")
+        record["recall@10"], record["recall@10 near ties"] = recall_at_10(service, plain)
+        log(f"recall@10 {record['recall@10']:.3f} ({record['recall@10 near ties']:.3f} near ties)")
         service.close()
     finally:
         for k, v in saved.items():
@@ -304,12 +305,13 @@ def search_costs(record: dict[str, Any], env: dict[str, str], plain: list[str]) 
                 os.environ[k] = v
 
 
-def recall_at_10(service: Any, texts: list[str]) -> float:
-    """Share of the exact 10 nearest (numpy over every stored vector) the index finds."""
+def recall_at_10(service: Any, texts: list[str]) -> tuple[float, float]:
+    """Share of the exact 10 nearest (numpy over every stored vector) the index finds; and
+    the share of its 10 that score within ``NEAR_TIE`` of the exact 10th or better."""
     vectors = service.search.engine.index.vectors
     embedder = service.search.embedder()
     ids, stored = stored_vectors(service)
-    found = []
+    found, near = [], []
     queries = np.stack([embedder.embed_query(q.strip('"')) for q in texts]).astype(np.float32)
     best = np.full((len(texts), 10), -2.0, dtype=np.float32)
     best_rows = np.zeros((len(texts), 10), dtype=np.int64)
@@ -321,11 +323,17 @@ def recall_at_10(service: Any, texts: list[str]) -> float:
         top = np.argpartition(-merged, 10, axis=1)[:, :10]
         best = np.take_along_axis(merged, top, axis=1)
         best_rows = np.take_along_axis(merged_rows, top, axis=1)
-    for query, exact_rows in zip(queries, best_rows, strict=True):
+    position = {paper_id: row for row, paper_id in enumerate(ids)}
+    for query, exact_rows, exact_scores in zip(queries, best_rows, best, strict=True):
         exact = {ids[int(r)] for r in exact_rows}
-        hits = {h.id for h in vectors.search(query, 10)}
-        found.append(len(exact & hits) / 10)
-    return float(np.mean(found))
+        hits = [h.id for h in vectors.search(query, 10)]
+        found.append(len(exact & set(hits)) / 10)
+        # A surrogate corpus is tight clusters of near-copies: a "miss" may score within a
+        # hair of the exact 10th. Counted again with anything that close as found.
+        tenth = float(exact_scores.min()) - NEAR_TIE
+        scores = stored[[position[h] for h in hits]].astype(np.float32) @ query
+        near.append(min(10, int((scores >= tenth).sum())) / 10)
+    return float(np.mean(found)), float(np.mean(near))
 
 
 def page_costs(
@@ -490,6 +498,12 @@ ROWS = [
     ("vector index build peak RSS (MB)", "vector_index_rss_mb", "{:,.0f}"),
     ("HNSW graph memory (MB)", "hnsw_memory_mb", "{:,.0f}"),
     ("HNSW recall@10 vs exact", "recall@10", "{:.3f}"),
+    (
+        f"HNSW recall@10, hits within {NEAR_TIE} of the 10th counted",
+        "recall@10 near ties",
+        "{:.3f}",
+    ),
+    ("vector cache beside the graph (MB)", "vector_cache_mb", "{:,.0f}"),
     ("index open in a new process (s)", "index_open_s", "{:.1f}"),
     ("lexical p50 / p95 (ms)", "lexical", "pair"),
     ("semantic p50 / p95 (ms)", "semantic", "pair"),
