@@ -90,3 +90,31 @@ def test_the_page_and_the_api_say_when_counting_stopped(
         assert api.headers["X-Keyword-Matches-Relation"] == "gte"
         api = client.get("/api/papers/search", params={"q": "quasar", "mode": "lexical"})
         assert api.headers["X-Keyword-Matches-Relation"] == "eq"
+
+
+@pytest.mark.parametrize(
+    "filters",
+    ["cat:hep-ph", "cat:math.CO cat:hep-th", "author:Wang", 'author:"C. Balazs"', "since:2007-04-02"],
+)
+def test_a_filter_is_judged_selective_as_by_counting(
+    snapshot_service: Service, filters: str
+) -> None:
+    """Filtered semantic search scans the passing papers when they are few: deciding it from
+    document frequencies must agree with counting them, deleted papers included."""
+    lexical = snapshot_service.search.engine.index.lexical
+    query = parse_query(filters)
+    searcher = lexical.index.searcher()
+    ids = [p.id for p in snapshot_service.papers.iter_papers()]
+    for deleting in (False, True):
+        if deleting:
+            lexical.apply([], ids[::2])
+            lexical.commit()
+            searcher = lexical.index.searcher()
+        result = searcher.search(lexical.build_query(query, text=False), 1, count=True)
+        count = int(getattr(result, "count", 0))
+        for papers in (0, 1, 2, 5, 20, 60, 150):
+            assert lexical.filters_pass_at_most(query, papers) == (count <= papers), (
+                filters,
+                papers,
+                count,
+            )

@@ -216,7 +216,7 @@ class SearchEngine:
         # A selective filter (an author): scan exactly the few papers that pass it. A broad
         # one (a big category, a date range): take many nearest neighbours and keep those that
         # pass, in one index query, instead of listing every passing paper.
-        if lexical.count_filtered(query) <= SELECTIVE_FILTER:
+        if lexical.filters_pass_at_most(query, SELECTIVE_FILTER):
             return vectors.search(vector, wanted, allowed=lexical.filter_ids(query))
         hits = vectors.search(vector, wanted * OVERSAMPLE)
         passing = lexical.filter_ids(query, among=[h.id for h in hits])
