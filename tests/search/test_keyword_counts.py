@@ -94,7 +94,14 @@ def test_the_page_and_the_api_say_when_counting_stopped(
 
 @pytest.mark.parametrize(
     "filters",
-    ["cat:hep-ph", "cat:math.CO cat:hep-th", "author:Wang", 'author:"C. Balazs"', "since:2007-04-02"],
+    [
+        "cat:hep-ph",
+        "cat:math.CO cat:hep-th",
+        "author:Wang",
+        'author:"C. Balazs"',
+        "since:2007-04-02",
+        "cat:hep-ph author:Wang",
+    ],
 )
 def test_a_filter_is_judged_selective_as_by_counting(
     snapshot_service: Service, filters: str
