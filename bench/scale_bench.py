@@ -12,7 +12,9 @@ For each size and backend, in one process after another (one heavy job at a time
 2. **import**: ``paperwire import --no-index`` into a fresh store (a SQLite folder under WORK,
    or a PostgreSQL database ``scale_N`` on 127.0.0.1:5432, dropped at the end unless
    ``--keep``): papers/s and peak RSS.
-3. **lexical index**: ``paperwire index`` (tantivy, from the change sequence): time and size.
+3. **lexical index**: ``paperwire index`` (tantivy, from the change sequence): time and size
+   (with ``--index-from DIR``, copied from a kept store of the same corpus, checked to be at
+   this store's last change: the build does not depend on the backend).
 4. **vectors**: ``bench/surrogate_vectors.py --real-vectors VECTORS.npz``: the file's real
    all-MiniLM-L6-v2 vectors for its papers, a *surrogate* (a real vector plus noise,
    renormalised) for every other paper. Every vector number below uses this surrogate: the
@@ -172,6 +174,25 @@ def store_env(
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def last_paper_seq(env: dict[str, str]) -> int:
+    url = env.get("PAPERWIRE_DATABASE_URL")
+    if url:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            seq = conn.execute(text("SELECT max(seq) FROM papers")).scalar()
+        engine.dispose()
+        return int(seq or 0)
+    import sqlite3
+
+    conn = sqlite3.connect(Path(env["PAPERWIRE_DATA_DIR"]) / "paperwire.db")
+    try:
+        return int(conn.execute("SELECT max(seq) FROM papers").fetchone()[0] or 0)
+    finally:
+        conn.close()
+
+
 def database_bytes(env: dict[str, str]) -> tuple[int, int]:
     """(whole database, embeddings table) in bytes."""
     url = env.get("PAPERWIRE_DATABASE_URL")
@@ -206,6 +227,7 @@ def build(
     corpus: Path,
     vectors: Path,
     vector_cache: Path | None = None,
+    index_from: Path | None = None,
 ) -> None:
     run_peak_rss([PAPERWIRE, "init"], env)
     log(f"importing {corpus.name}")
@@ -220,9 +242,20 @@ def build(
     record.update(
         papers=papers, import_s=seconds, import_papers_s=papers / seconds, import_rss_mb=rss
     )
+    index_dir = Path(env["PAPERWIRE_DATA_DIR"]) / "index"
+    if index_from is not None:
+        # The same corpus imported in the same order has the same change sequence on either
+        # backend, so the kept store's lexical index is this one's (checked, not assumed).
+        kept = json.loads((index_from / "lexical.state.json").read_text())["seq"]
+        if kept != last_paper_seq(env):
+            raise SystemExit(f"{index_from} was built at change {kept}, not this store's last")
+        index_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(index_from / "lexical", index_dir / "lexical")
+        shutil.copy(index_from / "lexical.state.json", index_dir / "lexical.state.json")
+        record["lexical_note"] = f"lexical index copied from {index_from}, not built"
+        vector_cache = index_from
     log(f"imported {papers:,} in {seconds:.0f} s; lexical index")
     seconds, rss = run_peak_rss([PAPERWIRE, "index"], env)
-    index_dir = Path(env["PAPERWIRE_DATA_DIR"]) / "index"
     record.update(
         lexical_build_s=seconds,
         lexical_rss_mb=rss,
@@ -436,7 +469,7 @@ def measure_store(
             record["reused"] = f"the store kept by the run of {record.get('started_build')}"
             run_peak_rss([PAPERWIRE, "index"], env)  # whatever changed since: none normally
         else:
-            build(record, env, corpus, args.real_vectors, args.vector_cache)
+            build(record, env, corpus, args.real_vectors, args.vector_cache, args.index_from)
             record["started_build"] = record["started"]
         search_costs(record, env, plain)
         ids = live_ids(env, ids)
@@ -468,6 +501,7 @@ BUILT = {
     "vector_index_note",
     "vector_index_s",
     "vector_index_rss_mb",
+    "lexical_note",
     "started_build",
 }
 
@@ -532,6 +566,8 @@ def cell(record: dict[str, Any], key: str, fmt: str) -> str:
         return "" if rss is None else f"{rss:,.0f} / {record['serving peak RSS MB']:,.0f}"
     if key == "vector_index_s" and record.get("vector_index_note"):
         return f"copied, not built (load {record[key]:.0f})"
+    if key == "lexical_build_s" and record.get("lexical_note"):
+        return "copied, not built"
     if fmt == "load":
         return f"{record.get('load_before', '')} / {record.get('load_after', '')}"
     value = record.get(key)
@@ -637,6 +673,12 @@ def main() -> None:
         type=Path,
         help="index folder of a kept store of the same size: copy its vector cache and HNSW "
         "graph instead of building them (the build is the same on either backend)",
+    )
+    parser.add_argument(
+        "--index-from",
+        type=Path,
+        help="index folder of a kept store of the same corpus: copy its lexical index too "
+        "(checked to be at this store's last change), and its vector cache and graph",
     )
     args = parser.parse_args()
     # SIGTERM (a run stopped for time) unwinds like Ctrl-C: the partial record is written
