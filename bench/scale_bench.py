@@ -229,20 +229,24 @@ def build(
     vector_cache: Path | None = None,
     index_from: Path | None = None,
 ) -> None:
-    run_peak_rss([PAPERWIRE, "init"], env)
-    log(f"importing {corpus.name}")
-    seconds, rss = run_peak_rss([PAPERWIRE, "import", "--no-index", str(corpus)], env)
-    papers = int(
-        json.loads(
-            subprocess.run(
-                [PAPERWIRE, "stats", "--json"], env=env, capture_output=True, check=True
-            ).stdout
-        )["papers"]
-    )
-    record.update(
-        papers=papers, import_s=seconds, import_papers_s=papers / seconds, import_rss_mb=rss
-    )
     index_dir = Path(env["PAPERWIRE_DATA_DIR"]) / "index"
+    if record.get("import_s"):  # --resume of a run whose import finished
+        log(f"import done by the run of {record['started_build']}; lexical index anew")
+        shutil.rmtree(index_dir, ignore_errors=True)
+    else:
+        run_peak_rss([PAPERWIRE, "init"], env)
+        log(f"importing {corpus.name}")
+        seconds, rss = run_peak_rss([PAPERWIRE, "import", "--no-index", str(corpus)], env)
+        papers = int(
+            json.loads(
+                subprocess.run(
+                    [PAPERWIRE, "stats", "--json"], env=env, capture_output=True, check=True
+                ).stdout
+            )["papers"]
+        )
+        record.update(
+            papers=papers, import_s=seconds, import_papers_s=papers / seconds, import_rss_mb=rss
+        )
     if index_from is not None:
         # The same corpus imported in the same order has the same change sequence on either
         # backend, so the kept store's lexical index is this one's (checked, not assumed).
@@ -254,7 +258,7 @@ def build(
         shutil.copy(index_from / "lexical.state.json", index_dir / "lexical.state.json")
         record["lexical_note"] = f"lexical index copied from {index_from}, not built"
         vector_cache = index_from
-    log(f"imported {papers:,} in {seconds:.0f} s; lexical index")
+    log(f"imported {record['papers']:,} in {record['import_s']:.0f} s; lexical index")
     seconds, rss = run_peak_rss([PAPERWIRE, "index"], env)
     record.update(
         lexical_build_s=seconds,
@@ -461,16 +465,20 @@ def measure_store(
     ids: list[str],
     plain: list[str],
 ) -> None:
-    with store_env(backend, size, args.work, args.keep, args.reuse) as env:
+    with store_env(backend, size, args.work, args.keep, args.reuse or args.resume) as env:
+        built = [r for r in _records(args.json) if (r["size"], r["backend"]) == (size, backend)]
+        if args.resume and built and built[0].get("import_s"):
+            keys = ("papers", "import_s", "import_papers_s", "import_rss_mb")
+            record.update({k: built[0][k] for k in keys})
+            record["started_build"] = built[0].get("started_build", built[0]["started"])
         if args.reuse:
             # The build's numbers are the kept store's, from the record that built it.
-            built = [r for r in _records(args.json) if (r["size"], r["backend"]) == (size, backend)]
             record.update({k: v for k, v in (built[0] if built else {}).items() if k in BUILT})
             record["reused"] = f"the store kept by the run of {record.get('started_build')}"
             run_peak_rss([PAPERWIRE, "index"], env)  # whatever changed since: none normally
         else:
+            record.setdefault("started_build", record["started"])
             build(record, env, corpus, args.real_vectors, args.vector_cache, args.index_from)
-            record["started_build"] = record["started"]
         search_costs(record, env, plain)
         ids = live_ids(env, ids)
         page_costs(record, env, ids, plain, args.duration)
@@ -673,6 +681,12 @@ def main() -> None:
         type=Path,
         help="index folder of a kept store of the same size: copy its vector cache and HNSW "
         "graph instead of building them (the build is the same on either backend)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with the store a stopped --keep run left: its import (when it finished) "
+        "is kept with its numbers from that run's record; the rest is built and measured",
     )
     parser.add_argument(
         "--index-from",

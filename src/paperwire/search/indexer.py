@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,8 @@ class EmbedReport:
 # Papers are embedded in claims of this many change numbers. Fixed, not a setting: every worker
 # on every machine must cut the sequence the same way, or two of them would claim overlapping
 # work. 1,024 papers take ~10 s on 2 cores and well under one on a GPU.
+COMMIT_PAPERS = 100_000  # a long catch-up commits the lexical index this often (papers)...
+COMMIT_SECONDS = 20.0  # ...or this often, whichever comes first
 CLAIM_SPAN = 1024
 # A claim's lease: renewed while its worker lives, so only a dead worker's claim expires.
 CLAIM_TTL = 120.0
@@ -226,6 +229,7 @@ class SearchIndex:
         if seq == 0 and self.lexical.num_docs() > 0:
             # Documents without a state file: an interrupted first build. Start clean.
             self.lexical.clear()
+        committed, uncommitted = time.monotonic(), 0
         while True:
             papers = self.store.papers.changes_since(seq, batch)
             if not papers:
@@ -233,14 +237,26 @@ class SearchIndex:
             self.lexical.apply(
                 [p for p in papers if not p.deleted], [p.id for p in papers if p.deleted]
             )
-            self.lexical.commit()
             seq = papers[-1].seq
-            self._set_lexical_seq(seq)
+            uncommitted += len(papers)
+            # A commit makes a segment that tantivy then merges again and again: committing
+            # every 5,000 papers made a first build of 1M papers 6.7x slower than of 200k
+            # (issue 14). Committing every COMMIT_PAPERS papers or COMMIT_SECONDS keeps a
+            # long build visible to searches (keyword search first) and resumable.
+            if uncommitted >= COMMIT_PAPERS or time.monotonic() - committed >= COMMIT_SECONDS:
+                self._commit_lexical(seq)
+                committed, uncommitted = time.monotonic(), 0
             report.lexical_applied += len(papers)
             if progress is not None:
                 progress(len(papers))
+        if uncommitted:
+            self._commit_lexical(seq)
         report.vectors_applied = self.vectors.catch_up(self.store)
         return report
+
+    def _commit_lexical(self, seq: int) -> None:
+        self.lexical.commit()
+        self._set_lexical_seq(seq)
 
     def rebuild(self, progress: ProgressFn | None = None) -> IndexReport:
         with self._thread_lock, _folder_lock(self.folder / "writer.lock", wait=True):
