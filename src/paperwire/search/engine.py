@@ -251,7 +251,7 @@ class SearchEngine:
             hits = self.index.vectors.search(vector, limit + 5, exclude={paper.id})
         else:
             terms = parse_query(paper.title).terms
-            # No count: counting every match disables tantivy's top-k pruning.
+            # No count: it is not shown, and counting common words costs.
             words = ParsedQuery(terms=[t for t in terms if t.lower() not in STOP_WORDS] or terms)
             hits = [
                 h

@@ -32,9 +32,8 @@ FIELD_BOOSTS = {"title": 0.5, "abstract": 1.0, "authors": 1.0, "categories": 0.5
 TITLE_PHRASE_SLOP = 2
 TITLE_PHRASE_BOOST = 2.0
 # Keyword matches are counted exactly up to this many; past it a search says "10,000+" (as
-# Elasticsearch's track_total_hits does): counting every match of common words visited every
-# paper holding them and kept tantivy from skipping the ones that cannot reach the top
-# (issue 14: lexical search p50 2.6 ms at 200k, 8.4 ms at 1M).
+# Elasticsearch's track_total_hits does): a count grows with every paper holding a common
+# word (issue 14: ~10% of a plain search at 3M papers, on top of ranking them).
 COUNT_UP_TO = 10_000
 _EPOCH = date(1970, 1, 1)
 _SNIPPET_CHARS = 240
@@ -300,14 +299,15 @@ class LexicalIndex:
     def _search_words(
         self, searcher: tantivy.Searcher, words: Sequence[str], limit: int, count: bool
     ) -> Matches:
-        """Plain words, the common search: the same ranking as ``build_query``'s, in parts
-        tantivy can prune. One flat OR of the words' terms lets it skip papers that cannot
-        reach the top ``limit`` (block-max WAND; a title phrase among the clauses, or a
-        count, made it score every match); the title phrase is a second, small query of the
-        papers holding all the words, scored with the terms too. A paper in both lists takes
-        the second's score (its whole score); one that holds the phrase but is not among the
+        """Plain words, the common search: the same ranking as ``build_query``'s, in two
+        cheaper parts. One flat OR of the words' terms; and the title phrase as a second,
+        small query of the papers holding all the words, scored with the terms too (inside
+        the OR it was tried on every paper holding any word). A paper in both lists takes the
+        second's score (its whole score); one that holds the phrase but is not among the
         second's ``limit`` best ranks below all of them either way, so the top ``limit`` is
-        exact."""
+        exact. tantivy-py scores every match whatever we do (it always collects through a
+        MultiCollector, so tantivy's block-max WAND never runs: a top 10 of "the" costs as
+        much as counting it); the count is what is left to save (``_count_words``)."""
         terms = self._word_terms(words)
         any_word = tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, self._term_query(t)) for t in terms]
