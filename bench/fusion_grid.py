@@ -36,7 +36,7 @@ Lists = tuple[list[Hit], list[Hit], bool]  # lexical, semantic, title pin applie
 
 
 def candidate_lists(engine: SearchEngine, query: ParsedQuery) -> Lists:
-    lexical, _ = engine.index.lexical.search(query, engine.candidates)
+    lexical = engine.index.lexical.search(query, engine.candidates).hits
     semantic = engine.semantic_hits(query, engine.candidates)
     return lexical, semantic, bool(lexical) and engine.is_title(query, lexical[0])
 
