@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from _common import machine, stored_vectors
+from paperwire.search.vectors import int8_scale, quantise
 from paperwire.service import make_service
 from paperwire.settings import load_settings
 
@@ -72,12 +73,13 @@ def main() -> None:
             t = time.perf_counter()
             truth.append(exact_top(matrix, q, 100))
             scan.append(time.perf_counter() - t)
-        graph = vectors._new_hnsw()  # the product's own settings
-        graph.add(np.arange(len(matrix)), matrix, threads=2)
+        graph = vectors._new_hnsw()  # the product's own settings, int8 as it scales them
+        scale = int8_scale(matrix)
+        graph.add(np.arange(len(matrix)), quantise(matrix, scale), threads=2)
         took, r10, r100 = [], [], []
         for q, want in zip(queries, truth, strict=True):
             t = time.perf_counter()
-            found = graph.search(q, 100).keys
+            found = graph.search(quantise(q, scale), 100).keys
             took.append(time.perf_counter() - t)
             r10.append(len(set(found[:10]) & set(want[:10])) / 10)
             r100.append(len(set(found) & set(want)) / 100)

@@ -21,6 +21,7 @@ import onnxruntime  # noqa: F401  (before usearch: the other order crashes, see 
 from usearch.index import Index
 
 from paperwire.search.embedder import Embedder
+from paperwire.search.vectors import int8_scale, quantise
 from web_bench import corpus_sample
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -56,10 +57,6 @@ def nearest_cosine(vectors: np.ndarray, sample: int = 300) -> float:
     return float(np.median(scores.max(axis=1)))
 
 
-def quantise(vectors: np.ndarray, scale: float) -> np.ndarray:
-    return np.clip(np.rint(vectors.astype(np.float32) * scale), -127, 127).astype(np.int8)
-
-
 out: dict[str, object] = {
     "size": N,
     "real: nearest-neighbour cosine (median)": round(nearest_cosine(real), 3),
@@ -68,7 +65,7 @@ for noise in (0.3, 0.6):
     vectors = surrogate(noise)
     out[f"noise {noise}: nearest-neighbour cosine (median)"] = round(nearest_cosine(vectors), 3)
     truth = np.argpartition(-(Q @ vectors.astype(np.float32).T), 10, axis=1)[:, :10]
-    scale = 127.0 / float(np.abs(vectors).max())  # as VectorIndex._graph scales
+    scale = int8_scale(vectors)
     graph = Index(
         ndim=real.shape[1],
         metric="cos",

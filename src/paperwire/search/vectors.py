@@ -34,6 +34,22 @@ _BUILD_CHUNK = 100_000  # vectors quantised at a time while building (float32 wh
 _GRAPH_FORMAT = "i8-v1"  # what the saved graph holds; a cache without it rebuilds the graph
 
 
+def int8_scale(vectors: np.ndarray) -> float:
+    """The factor that puts the largest coordinate of ``vectors`` at 127."""
+    largest = float(np.abs(vectors).max()) if vectors.size else 1.0
+    return 127.0 / (largest or 1.0)
+
+
+def quantise(vectors: np.ndarray, scale: float) -> np.ndarray:
+    """``vectors`` as the graph holds them. Our own scale, not usearch's (which multiplies by
+    127): the coordinates of a unit vector of 384 dimensions are mostly under 0.1, so x127
+    left them a few levels (cosine 0.94 to the original); scaled by the largest coordinate
+    they keep ~0.9999. Coordinates past the scale's range (a later vector) are clipped."""
+    scaled = np.rint(vectors.astype(np.float32) * scale)
+    quantised: np.ndarray = np.clip(scaled, -127, 127).astype(np.int8)
+    return quantised
+
+
 class VectorIndex:
     def __init__(self, folder: Path, model: str, dim: int, hnsw_threshold: int) -> None:
         self.folder = folder
@@ -201,12 +217,7 @@ class VectorIndex:
         self._size = int(self.alive.sum())
 
     def _quantise(self, vectors: np.ndarray) -> np.ndarray:
-        # Our own scale, not usearch's (which multiplies by 127): the coordinates of a unit
-        # vector of 384 dimensions are mostly under 0.1, so x127 left them a few levels
-        # (cosine 0.94 to the original); scaled by the largest coordinate they keep ~0.9999.
-        scaled = np.rint(vectors.astype(np.float32) * self._scale)
-        quantised: np.ndarray = np.clip(scaled, -127, 127).astype(np.int8)
-        return quantised
+        return quantise(vectors, self._scale)
 
     @property
     def size(self) -> int:
@@ -352,8 +363,7 @@ class VectorIndex:
         if self._hnsw is None:
             rows = np.flatnonzero(self.alive)
             live = self.matrix[rows]
-            largest = float(np.abs(live).max()) if live.size else 1.0
-            self._scale = 127.0 / (largest or 1.0)
+            self._scale = int8_scale(live)
             index = self._new_hnsw()
             for start in range(0, rows.size, _BUILD_CHUNK):
                 chunk = slice(start, start + _BUILD_CHUNK)
