@@ -54,11 +54,11 @@ class EmbedReport:
     skipped_ranges: int = 0  # claimed by another worker at the time
 
 
+COMMIT_PAPERS = 100_000  # a long catch-up commits the lexical index this often (papers)...
+COMMIT_SECONDS = 20.0  # ...or this often, whichever comes first
 # Papers are embedded in claims of this many change numbers. Fixed, not a setting: every worker
 # on every machine must cut the sequence the same way, or two of them would claim overlapping
 # work. 1,024 papers take ~10 s on 2 cores and well under one on a GPU.
-COMMIT_PAPERS = 100_000  # a long catch-up commits the lexical index this often (papers)...
-COMMIT_SECONDS = 20.0  # ...or this often, whichever comes first
 CLAIM_SPAN = 1024
 # A claim's lease: renewed while its worker lives, so only a dead worker's claim expires.
 CLAIM_TTL = 120.0

@@ -154,7 +154,7 @@ class LexicalIndex:
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
         words: list[tantivy.Query] = []
         if text:
-            words.extend(self._term_query(t) for t in self._word_terms(query.terms))
+            words.extend(self._boosted(*t) for t in self._word_terms(query.terms))
             title_phrase = self._title_phrase(query.terms)
             if title_phrase is not None:
                 words.append(tantivy.Query.boost_query(title_phrase, TITLE_PHRASE_BOOST))
@@ -184,9 +184,6 @@ class LexicalIndex:
                 terms.extend((name, str(token)) for token in self._terms(word, stem))
             terms.append(("categories", word.lower()))
         return list(dict.fromkeys(terms))
-
-    def _term_query(self, term: tuple[str, str]) -> tantivy.Query:
-        return self._boosted(*term)
 
     def _phrase(self, phrase: str) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         """A quoted phrase: exactly these words in this order, unstemmed (required); the
@@ -310,7 +307,7 @@ class LexicalIndex:
         much as counting it); the count is what is left to save (``_count_words``)."""
         terms = self._word_terms(words)
         any_word = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, self._term_query(t)) for t in terms]
+            [(tantivy.Occur.Should, self._boosted(*t)) for t in terms]
         )
         scored = {
             (a.segment_ord, a.doc): (score, a)

@@ -190,7 +190,7 @@ class VectorIndex:
         # hour, and a serving process catches up every few seconds while papers are embedded.
         self._hnsw.remove(rows.astype(np.uint64))  # keys it does not hold are skipped
         if vectors.size:
-            self._hnsw.add(rows[live].astype(np.uint64), self._quantise(vectors))
+            self._hnsw.add(rows[live].astype(np.uint64), quantise(vectors, self._scale))
 
     def _grow(self, rows: int) -> None:
         """Make ``alive`` (and ``matrix``, while there is no graph) ``rows`` long, new rows
@@ -215,9 +215,6 @@ class VectorIndex:
         self._exact = None
         self._hnsw = None
         self._size = int(self.alive.sum())
-
-    def _quantise(self, vectors: np.ndarray) -> np.ndarray:
-        return quantise(vectors, self._scale)
 
     @property
     def size(self) -> int:
@@ -311,7 +308,7 @@ class VectorIndex:
 
     def _hnsw_search(self, query: np.ndarray, k: int, exclude: Collection[str]) -> list[Hit]:
         index = self._graph()
-        matches = index.search(self._quantise(query.reshape(1, -1))[0], k + len(exclude))
+        matches = index.search(quantise(query.reshape(1, -1), self._scale)[0], k + len(exclude))
         hits = [
             Hit(self.ids[int(key)], 1.0 - float(dist))
             for key, dist in zip(matches.keys, matches.distances, strict=True)
@@ -367,7 +364,7 @@ class VectorIndex:
             index = self._new_hnsw()
             for start in range(0, rows.size, _BUILD_CHUNK):
                 chunk = slice(start, start + _BUILD_CHUNK)
-                index.add(rows[chunk].astype(np.uint64), self._quantise(live[chunk]))
+                index.add(rows[chunk].astype(np.uint64), quantise(live[chunk], self._scale))
             self._hnsw = index
             self._exact = None
             self.matrix = self._matrix_buffer = np.zeros((0, self.dim), dtype=np.float16)
