@@ -232,10 +232,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def get(url: str, accept: str = "text/html") -> tuple[int, bytes]:
+def get(url: str, accept: str = "text/html", timeout: float = 30) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers={"Accept": accept})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -267,6 +267,10 @@ def server(env: dict[str, str], workers: int) -> Iterator[tuple[str, subprocess.
             time.sleep(0.5)
         if workers > 1:
             time.sleep(5)  # /healthz answered from one worker; let the others finish starting
+        # A server builds its "did you mean" dictionary in the background at start (seconds
+        # at 200k papers, holding the GIL): a word no paper has waits until it is built, so
+        # no measured row shares the process with it (one worker's: each builds its own).
+        get(f"{base}/search?q=qzxwvkjy&mode=lexical", timeout=300)
         yield base, proc
     finally:
         proc.terminate()

@@ -190,3 +190,32 @@ def test_the_schema_head_constant_is_alembics_head() -> None:
     config = Config()
     config.set_main_option("script_location", "paperwire.store:migrations")
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+
+
+def test_reads_in_a_snapshot_share_one_connection(store: Store) -> None:
+    """A page's reads (``Store.snapshot``) take one pooled connection and transaction
+    between them, nested snapshots included; a write inside still takes its own."""
+    from sqlalchemy import event
+
+    run(store, arxiv_paper())
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    user = store.people.create_user("reader", None, "x", is_admin=False, now=now)
+    checkouts: list[object] = []
+
+    def record(conn: object, *_: object) -> None:
+        checkouts.append(conn)
+
+    event.listen(store.db.engine, "checkout", record)
+    try:
+        with store.snapshot():
+            assert store.papers.get_paper("2307.13854") is not None
+            with store.snapshot():
+                assert store.community.comments_for("2307.13854") == []
+            assert set(store.papers.get_papers(["2307.13854", "2401.00002"])) == {"2307.13854"}
+            assert len(checkouts) == 1
+            store.community.add_comment(user.id, "2307.13854", "a comment", now)
+            assert len(checkouts) == 2
+        assert len(store.community.comments_for("2307.13854")) == 1
+        assert len(checkouts) == 3
+    finally:
+        event.remove(store.db.engine, "checkout", record)

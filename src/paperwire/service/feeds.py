@@ -188,6 +188,10 @@ class Feeds:
         return self.search.related(self.papers.get(paper_id), limit)
 
     def paper_page(self, paper_id: str, viewer: User | None = None) -> PaperPage:
+        with self.store.snapshot():
+            return self._paper_page(paper_id, viewer)
+
+    def _paper_page(self, paper_id: str, viewer: User | None) -> PaperPage:
         paper = self.papers.get(paper_id)
         community = self.store.community
         comments = [

@@ -9,6 +9,8 @@ ordering lock they share. Driver errors never leave this package: they become
 
 from __future__ import annotations
 
+import contextlib
+
 from paperwire.store.base import Database
 from paperwire.store.community import Community
 from paperwire.store.deliveries import Deliveries
@@ -51,6 +53,10 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """Reads inside share one connection and transaction (``Database.snapshot``)."""
+        return self.db.snapshot()
 
     def migrate(self) -> None:
         """Create or upgrade the schema to the newest Alembic revision."""

@@ -18,6 +18,7 @@ later can fail with "database is locked" instead of waiting).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,6 +40,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: Engine | None = None
+        # The connection of this thread's ``snapshot()``, when one is open.
+        self._pinned = threading.local()
 
     @property
     def is_sqlite(self) -> bool:
@@ -74,8 +77,27 @@ class Database:
             self._engine = None
 
     def read(self) -> contextlib.AbstractContextManager[Connection]:
-        """A connection in a read transaction."""
+        """A connection in a read transaction (inside ``snapshot()``, that one's)."""
+        pinned: Connection | None = getattr(self._pinned, "conn", None)
+        if pinned is not None:
+            return contextlib.nullcontext(pinned)
         return self._transaction(write=False, ordered=False)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every ``read()`` of this thread inside shares one connection and one read
+        transaction: a page's reads pay for one pool checkout and BEGIN (on PostgreSQL, one
+        liveness ping too) instead of one each (four per paper page, a tenth of its time).
+        On SQLite they also see one state of the store. Writes inside take their own."""
+        if getattr(self._pinned, "conn", None) is not None:
+            yield
+            return
+        with self._transaction(write=False, ordered=False) as conn:
+            self._pinned.conn = conn
+            try:
+                yield
+            finally:
+                self._pinned.conn = None
 
     def write(self, *, ordered: bool = False) -> contextlib.AbstractContextManager[Connection]:
         """A connection in a write transaction; ``ordered`` for writes that bump a change

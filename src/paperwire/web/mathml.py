@@ -1,28 +1,27 @@
-"""TeX math in titles and abstracts, rendered on the server as MathML (browsers draw it with
-no script, so the CSP stays as it is), with latex2mathml.
+"""TeX math in titles and abstracts, rendered on the server as MathML Core (browsers draw it
+with no script, so the CSP stays as it is), with math-core.
 
 Math is what pandoc's ``tex_math_dollars`` rule calls math: ``$...$`` whose opening ``$`` has
 a non-space character on its right, whose closing ``$`` has one on its left and is not
 followed by a digit (so "$5 and $10" stays text), and ``$$...$$``; ``\\$`` is a dollar.
 
-latex2mathml is made for trusted input: it copies ``\\text{...}`` verbatim (markup included),
-leaves ``&`` unescaped and turns ``\\href`` into an attribute. So its output is parsed and
-rebuilt here from an allow-list of MathML elements and attributes; anything else, an unknown
-command (which it keeps as text such as ``\\foo``) or a conversion error, and the formula is
-shown as its source text, exactly as the abstract has it.
+math-core (Rust) escapes the text it copies and refuses what it does not know (an author's own
+macro, ``\\href``, bad TeX): such a formula is shown as its source text, exactly as the
+abstract has it. Its markup is still rebuilt here, tag by tag, from an allow-list of elements
+and attributes (anything else, and the formula stays text): a page must not trust a library's
+output with its users' sessions. ``style`` and ``id`` are dropped: the CSP refuses inline
+styles anyway, and an id could shadow one of the page's own.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
-from latex2mathml.converter import convert
 from markupsafe import Markup, escape
+from math_core import LatexError, LatexToMathML
 
-MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
 _MATH = re.compile(
     r"(?<!\\)\$\$(?P<display>[^$]+?)\$\$"  # $$...$$
     r"|(?<![\\$])\$(?P<inline>[^\s$](?:[^$]*?[^\s\\$])?)\$(?![\d$])"  # $...$, pandoc's rule
@@ -60,6 +59,12 @@ ELEMENTS = frozenset(
         "mmultiscripts",
         "mprescripts",
         "none",
+        # HTML that math-core puts inside <mtext> for \\textbf, \\textit, \\emph, \\texttt, \\textrm
+        "b",
+        "i",
+        "em",
+        "code",
+        "span",
     ]
 )
 ATTRIBUTES = frozenset(
@@ -99,27 +104,47 @@ ATTRIBUTES = frozenset(
         "mathcolor",
         "mathbackground",
         "align",
+        "class",
     ]
 )
+_DROPPED = frozenset(["style", "id"])
 LONGEST = 2000  # characters of TeX in one formula; a longer one stays text
+_TAG = re.compile(r"<(/?)([a-z]+)([^<>]*?)(/?)>")
+_ATTRIBUTE = re.compile(r'\s+([a-z-]+)="([^"<>]*)"')
+_CONVERTER = LatexToMathML()
 
 
-def _clean(element: ET.Element) -> ET.Element | None:
-    """A copy of ``element`` keeping only allowed MathML; None if anything else is in it."""
-    tag = element.tag.removeprefix(MATHML_NS)
-    if tag not in ELEMENTS or any(a not in ATTRIBUTES for a in element.attrib):
-        return None
-    if tag in ("mi", "mo") and (element.text or "").startswith("\\"):
-        return None  # a command latex2mathml does not know, kept as its name
-    copy = ET.Element(tag, dict(element.attrib))
-    copy.text = element.text
-    for child in element:
-        cleaned = _clean(child)
-        if cleaned is None:
+def _rebuilt(markup: str) -> str | None:
+    """``markup`` rebuilt from allowed elements and attributes only; None if anything else
+    (an unknown element or attribute, a tag of another shape, a stray angle bracket) is in
+    it."""
+    out: list[str] = []
+    last = 0
+    for tag in _TAG.finditer(markup):
+        text = markup[last : tag.start()]
+        if ">" in text or "<" in text:
             return None
-        cleaned.tail = child.tail
-        copy.append(cleaned)
-    return copy
+        closing, name, attributes, empty = tag.groups()
+        if name not in ELEMENTS or (closing and (attributes.strip() or empty)):
+            return None
+        kept: list[str] = []
+        end = 0
+        for attribute in _ATTRIBUTE.finditer(attributes):
+            if attribute.start() != end:
+                return None
+            end = attribute.end()
+            key = attribute.group(1)
+            if key in ATTRIBUTES:
+                kept.append(attribute.group(0))
+            elif key not in _DROPPED:
+                return None
+        if attributes[end:].strip():
+            return None
+        out.append(f"{text}<{closing}{name}{''.join(kept)}{empty}>")
+        last = tag.end()
+    if markup[last:] or not markup.startswith("<math"):
+        return None
+    return "".join(out)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -128,17 +153,10 @@ def formula(tex: str, display: bool = False) -> str | None:
     if len(tex) > LONGEST:
         return None
     try:
-        raw = convert(tex, display="block" if display else "inline")
-        if "<!" in raw or "<?" in raw:  # no DTDs, entities or processing instructions
-            return None
-        root = ET.fromstring(raw)
-    except Exception:  # latex2mathml raises many kinds on bad TeX: any of them means "text"
+        raw = _CONVERTER.convert_with_local_state(tex, displaystyle=display)
+    except LatexError:
         return None
-    cleaned = _clean(root)
-    if cleaned is None:
-        return None
-    cleaned.set("xmlns", MATHML_NS[1:-1])
-    return ET.tostring(cleaned, encoding="unicode", short_empty_elements=False)
+    return _rebuilt(raw)
 
 
 def with_math(text: str, plain: Callable[[str], Markup] = escape) -> Markup:
