@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import threading
@@ -88,6 +89,8 @@ def web_url(value: str | None) -> str | None:
     return value if scheme in ("http", "https") else None
 
 
+# Author names and categories repeat from card to card and page to page.
+@functools.lru_cache(maxsize=16384)
 def path_quote(value: str) -> str:
     return quote(value, safe="")
 

@@ -4,6 +4,7 @@ without importing ``routes.py`` (which imports them)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,5 +32,11 @@ def paper_url(paper_id: str, suffix: str = "") -> str:
     ``{paper_id:path}`` routes take it), except in an id with a ``.`` or ``..`` segment: a
     browser resolves those away, so there the slash is quoted too (``%2F`` is decoded before
     routing, so the route still sees the whole id)."""
+    return f"/papers/{_quoted_id(paper_id)}{suffix}"
+
+
+# A page links each of its papers five times or more (title, vote, comments, related ...).
+@functools.lru_cache(maxsize=16384)
+def _quoted_id(paper_id: str) -> str:
     safe = "" if _DOT_SEGMENTS & set(paper_id.split("/")) else "/"
-    return f"/papers/{quote(paper_id, safe=safe)}{suffix}"
+    return quote(paper_id, safe=safe)
