@@ -138,11 +138,13 @@ class SearchEngine:
         asked_meaning = mode != "lexical" and query.has_text
         ran = "lexical" if asked_meaning and not self.semantic_available() else mode
         if sort == "relevance":
-            # Read only the page's papers (and a few spare for deleted ones), not every
-            # candidate: the store read was a third of a search page's time.
-            fused = fused[: offset + limit + 5]
-            results = self._materialise(fused[offset:], ranked, sort)
-            page = results[:limit]
+            # Read only the page's papers, not every candidate (the store read was a third
+            # of a search page's time); a few more only when some are gone (deleted since
+            # the index saw them).
+            page = self._materialise(fused[offset : offset + limit], ranked, sort)
+            if len(page) < limit < len(fused) - offset:
+                more = self._materialise(fused[offset : offset + limit + 5], ranked, sort)
+                page = more[:limit]
         else:
             results = self._materialise(fused, ranked, sort)
             page = results[offset : offset + limit]
