@@ -33,6 +33,9 @@ def test_paper_page_shows_everything_the_store_knows(site: Site) -> None:
     assert 'id="related-h">Related papers</h2>' in html
     related = re.findall(r'<article class="card" id="paper-([^"]+)"', html)
     assert related and REAL_ID not in related
+    # Related papers show the start of their abstract; their own page has the rest.
+    below = html[html.index('id="related-h"') :]
+    assert below.count('<p class="teaser">') == len(related) and "<details" not in below
     # Anonymous visitors are invited to log in to comment or collect, not shown the forms.
     assert f'href="/login?next=%2Fpapers%2F{REAL_ID}">Log in</a> to comment' in html
     assert 'name="body"' not in html
