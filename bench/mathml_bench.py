@@ -5,9 +5,11 @@ the real formulas of the 200k corpus's abstracts (issue 14: the paper page's mat
     python bench/mathml_bench.py [--formulas 3000] [--rounds 5]
 
 A seeded sample of the corpus's distinct formulas, each converted once per round by each
-converter in turn (latex2mathml with the allow-list rebuild it needed, math-core through
-``paperwire.web.mathml.formula`` unwrapped of its cache: conversion and rebuild). Prints the
-median per formula of each round, their ratio, and how many of the sample each converts.
+converter in turn, both as the pages convert them, unwrapped of their cache: latex2mathml
+through ``web/mathml.py`` as it was at ``OLD`` (read from git: conversion, then the parse and
+allow-list rebuild it needed), math-core through today's ``formula`` (conversion and the
+allow-list check). Prints the median per formula of the rounds, their ratio, and how many of
+the sample each converts (the rest stays TeX source on the page).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import argparse
 import gzip
 import random
 import statistics
+import subprocess
 import time
-import xml.etree.ElementTree as ET
+import types
+from pathlib import Path
 
 import orjson
 
@@ -25,6 +29,7 @@ from _common import SHARED_DATA, machine
 from paperwire.web.mathml import _MATH, formula
 
 CORPUS = SHARED_DATA / "corpus" / "papers-200k.jsonl.gz"
+OLD = "84d13ae"  # the last commit whose pages used latex2mathml
 
 
 def corpus_formulas() -> list[tuple[str, bool]]:
@@ -38,15 +43,19 @@ def corpus_formulas() -> list[tuple[str, bool]]:
     return list(found)
 
 
-def latex2mathml_formula(tex: str, display: bool) -> str | None:
-    """The old path: latex2mathml, then parsed (the allow-list rebuild needed a tree)."""
-    from latex2mathml.converter import convert
-
-    try:
-        raw = convert(tex, display="block" if display else "inline")
-        return ET.tostring(ET.fromstring(raw), encoding="unicode")
-    except Exception:  # it raises many kinds on bad TeX, as the old module caught
-        return None
+def old_formula() -> types.FunctionType:
+    """``formula`` of ``web/mathml.py`` at ``OLD``, uncached."""
+    source = subprocess.run(
+        ["git", "show", f"{OLD}:src/paperwire/web/mathml.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent,
+    ).stdout
+    module = types.ModuleType("old_mathml")
+    exec(compile(source, "old_mathml.py", "exec"), module.__dict__)
+    convert: types.FunctionType = module.formula.__wrapped__
+    return convert
 
 
 def main() -> None:
@@ -57,7 +66,7 @@ def main() -> None:
     everything = corpus_formulas()
     sample = random.Random(14).sample(everything, min(args.formulas, len(everything)))
     convert_now = formula.__wrapped__
-    converters = {"latex2mathml": latex2mathml_formula, "math-core": convert_now}
+    converters = {f"latex2mathml ({OLD})": old_formula(), "math-core (now)": convert_now}
     per_round: dict[str, list[float]] = {name: [] for name in converters}
     converted: dict[str, int] = {}
     for _ in range(args.rounds):
