@@ -7,8 +7,8 @@ followed by a digit (so "$5 and $10" stays text), and ``$$...$$``; ``\\$`` is a 
 
 math-core (Rust) escapes the text it copies and refuses what it does not know (an author's own
 macro, ``\\href``, bad TeX): such a formula is shown as its source text, exactly as the
-abstract has it. Its markup is still rebuilt here, tag by tag, from an allow-list of elements
-and attributes (anything else, and the formula stays text): a page must not trust a library's
+abstract has it. Its markup is still checked here against an allow-list of elements and
+attributes (anything else, and the formula stays text): a page must not trust a library's
 output with its users' sessions. ``style`` and ``id`` are dropped: the CSP refuses inline
 styles anyway, and an id could shadow one of the page's own.
 """
@@ -114,7 +114,7 @@ LONGEST = 2000  # characters of TeX in one formula; a longer one stays text
 _ALLOWED_NAME = "|".join(sorted(ELEMENTS))
 _FOREIGN_TAG = re.compile(rf'<(?!/?(?:{_ALLOWED_NAME})(?:\s[a-z-]+="[^"<>]*")*/?>)')
 _ATTRIBUTE_NAME = re.compile(r'\s([a-z-]+)="')
-_DROP = re.compile(r'\s(?:style|id)="[^"<>]*"')
+_DROP = re.compile(rf'\s(?:{"|".join(sorted(_DROPPED))})="[^"<>]*"')
 _CONVERTER = LatexToMathML()
 
 
