@@ -13,8 +13,8 @@ from paperwire.sources.library import (
     arxiv_id_in,
     doi_in,
     parse_library,
-    tex_to_text,
 )
+from paperwire.sources.tex import tex_to_text
 
 SAMPLES = Path(__file__).parent / "library"
 

@@ -21,7 +21,7 @@ from paperwire.sources.fields import (
     string_list,
     text,
 )
-from paperwire.sources.names import inverted_name, split_authors
+from paperwire.sources.names import inverted_name, join_name, split_authors
 
 FORMAT = "corpus"
 
@@ -59,4 +59,4 @@ def _authors(data: dict[str, Any]) -> list[str]:
     if any("," in author for author in authors):
         # A few lines of one upstream hold several names, or a trailing comma, in one entry.
         return [name for author in authors for name in split_authors(author)]
-    return authors
+    return [name for author in authors if (name := join_name(author))]

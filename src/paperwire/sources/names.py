@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from paperwire.sources.tex import tex_to_text
+
 
 def split_authors(value: str) -> list[str]:
     """Split arXiv's one-string author list: ``"A. One, B. Two and C. Three"``.
@@ -67,6 +69,9 @@ def join_name(*parts: str | None) -> str:
     """Join name parts that are present: ``join_name("R.", "W.", "IV")`` -> ``"R. W. IV"``.
 
     A "name" without a letter or digit is dropped (returns ""): some records carry a lone ":"
-    between a collaboration and its members."""
+    between a collaboration and its members. Accents arXiv spells in TeX are decoded
+    (``P\\'eron`` is ``Péron``), so the name shows, links and merges as other sources spell it."""
     name = " ".join([word for part in parts if part for word in part.split()])
+    if "\\" in name or "{" in name:
+        name = tex_to_text(name)
     return name if _LETTER_OR_DIGIT.search(name) else ""

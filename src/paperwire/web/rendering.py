@@ -95,12 +95,23 @@ def path_quote(value: str) -> str:
     return quote(value, safe="")
 
 
+def author_links(names: list[str], limit: int = 6) -> Markup:
+    """The first ``limit`` names, each a link to the author's page, then "and N more". In
+    Python rather than a macro: every card has one, and a Jinja loop cost a tenth of a page."""
+    links = ", ".join(
+        f'<a href="/authors/{path_quote(name)}">{escape(name)}</a>' for name in names[:limit]
+    )
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return Markup(links + more)
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES))
 # The templates ship with the package and never change under a running server: without
 # this, Jinja stats every template file (base, page, macros) on every render.
 templates.env.auto_reload = False
 templates.env.filters.update(
     linkify=linkify,
+    author_links=author_links,
     math=math,
     math_linkify=math_linkify,
     highlight=highlight,
