@@ -230,9 +230,21 @@ def build(
     index_from: Path | None = None,
 ) -> None:
     index_dir = Path(env["PAPERWIRE_DATA_DIR"]) / "index"
+    lexical_kept = False
     if record.get("import_s"):  # --resume of a run whose import finished
-        log(f"import done by the run of {record['started_build']}; lexical index anew")
-        shutil.rmtree(index_dir, ignore_errors=True)
+        # Its lexical index is kept when that run finished it (at this store's last change):
+        # a 3M build is a quarter of an hour. Anything less is built anew.
+        state = index_dir / "lexical.state.json"
+        lexical_kept = (
+            "lexical_build_s" in record
+            and state.exists()
+            and json.loads(state.read_text())["seq"] == last_paper_seq(env)
+        )
+        done = "import and lexical index" if lexical_kept else "import"
+        log(f"{done} done by the run of {record['started_build']}; the rest anew")
+        if not lexical_kept:
+            record.pop("lexical_build_s", None)
+            shutil.rmtree(index_dir, ignore_errors=True)
     else:
         run_peak_rss([PAPERWIRE, "init"], env)
         log(f"importing {corpus.name}")
@@ -258,14 +270,15 @@ def build(
         shutil.copy(index_from / "lexical.state.json", index_dir / "lexical.state.json")
         record["lexical_note"] = f"lexical index copied from {index_from}, not built"
         vector_cache = index_from
-    log(f"imported {record['papers']:,} in {record['import_s']:.0f} s; lexical index")
-    seconds, rss = run_peak_rss([PAPERWIRE, "index"], env)
-    record.update(
-        lexical_build_s=seconds,
-        lexical_rss_mb=rss,
-        lexical_mb=folder_bytes(index_dir / "lexical") / 1e6,
-    )
-    log(f"lexical index in {seconds:.0f} s; surrogate vectors")
+    if not lexical_kept:
+        log(f"imported {record['papers']:,} in {record['import_s']:.0f} s; lexical index")
+        seconds, rss = run_peak_rss([PAPERWIRE, "index"], env)
+        record.update(
+            lexical_build_s=seconds,
+            lexical_rss_mb=rss,
+            lexical_mb=folder_bytes(index_dir / "lexical") / 1e6,
+        )
+        log(f"lexical index in {seconds:.0f} s; surrogate vectors")
     start = time.perf_counter()
     script = str(BENCH / "surrogate_vectors.py")
     out = subprocess.run(
@@ -470,6 +483,8 @@ def measure_store(
         if args.resume and built and built[0].get("import_s"):
             keys = ("papers", "import_s", "import_papers_s", "import_rss_mb")
             record.update({k: built[0][k] for k in keys})
+            lexical = ("lexical_build_s", "lexical_rss_mb", "lexical_mb")
+            record.update({k: built[0][k] for k in lexical if k in built[0]})
             record["started_build"] = built[0].get("started_build", built[0]["started"])
         if args.reuse:
             # The build's numbers are the kept store's, from the record that built it.
