@@ -208,3 +208,25 @@ def test_a_large_backlog_is_indexed_while_serving(
     import_items(service.store, [("t", Paper(id="2401.09999", title="Knot late", abstract="x"))])
     assert service.search.open_index() is True  # little to do: done before serving
     assert "2401.09999" in ids(service, "knot late", mode="lexical")
+
+
+def test_related_papers_skip_deleted_ones_and_same_title_copies(
+    snapshot_service: Service,
+) -> None:
+    """Related papers are read ``limit`` at a time: when some of the first are a copy of the
+    paper itself (same title, another id) or gone (deleted, the index not caught up yet),
+    the spares fill the list."""
+    service = snapshot_service
+    paper = service.papers.get("0704.0001")
+    copy = Paper(id="0704.9999", title=paper.title.upper(), abstract=paper.abstract)
+    import_items(service.store, [("t", copy)])
+    service.search.index()
+    first = [r.paper.id for r in service.search.related(paper, 4)]
+    assert len(first) == 4
+    assert copy.id not in first  # the nearest of all, and the same paper
+    gone = first[:2]
+    import_items(service.store, [("t", Deleted(pid)) for pid in gone])
+    again = [r.paper.id for r in service.search.related(paper, 4)]
+    assert len(again) == 4
+    assert first[2:] == again[:2]
+    assert not set(again) & {*gone, copy.id, paper.id}

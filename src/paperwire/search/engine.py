@@ -260,15 +260,23 @@ class SearchEngine:
                 for h in self.index.lexical.search(words, limit + 5, count=False)[0]
                 if h.id != paper.id
             ]
-        papers = self.store.papers.get_papers([h.id for h in hits])
+        # The first ``limit`` papers are read; the spares only when some of them are gone
+        # (deleted) or the same paper again (same title): a paper page reads 10 rows, not 15.
+        papers: dict[str, Paper] = {}
         same_title = paper.title.casefold()
-        kept = [
-            h
-            for h in hits
-            if h.id in papers
-            and not papers[h.id].deleted
-            and papers[h.id].title.casefold() != same_title
-        ][:limit]
+        kept: list[Hit] = []
+        for batch in (hits[:limit], hits[limit:]):
+            if len(kept) >= limit or not batch:
+                break
+            papers.update(self.store.papers.get_papers([h.id for h in batch]))
+            kept += [
+                h
+                for h in batch
+                if h.id in papers
+                and not papers[h.id].deleted
+                and papers[h.id].title.casefold() != same_title
+            ]
+        kept = kept[:limit]
         # The rank says which way each neighbour was found (the CLI and API say so).
         by_meaning = vector is not None
         return [
