@@ -53,6 +53,24 @@ def test_older_version_changes_no_metadata() -> None:
     assert merged.title == "New" and merged.authors == ["A"]  # gap filled, title kept
 
 
+def test_a_source_read_again_corrects_the_same_version() -> None:
+    """arXiv corrects metadata without a new version, and an upgraded parser reads a line
+    better: the same source's changed record replaces what it said. Another source saying
+    something else about the same version fills gaps only (first source wins)."""
+    first = Paper(id="2401.00001", title="T", authors=[r"Victor P\'eron"],
+                  versions=[Version(1, None)], input_digests={"corpus": "aa"})  # fmt: skip
+    stored = merge(None, first, TODAY)
+    assert stored is not None
+    reread = copy.deepcopy(first)
+    reread.authors, reread.input_digests = ["Victor Péron"], {"corpus": "bb"}
+    merged = merge(stored, reread, TODAY)
+    assert merged is not None and merged.authors == ["Victor Péron"]
+    other = copy.deepcopy(first)
+    other.authors, other.input_digests = ["V. Péron"], {"snapshot": "cc"}
+    merged = merge(stored, other, TODAY)
+    assert merged is not None and merged.authors == [r"Victor P\'eron"]
+
+
 def test_deletion_of_unknown_paper_is_a_no_op() -> None:
     assert decide_batch({}, [Deleted("2401.00001")], TODAY) == []
 

@@ -219,3 +219,37 @@ def test_reads_in_a_snapshot_share_one_connection(store: Store) -> None:
         assert len(checkouts) == 3
     finally:
         event.remove(store.db.engine, "checkout", record)
+
+
+def test_a_new_parser_revision_reads_every_line_again(service, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A re-import skips the lines it has read before; after an upgrade whose parsers read a
+    line differently (``PARSER_REVISION`` bumped), every line is merged once more: the papers
+    that come out different are updated, the others only get the new fingerprint (no new
+    change number: nothing to index again), and the next re-import skips them all again."""
+    import json
+
+    from paperwire.sources import common, names
+
+    def line(paper_id: str, author: str) -> str:
+        record = {"id": paper_id, "title": f"Paper {paper_id}", "abstract": "A.",
+                  "authors": [author], "categories": ["cs.CL"], "subjects": None,
+                  "comment": None, "published": None, "first_seen": "2024-01-02",
+                  "hf_upvotes": None, "sources": ["x"]}  # fmt: skip
+        return json.dumps(record) + "\n"
+
+    path = tmp_path / "papers.jsonl"
+    path.write_text(line("2401.00001", "Victor P\\'eron") + line("2401.00002", "Ann Smith"))
+    # As the revision before TeX accents were decoded read them.
+    monkeypatch.setattr(common, "PARSER_REVISION", b"1")
+    monkeypatch.setattr(names, "tex_to_text", lambda text: text)
+    assert service.papers.import_files([path]).new == 2
+    assert service.papers.get("2401.00001").authors == ["Victor P\\'eron"]
+    plain_seq = service.papers.get("2401.00002").seq
+    assert service.papers.import_files([path]).unchanged == 2  # seen: skipped
+    monkeypatch.undo()
+    upgraded = service.papers.import_files([path])
+    assert (upgraded.new, upgraded.updated, upgraded.unchanged) == (0, 1, 1)
+    assert service.papers.get("2401.00001").authors == ["Victor Péron"]
+    assert service.papers.get("2401.00002").seq == plain_seq
+    again = service.papers.import_files([path])
+    assert (again.updated, again.unchanged) == (0, 2)

@@ -23,7 +23,9 @@ from paperwire.ids import is_derived
 from paperwire.models import Deleted, Item, Paper, Problem, Version
 from paperwire.store import Store
 
-# Fields that describe the paper itself: a newer arXiv version replaces them; otherwise a
+# Fields that describe the paper itself: a newer arXiv version replaces them, and so does a
+# source read again whose record (or our reading of it, ``sources.common.PARSER_REVISION``)
+# changed for the same version (arXiv corrects metadata without a new version); otherwise a
 # source only fills the ones still empty ("first source wins").
 _PAIRED = {"title": "title_raw", "abstract": "abstract_raw"}
 _METADATA_FIELDS = (
@@ -137,8 +139,13 @@ def merge(current: Paper | None, incoming: Paper, today: date) -> Paper | None:
 
     incoming_version = incoming.latest_version
     current_version = current.latest_version
-    newer = incoming_version is not None and (
-        current_version is None or incoming_version > current_version
+    reread = incoming_version == current_version and any(
+        current.input_digests.get(source, digest) != digest
+        for source, digest in incoming.input_digests.items()
+    )
+    newer = reread or (
+        incoming_version is not None
+        and (current_version is None or incoming_version > current_version)
     )
     for name in _METADATA_FIELDS:
         value = getattr(incoming, name)

@@ -145,14 +145,29 @@ class Papers:
 
     def update_papers(self, ids: Collection[str], decide: Decide) -> WriteResult:
         """Read the stored papers for ``ids``, let ``decide`` (pure) say which papers to write,
-        and write them with fresh change sequence numbers, all in one ordered transaction."""
-        from sqlalchemy import update
+        and write them with fresh change sequence numbers, all in one ordered transaction. A
+        paper that differs from the stored one only by its source fingerprints gets them
+        written in place: no new change number (nothing to index again), not "updated"."""
+        from sqlalchemy import bindparam, update
 
         from paperwire.store.schema import counters, papers
 
         with self._db.write(ordered=True) as conn:
             existing = _fetch_papers(conn, ids)
-            to_write = decide(existing)
+            decided = decide(existing)
+            to_write = [p for p in decided if existing.get(p.id) != p]
+            fingerprints = [
+                {"paper_id": p.id, "digests": paper_to_row(p)["input_digests"]}
+                for p in decided
+                if existing.get(p.id) == p
+            ]
+            if fingerprints:
+                conn.execute(
+                    update(papers)
+                    .where(papers.c.id == bindparam("paper_id"))
+                    .values(input_digests=bindparam("digests")),
+                    fingerprints,
+                )
             if not to_write:
                 return WriteResult([], [])
             top = conn.execute(
