@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from paperwire.ids import is_derived
+from paperwire.tex import decode_accents
 
 
 def clean_text(text: str) -> str:
@@ -123,13 +124,14 @@ _BOOKKEEPING = ("seq", "input_digests")
 
 
 def set_text(paper: Paper, *, title: str | None = None, abstract: str | None = None) -> None:
-    """Set title/abstract in display form, keeping the raw text when cleaning changed more
-    than the surrounding whitespace (so TeX line breaks are not lost)."""
+    """Set title/abstract in display form (whitespace collapsed, TeX accents outside math as
+    letters), keeping the raw text when that changed more than the surrounding whitespace (so
+    TeX line breaks are not lost)."""
     if title is not None:
-        paper.title = clean_text(title)
+        paper.title = clean_text(decode_accents(title))
         paper.title_raw = title if title.strip() != paper.title else None
     if abstract is not None:
-        paper.abstract = clean_text(abstract)
+        paper.abstract = clean_text(decode_accents(abstract))
         paper.abstract_raw = abstract if abstract.strip() != paper.abstract else None
 
 

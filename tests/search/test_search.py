@@ -29,6 +29,17 @@ def test_lexical_finds_and_highlights(snapshot_service: Service) -> None:
     assert response.total >= 1 and response.took_ms > 0
 
 
+def test_highlights_fall_on_the_words_after_non_ascii_text(service: Service) -> None:
+    """tantivy counts the highlights in UTF-8 bytes: after "Schrödinger" or "α" they must
+    still mark the matching words, not the characters beside them."""
+    abstract = "Für die Schrödinger equation with α ≤ β we prove a Strichartz estimate."
+    import_items(service.store, [("t", Paper(id="2401.00001", title="T", abstract=abstract))])
+    service.search.index()
+    [result] = service.search.search("Schrödinger Strichartz", mode="lexical").results
+    snippet = result.snippet
+    assert {snippet.text[a:b] for a, b in snippet.highlights} == {"Schrödinger", "Strichartz"}
+
+
 def test_filters(snapshot_service: Service) -> None:
     hep = snapshot_service.search.search("cat:hep-ph", mode="lexical", limit=100).results
     assert hep and all("hep-ph" in r.paper.categories for r in hep)

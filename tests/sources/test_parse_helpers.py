@@ -17,6 +17,7 @@ from paperwire.models import Paper, clean_text, set_text
 from paperwire.sources.common import RecordError
 from paperwire.sources.fields import first_doi, iso_datetime, rfc2822_datetime
 from paperwire.sources.names import inverted_name, join_name, split_authors
+from paperwire.tex import decode_accents
 
 
 def regex_clean(text: str) -> str:
@@ -35,9 +36,38 @@ def test_set_text_keeps_raw_text_with_line_breaks(shared_data: Path) -> None:
             record = json.loads(line)
             paper = Paper(id="0704.0001")
             set_text(paper, title=record["title"], abstract=record["abstract"])
-            assert paper.abstract == regex_clean(record["abstract"])
+            assert paper.abstract == regex_clean(decode_accents(record["abstract"]))
             if paper.abstract_raw is not None:
                 assert paper.abstract_raw == record["abstract"]
+
+
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [
+        (r"the Schr\"{o}dinger equation", "the Schrödinger equation"),
+        (r"M{\"u}ller, Erd\H{o}s and Poincar\'e", "Müller, Erdős and Poincaré"),
+        (r"{\L}ukasiewicz and \o rsted", "Łukasiewicz and ørsted"),
+        # math, escapes, other commands and TeX's line break stay as written
+        (r"$\"a + \alpha$ costs \$5 \emph{now}", r"$\"a + \alpha$ costs \$5 \emph{now}"),
+        (r"first\\Lemma", r"first\\Lemma"),
+        ("the set {a}", "the set {a}"),
+    ],
+)
+def test_tex_accents_in_titles_and_abstracts(tex: str, text: str) -> None:
+    assert decode_accents(tex) == text
+    paper = Paper(id="0704.0001")
+    set_text(paper, title=tex, abstract=tex)
+    assert paper.title == paper.abstract == text
+    assert paper.title_raw == (None if tex == text else tex)
+
+
+@pytest.mark.parametrize(
+    "hostile", ["\\'" + " " * 100_000, "\\" * 100_000, '\\"{' * 50_000, "$" * 100_000 + "\\o"]
+)
+def test_hostile_tex_in_an_abstract_is_read_at_once(hostile: str) -> None:
+    paper = Paper(id="0704.0001")
+    set_text(paper, abstract=hostile)  # regular expressions only: linear in the text
+    assert isinstance(paper.abstract, str)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from paperwire.sources.library import (
     doi_in,
     parse_library,
 )
-from paperwire.sources.tex import tex_to_text
+from paperwire.tex import tex_to_text
 
 SAMPLES = Path(__file__).parent / "library"
 

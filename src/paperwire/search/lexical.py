@@ -59,6 +59,19 @@ def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
     return builder.build()
 
 
+def _char_ranges(text: str, ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """tantivy's highlighted ranges count UTF-8 bytes; Python's slices count characters (every
+    "ö" or "α" before a match moved its highlight one character on)."""
+    if text.isascii():
+        return tuple(ranges)
+    data = text.encode()
+
+    def chars(offset: int) -> int:
+        return len(data[:offset].decode(errors="ignore"))
+
+    return tuple((chars(start), chars(end)) for start, end in ranges)
+
+
 class CorruptIndexError(Exception):
     """The index folder exists but cannot be opened; the caller rebuilds it."""
 
@@ -420,7 +433,8 @@ class LexicalIndex:
             doc = tantivy.Document()
             doc.add_text("abstract", paper.abstract)
             snippet = generator.snippet_from_doc(doc)
-            ranges = tuple((r.start, r.end) for r in snippet.highlighted())
+            fragment = snippet.fragment()
+            ranges = _char_ranges(fragment, [(r.start, r.end) for r in snippet.highlighted()])
             if ranges:
-                out[paper.id] = Snippet(snippet.fragment(), ranges)
+                out[paper.id] = Snippet(fragment, ranges)
         return out

@@ -115,10 +115,11 @@ def _check_nul(field: str, text: str) -> None:
         raise RecordError(f"{field} holds a NUL character (U+0000)", field)
 
 
-# Bump when a parser reads the same line into a different paper (2: TeX accents in author
-# names decoded). A fingerprint is of the line as this revision reads it, so a re-import after
-# an upgrade merges every line once more instead of skipping it as seen; the store writes the
-# new fingerprints of papers that came out the same without a new change number.
+# Bump when a parser reads the same line into a different paper (2: TeX accents in titles,
+# abstracts and author names decoded). A fingerprint is of the line as this revision reads
+# it, so a re-import after an upgrade merges every line once more instead of skipping it as
+# seen; the store writes the new fingerprints of papers that came out the same without a new
+# change number.
 PARSER_REVISION = b"2"
 
 

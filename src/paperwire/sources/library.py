@@ -25,7 +25,7 @@ from paperwire.errors import InvalidIdError, LibraryFileError
 from paperwire.ids import normalize_id
 from paperwire.models import Problem
 from paperwire.sources.names import inverted_name
-from paperwire.sources.tex import tex_to_text
+from paperwire.tex import tex_to_text
 
 
 class LibraryFormat(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from paperwire.sources.tex import tex_to_text
+from paperwire.tex import tex_to_text
 
 
 def split_authors(value: str) -> list[str]:

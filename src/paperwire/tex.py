@@ -1,5 +1,6 @@
 """TeX text to plain Unicode text (pure): the accents, special letters and escapes that
-BibTeX fields and arXiv's author lists spell in TeX (``Schr\\"odinger``, ``Fran\\c{c}ois``)."""
+BibTeX fields and arXiv's titles, abstracts and author lists spell in TeX
+(``Schr\\"{o}dinger``, ``Fran\\c{c}ois``)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ _LETTERS = {
     "ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å",
     "AA": "Å", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ",
 }  # fmt: skip
+# (?<!\\): ``\\`` is TeX's line break, not the start of an accent or letter.
 _ACCENT_RE = re.compile(
-    r"\\([`'^\"~=.])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))"
-    r"|\\([uvHckrdb])(?:\s*\{\s*(\\?[A-Za-z])\s*\}|\s+(\\?[A-Za-z]))"
+    r"(?<!\\)\\([`'^\"~=.])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))"
+    r"|(?<!\\)\\([uvHckrdb])(?:\s*\{\s*(\\?[A-Za-z])\s*\}|\s+(\\?[A-Za-z]))"
 )
-_LETTER_RE = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])\s?")
+_LETTER_RE = re.compile(r"(?<!\\)\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])\s?")
 _ESCAPED = re.compile(r"\\([&%$#_{}])")
 # Escaped specials stand aside as private-use characters while braces and ties are dropped.
 _ASIDE = {ch: chr(0xE000 + n) for n, ch in enumerate("&%$#_{}")}
@@ -37,13 +39,38 @@ def _accent(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", base + mark)
 
 
+# Where an accent or special letter might start (a superset of the two patterns above, with
+# no backtracking: most texts hold none and are passed over by this one scan).
+_MAYBE_ACCENT = re.compile(
+    r"\\[`'^\"~=.]|\\[uvHckrdb][\s{]|\\(?:ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])"
+)
+_MATH = re.compile(r"(?<!\\)(\$[^$]*\$)")  # split on it: math at the odd positions
+_LONE_LETTER = re.compile(r"\{([^\x00-\x7f]{1,2})\}")  # {ö}: the braces of {\\"o}, decoded
+
+
+def _decoded(text: str) -> str:
+    text = _ACCENT_RE.sub(_accent, text)
+    return _LETTER_RE.sub(lambda m: _LETTERS[m.group(1)], text)
+
+
+def decode_accents(text: str) -> str:
+    """Titles and abstracts: the accents and special letters spelled in TeX outside math
+    as the letters (``Schr\\"{o}dinger`` is ``Schrödinger``, shown and searched so); all
+    else, math and other commands, as written (the pages draw the math)."""
+    if "\\" not in text or not _MAYBE_ACCENT.search(text):
+        return text  # most texts, math or not: one cheap scan
+    parts = _MATH.split(text)
+    for n in range(0, len(parts), 2):
+        if "\\" in parts[n]:
+            parts[n] = _LONE_LETTER.sub(r"\1", _decoded(parts[n]))
+    return "".join(parts)
+
+
 def tex_to_text(value: str) -> str:
     """A BibTeX field value as plain text: accents (``{\\"u}``, ``\\'{e}``, ``\\c c``),
     special letters (``{\\ss}``), escapes (``\\&``), ties and grouping braces decoded; TeX math
     (``$\\alpha$``) is kept as written, as the store keeps it."""
-    text = _ACCENT_RE.sub(_accent, value)
-    text = _LETTER_RE.sub(lambda m: _LETTERS[m.group(1)], text)
-    parts = re.split(r"(?<!\\)(\$[^$]*\$)", text)
+    parts = _MATH.split(_decoded(value))
     plain = []
     for n, part in enumerate(parts):
         if n % 2:
