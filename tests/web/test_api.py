@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from paperwire.service import Service
+from paperwire.tex import decode_accents
 from paperwire.web.app import create_app
 
 RECORDED_DAYS = ["2024-05-29", "2025-06-16", "2025-09-30", "2026-03-02", "2026-08-21"]
@@ -116,9 +117,10 @@ def test_daily_papers_have_hugging_face_shapes(
         # The day it was listed (we keep the day, not the time of day), which early records lack.
         listed = hf.get("submittedOnDailyAt", theirs["publishedAt"])
         assert paper["submittedOnDailyAt"][:10] == listed[:10] == day
-        # Titles and abstracts come with arXiv's line wrapping collapsed.
-        assert paper["title"] == " ".join(hf["title"].split())
-        assert paper["summary"] == " ".join(hf["summary"].split())
+        # Titles and abstracts come with arXiv's line wrapping collapsed and the accents it
+        # spells in TeX outside math as letters (``Bolet\'{\i}n`` is ``Boletín``).
+        assert paper["title"] == " ".join(decode_accents(hf["title"]).split())
+        assert paper["summary"] == " ".join(decode_accents(hf["summary"]).split())
         assert [a["name"] for a in paper["authors"]] == [a["name"] for a in hf["authors"]]
         for author in paper["authors"]:
             assert set(author) == {"_id", "name", "hidden"}
