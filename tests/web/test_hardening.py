@@ -243,3 +243,21 @@ def test_https_site_sends_hsts_and_secure_cookies(settings: Settings, service: S
 
 def _csrf(html: str) -> str:
     return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+def test_serve_runs_on_httptools_and_uvloop() -> None:
+    """`paperwire serve` gets uvicorn's C parser and libuv loop (dependencies since the 3M
+    paper page needed them: 0.87x without, the kept home page 0.59x, docs/benchmarks.md);
+    uvicorn falls back silently to h11 and asyncio when they are missing."""
+    from uvicorn.config import Config
+
+    from paperwire.cli.serve import uvicorn_options
+    from paperwire.settings import Settings
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        """Any ASGI app: what is checked is the server around it."""
+
+    config = Config(app=app, **uvicorn_options(Settings()))
+    config.load()
+    assert config.http_protocol_class.__module__ == "uvicorn.protocols.http.httptools_impl"
+    assert config.get_loop_factory().__module__ == "uvloop"
