@@ -67,6 +67,10 @@ def served(
         "PAPERWIRE_ARXIV_API_URL": "",
         "PAPERWIRE_SYNC_ARXIV_AT": "",
         "PAPERWIRE_SYNC_HF_HOURS": "0",
+        # The tests compare the server's answers with this process's service: a server
+        # embedding in the background would answer related papers by meaning once it had,
+        # while the service here still answers by keywords (a race, seen failing in CI).
+        "PAPERWIRE_EMBED_IN_BACKGROUND": "0",
         "PAPERWIRE_PASSWORD_HASH_TIME_COST": "1",
         "PAPERWIRE_PASSWORD_HASH_MEMORY_KIB": "1024",
     }
