@@ -17,6 +17,8 @@ _TOP = {"service", "cli", "web", "assistant"}
 FORBIDDEN: dict[str, set[str]] = {
     "models": _TOP | {"store", "sources", "ingest", "search", "settings", "sync", "digest"},
     "ids": _TOP | {"store", "sources", "ingest", "search", "models", "sync", "digest"},
+    # TeX accents to letters (titles, abstracts, names, BibTeX): below models, which uses it.
+    "tex": _TOP | {"store", "sources", "ingest", "search", "models", "settings", "sync", "digest"},
     "errors": _TOP | {"store", "sources", "ingest", "search", "models", "sync", "digest"},
     # The signing key is read by the web and the service alike: it sits below both.
     "secret_key": _TOP | {"store", "sources", "ingest", "search", "models", "sync", "digest"},

@@ -45,7 +45,7 @@ _MAYBE_ACCENT = re.compile(
     r"\\[`'^\"~=.]|\\[uvHckrdb][\s{]|\\(?:ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])"
 )
 _MATH = re.compile(r"(?<!\\)(\$[^$]*\$)")  # split on it: math at the odd positions
-_LONE_LETTER = re.compile(r"\{([^\x00-\x7f]{1,2})\}")  # {ö}: the braces of {\\"o}, decoded
+_LONE_LETTER = re.compile(r"\{([^\x00-\x7f]{1,2})\}")  # {ö}: the braces of {\"o}, decoded
 
 
 def _decoded(text: str) -> str:

@@ -21,7 +21,14 @@ from paperwire.errors import StorageError
 from paperwire.ids import is_derived
 from paperwire.models import Paper, PaperText
 from paperwire.store.base import Database, chunks, driver_rows, upsert
-from paperwire.store.rows import as_date, matchable, paper_to_row, row_to_paper, title_key
+from paperwire.store.rows import (
+    as_date,
+    digests_value,
+    matchable,
+    paper_to_row,
+    row_to_paper,
+    title_key,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
@@ -154,13 +161,13 @@ class Papers:
 
         with self._db.write(ordered=True) as conn:
             existing = _fetch_papers(conn, ids)
-            decided = decide(existing)
-            to_write = [p for p in decided if existing.get(p.id) != p]
-            fingerprints = [
-                {"paper_id": p.id, "digests": paper_to_row(p)["input_digests"]}
-                for p in decided
-                if existing.get(p.id) == p
-            ]
+            to_write: list[Paper] = []
+            fingerprints: list[dict[str, str | None]] = []
+            for paper in decide(existing):
+                if existing.get(paper.id) == paper:
+                    fingerprints.append({"paper_id": paper.id, "digests": digests_value(paper)})
+                else:
+                    to_write.append(paper)
             if fingerprints:
                 conn.execute(
                     update(papers)

@@ -21,6 +21,11 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def digests_value(paper: Paper) -> str | None:
+    """The ``input_digests`` column of a paper (None when no source fingerprinted it)."""
+    return _dumps(paper.input_digests) if paper.input_digests else None
+
+
 def paper_to_row(paper: Paper) -> dict[str, Any]:
     return {
         "id": paper.id,
@@ -55,7 +60,7 @@ def paper_to_row(paper: Paper) -> dict[str, Any]:
         "ai_summary": paper.ai_summary,
         "ai_keywords": _dumps(paper.ai_keywords),
         "sources": _dumps(paper.sources),
-        "input_digests": _dumps(paper.input_digests) if paper.input_digests else None,
+        "input_digests": digests_value(paper),
     }
 
 
