@@ -11,6 +11,7 @@ from paperwire.errors import InvalidQueryError
 from paperwire.ingest import import_items
 from paperwire.models import Deleted, Paper
 from paperwire.search.topics import TopicMatcher
+from paperwire.search.types import SearchResponse
 from paperwire.service import Service, make_service
 
 
@@ -219,6 +220,74 @@ def test_a_large_backlog_is_indexed_while_serving(
     import_items(service.store, [("t", Paper(id="2401.09999", title="Knot late", abstract="x"))])
     assert service.search.open_index() is True  # little to do: done before serving
     assert "2401.09999" in ids(service, "knot late", mode="lexical")
+
+
+def test_serving_starts_before_the_vector_graph_is_built(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A node upgraded from a cache without a graph (or one whose papers just passed the
+    graph threshold) built the graph before it served (minutes at 200k papers, most of an
+    hour at 3M). Now the start returns at once, searches answer by keywords and say why
+    meanwhile, related papers come by keywords, and meaning takes over when it is built."""
+    import dataclasses
+    import threading
+    import time
+
+    from paperwire.search.vectors import VectorIndex
+
+    papers = [
+        Paper(id=f"2401.{i:05d}", title=f"Knot invariants {i}", abstract=f"Knots and braids {i}.")
+        for i in range(1, 61)
+    ]
+    import_items(service.store, [("t", p) for p in papers])
+    service.search.embed()  # 60 vectors: under the default threshold, no graph
+    assert service.search.engine.index.vectors._hnsw is None
+    started, release = threading.Event(), threading.Event()
+    real_graph = VectorIndex._new_hnsw
+
+    def gated(self: VectorIndex) -> object:
+        graph = real_graph(self)
+        original_add = graph.add
+
+        def add(*args: object, **kwargs: object) -> object:
+            started.set()
+            assert release.wait(30)
+            return original_add(*args, **kwargs)
+
+        graph.add = add
+        return graph
+
+    monkeypatch.setattr(VectorIndex, "_new_hnsw", gated)
+    node = make_service(dataclasses.replace(service.settings, hnsw_threshold=50))
+    try:
+        opened: list[bool] = []
+        opening = threading.Thread(target=lambda: opened.append(node.search.open_index()))
+        opening.start()
+        opening.join(30)
+        assert opened == [True] and started.wait(30)  # serving; the graph is being built
+        found: list[SearchResponse] = []
+        searching = threading.Thread(
+            target=lambda: found.append(node.search.search("knot braid", mode="hybrid"))
+        )
+        searching.start()
+        searching.join(30)
+        assert found and len(found[0].results) == 20 and not found[0].by_meaning
+        assert found[0].mode == "lexical"
+        assert any("being prepared" in w and "60 papers" in w for w in found[0].warnings)
+        related = node.search.related(papers[0], 5)
+        assert related and all(r.paper.title.startswith("Knot") for r in related)
+    finally:
+        release.set()
+    deadline = time.monotonic() + 60
+    vectors = node.search.engine.index.vectors
+    while vectors._hnsw is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert vectors._hnsw is not None and len(vectors._hnsw) == 60
+        again = node.search.search("knot braid", mode="hybrid")
+        assert len(again.results) == 20 and again.by_meaning and not again.warnings
+    finally:
+        node.close()
 
 
 def test_related_papers_skip_deleted_ones_and_same_title_copies(

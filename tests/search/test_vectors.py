@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
+from paperwire.search import vectors as vectors_module
+from paperwire.search.indexer import SearchIndex
 from paperwire.search.vectors import VectorIndex
 from paperwire.store import Store
 
@@ -177,3 +183,127 @@ def test_a_cache_of_before_the_int8_graph_is_rebuilt_from_its_matrix(
     assert again.load() and again._hnsw is None and again.matrix.shape == (300, DIM)
     again.prepare()
     assert again._hnsw is not None and len(again._hnsw) == 300
+
+
+class GatedGraph:
+    """A real usearch graph whose first ``add`` waits for ``release``: a build caught in the
+    middle, as a 3M build is for most of an hour."""
+
+    def __init__(self, graph: Any, started: threading.Event, release: threading.Event) -> None:
+        self.graph, self.started, self.release = graph, started, release
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> Any:
+        self.started.set()
+        assert self.release.wait(30)
+        return self.graph.add(keys, vectors)
+
+    def __len__(self) -> int:
+        return len(self.graph)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.graph, name)
+
+
+def in_thread(call: Callable[[], Any]) -> Any:
+    """``call()`` in another thread, failing (not hanging) if it waits on a held lock."""
+    out: list[Any] = []
+    worker = threading.Thread(target=lambda: out.append(call()))
+    worker.start()
+    worker.join(30)
+    assert out, "blocked: the graph build held the index's lock"
+    return out[0]
+
+
+def test_the_graph_is_built_while_searches_and_catch_ups_go_on(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building the graph (minutes at 200k, most of an hour at 3M) held the lock every search
+    takes: an upgrade from a cache without a graph served nothing by meaning until it was
+    done. Now searches scan the vectors exactly meanwhile, catch-ups go on, and what they
+    changed is in the graph when it takes over."""
+    ids = [f"p{i}" for i in range(300)]
+    vectors = unit(300, 11)
+    put(store, ids, vectors)
+    index = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    index.catch_up(store)
+    started, release = threading.Event(), threading.Event()
+    new_graph = index._new_hnsw
+    monkeypatch.setattr(index, "_new_hnsw", lambda: GatedGraph(new_graph(), started, release))
+    builder = threading.Thread(target=index.prepare)
+    builder.start()
+    try:
+        assert started.wait(30)
+        assert not index.needs_graph  # one build at a time: a second prepare returns at once
+        in_thread(index.prepare)
+        assert [h.id for h in in_thread(lambda: index.search(vectors[5], 1))] == ["p5"]
+        moved = unit(1, 12)[0]
+        put(store, ["p7", "new"], np.stack([moved, -moved]), removed=["p8"])
+        assert in_thread(lambda: index.catch_up(store)) == 3
+        assert [h.id for h in in_thread(lambda: index.search(-moved, 1))] == ["new"]
+    finally:
+        release.set()
+        builder.join(60)
+    assert index._hnsw is not None and index.matrix.shape == (0, DIM)
+    assert len(index._hnsw) == 300  # +new, -p8
+    assert [h.id for h in index.search(moved, 1)] == ["p7"]
+    assert [h.id for h in index.search(-moved, 1)] == ["new"]
+    assert "p8" not in {h.id for h in index.search(vectors[8], 20)}
+    # Saved with the changes: a restart loads it as it is.
+    again = VectorIndex(tmp_path, "test-model", DIM, hnsw_threshold=100)
+    assert again.load() and again._hnsw is not None and again.seq == index.seq
+    assert [h.id for h in again.search(-moved, 1)] == ["new"]
+
+
+def test_an_exact_scan_answers_until_the_graph_is_built(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the threshold without a graph (not built yet), searches scan the float16 vectors
+    a chunk at a time: the same answer as the exact search of a small index."""
+    monkeypatch.setattr(vectors_module, "_SCAN_CHUNK", 64)
+    ids = [f"p{i}" for i in range(500)]
+    vectors = unit(500, 13)
+    put(store, ids, vectors)
+    scanned = VectorIndex(tmp_path / "a", "test-model", DIM, hnsw_threshold=100)
+    exact = VectorIndex(tmp_path / "b", "test-model", DIM, hnsw_threshold=10_000)
+    scanned.catch_up(store)
+    exact.catch_up(store)
+    for query in unit(10, 14):
+        expected = exact.search(query, 10, exclude={"p1"})
+        assert scanned.search(query, 10, exclude={"p1"}) == expected
+    assert scanned._hnsw is None and scanned._exact is None  # no graph, no float32 copy
+
+
+def test_one_worker_builds_the_graph_and_the_others_load_it(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers of one node share its index folder: one builds the graph (a 3M-paper build
+    takes ~15 minutes of both cores and gigabytes of memory), the others answer by keywords
+    meanwhile and then load the graph it saved, caught up with what changed since."""
+    ids = [f"p{i}" for i in range(300)]
+    vectors = unit(300, 15)
+    put(store, ids, vectors)
+    first = SearchIndex(store, tmp_path, "test-model", DIM, hnsw_threshold=100)
+    second = SearchIndex(store, tmp_path, "test-model", DIM, hnsw_threshold=100)
+    first.catch_up()
+    second.catch_up()
+    started, release = threading.Event(), threading.Event()
+    new_graph = first.vectors._new_hnsw
+    monkeypatch.setattr(
+        first.vectors, "_new_hnsw", lambda: GatedGraph(new_graph(), started, release)
+    )
+    builder = threading.Thread(target=first.build_graph)
+    builder.start()
+    try:
+        assert started.wait(30)
+        assert second.build_graph() is False  # the folder's graph lock is taken
+        assert second.adopt_graph() is False  # nothing saved yet
+        assert second.vectors.needs_graph and not second.vectors.ready
+    finally:
+        release.set()
+        builder.join(60)
+    assert first.vectors.ready
+    put(store, ["late"], unit(1, 16))  # after the graph was saved
+    assert second.adopt_graph() is True
+    assert second.vectors.ready and second.vectors._hnsw is not None
+    assert [h.id for h in second.vectors.search(unit(1, 16)[0], 1)] == ["late"]
+    assert second.adopt_graph() is False  # it has one now

@@ -86,3 +86,12 @@ def test_the_index_lag_follows_the_store(scraped: TestClient, web_service: Servi
     assert scrape(scraped)[lexical] == 1
     web_service.search.index()
     assert scrape(scraped)[lexical] == 0
+
+
+def test_searches_by_meaning_are_ready_once_papers_are_embedded(
+    scraped: TestClient, web_service: Service
+) -> None:
+    ready = ("paperwire_search_by_meaning_ready", ())
+    assert scrape(scraped)[ready] == 0  # nothing embedded yet: keyword matches only
+    web_service.search.embed()
+    assert scrape(scraped)[ready] == 1

@@ -86,7 +86,22 @@ class SearchEngine:
         return None if embedder is None else embedder.embed_query(text)
 
     def semantic_available(self) -> bool:
-        return self.index.vectors.size > 0 and self._embedder() is not None
+        """Papers are embedded, the model is here and the vectors can be searched quickly
+        (not while their graph is being built)."""
+        vectors = self.index.vectors
+        return vectors.size > 0 and vectors.ready and self._embedder() is not None
+
+    def _why_no_meaning(self) -> str:
+        vectors = self.index.vectors
+        if vectors.size and self._embedder() is not None:
+            return (
+                f"search by meaning is being prepared (its index of {vectors.size:,} papers "
+                "is building); showing keyword matches"
+            )
+        return (
+            "semantic search is unavailable until papers are embedded (`paperwire embed`); "
+            "showing keyword matches"
+        )
 
     # -- search --------------------------------------------------------------------------
     def search(
@@ -181,10 +196,7 @@ class SearchEngine:
             if self.semantic_available():
                 semantic = self.semantic_hits(query, wanted)
             else:
-                warnings.append(
-                    "semantic search is unavailable until papers are embedded "
-                    "(`paperwire embed`); showing keyword matches"
-                )
+                warnings.append(self._why_no_meaning())
                 if mode == "semantic":
                     lexical, matches, at_least = self.index.lexical.search(query, wanted)
         if mode == "hybrid" and semantic and lexical:
@@ -245,10 +257,13 @@ class SearchEngine:
     # -- related -------------------------------------------------------------------------
     def related(self, paper: Paper, limit: int = 10) -> list[SearchResult]:
         """Nearest neighbours of a paper's embedding (itself and same-title copies excluded);
-        keyword similarity on its title when nothing is embedded."""
-        vector = self.index.vectors.vector_of(paper.id)
-        if vector is None and self._embedder() is not None and self.index.vectors.size:
-            vector = self._embed_query(embedding_text(paper))
+        keyword similarity on its title when nothing is embedded (or the vector graph is
+        being built)."""
+        vector = None
+        if self.semantic_available():
+            vector = self.index.vectors.vector_of(paper.id)
+            if vector is None:
+                vector = self._embed_query(embedding_text(paper))
         if vector is not None:
             hits = self.index.vectors.search(vector, limit + 5, exclude={paper.id})
         else:

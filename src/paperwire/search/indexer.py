@@ -269,5 +269,35 @@ class SearchIndex:
         report.rebuilt = True
         return report
 
+    def build_graph(self) -> bool:
+        """Build the vector graph here, unless another process of this index folder (a
+        node's other worker) is building it: False then, and ``adopt_graph`` takes what it
+        saves. A 3M-paper graph takes ~15 minutes of both cores and gigabytes more memory
+        while built: one build per node, not one per worker."""
+        with _folder_lock(self.folder / "graph.lock") as mine:
+            if mine:
+                log.warning(
+                    "building the vector graph of %s papers in the background; searches by "
+                    "meaning answer by keywords until it is ready",
+                    f"{self.vectors.size:,}",
+                )
+                self.vectors.prepare()
+            return mine
+
+    def adopt_graph(self) -> bool:
+        """Take the graph another process saved in this folder when this one has none: its
+        cache replaces the vectors held here, and is caught up with what changed since it
+        was saved. False when no saved graph is there."""
+        if not self.vectors.needs_graph:
+            return False
+        held = self.vectors
+        saved = VectorIndex(self.folder, held.model, held.dim, held.hnsw_threshold)
+        if not saved.saved_with_graph() or not saved.load() or not saved.ready:
+            return False
+        with self._thread_lock:
+            saved.catch_up(self.store)
+            self.vectors = saved
+        return True
+
     def pending(self) -> int:
         return self.store.papers.count_changes_since(self.lexical_seq)

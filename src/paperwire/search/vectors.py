@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 _SAVE_AFTER_CHANGES = 5000  # rewrite the cache files when catching up changed this many rows
 _GROWTH = 1.5  # rows are kept in a buffer this much larger than needed when it has to grow
 _BUILD_CHUNK = 100_000  # vectors quantised at a time while building (float32 while scaled)
+_SCAN_CHUNK = 50_000  # vectors scored at a time by an exact scan (float32 while scored)
 _GRAPH_FORMAT = "i8-v1"  # what the saved graph holds; a cache without it rebuilds the graph
 
 
@@ -72,6 +73,10 @@ class VectorIndex:
         # A serving process searches from request threads while a background thread catches
         # up; updates replace and grow arrays, so both sides take this lock.
         self._lock = threading.RLock()
+        # While a graph is built (outside the lock), the rows catch-ups change meanwhile: the
+        # build applies them to the new graph before it is used. None when no build runs.
+        self._touched: set[int] | None = None
+        self._generation = 0  # counts load/clear: a build of a replaced index is dropped
 
     # -- files ---------------------------------------------------------------------------
     @property
@@ -116,6 +121,14 @@ class VectorIndex:
         self._invalidate()
         self._hnsw = graph
         return True
+
+    def saved_with_graph(self) -> bool:
+        """Whether the cache on disk holds a graph (another process may have built it)."""
+        try:
+            meta = json.loads(self._stem.with_suffix(".json").read_text())
+            return bool(meta.get("graph") == _GRAPH_FORMAT)
+        except (OSError, ValueError, AttributeError):
+            return False
 
     def save(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -185,6 +198,8 @@ class VectorIndex:
         vectors = vectors.reshape(-1, self.dim)
         if self._hnsw is None:
             self.matrix[rows[live]] = vectors
+            if self._touched is not None:
+                self._touched.update(rows.tolist())
             return
         # Patch the graph rather than rebuild it: rebuilding 1M vectors takes a quarter of an
         # hour, and a serving process catches up every few seconds while papers are embedded.
@@ -215,6 +230,7 @@ class VectorIndex:
         self._exact = None
         self._hnsw = None
         self._size = int(self.alive.sum())
+        self._generation += 1
 
     @property
     def size(self) -> int:
@@ -224,12 +240,70 @@ class VectorIndex:
     def uses_hnsw(self) -> bool:
         return self._hnsw is not None or self.size > self.hnsw_threshold
 
+    @property
+    def ready(self) -> bool:
+        """Whether searching every vector is quick: a graph, or few enough vectors to scan
+        exactly. Past the threshold without a graph (being built), an unfiltered search
+        scans every vector a chunk at a time: correct, and ~0.5 s at 200k papers."""
+        return self._hnsw is not None or self.size <= self.hnsw_threshold
+
+    @property
+    def needs_graph(self) -> bool:
+        """Big enough for a graph, and none is loaded or being built."""
+        return self._hnsw is None and self._touched is None and self.size > self.hnsw_threshold
+
     def prepare(self) -> None:
-        """Load or build the HNSW graph now (when the index is big enough to use one), so the
-        first query of a serving process does not pay for it."""
+        """Build the HNSW graph now when the index is big enough to use one and none was
+        loaded (minutes: 200k vectors take a few on 2 cores, 3M most of an hour). The lock is
+        held only to read the vectors, a chunk at a time, and to put the graph in place:
+        meanwhile the index is not ``ready`` (the search engine answers by keywords) and
+        catch-ups go on (an upgrade from a cache without a graph used to hold every search,
+        and the server's start, for the whole build). Returns at once when another thread
+        is building it."""
         with self._lock:
-            if self.uses_hnsw:
-                self._graph()
+            if not self.needs_graph:
+                return
+            self._touched = set()
+            generation = self._generation
+            rows = np.flatnonzero(self.alive)
+        try:
+            graph, scale = self._build_graph(rows)
+        except BaseException:
+            with self._lock:
+                self._touched = None
+            raise
+        with self._lock:
+            touched, self._touched = self._touched, None
+            if generation != self._generation:
+                return  # cleared or reloaded meanwhile: this graph is of another index
+            # What catch-ups changed since the rows were read: out of the graph, and back
+            # in with the vectors they hold now (a row gone since stays out).
+            changed = np.fromiter(sorted(touched), dtype=np.int64, count=len(touched))
+            if changed.size:
+                graph.remove(changed.astype(np.uint64))
+                now = changed[self.alive[changed]]
+                if now.size:
+                    graph.add(now.astype(np.uint64), quantise(self.matrix[now], scale))
+            self._hnsw, self._scale, self._exact = graph, scale, None
+            self.matrix = self._matrix_buffer = np.zeros((0, self.dim), dtype=np.float16)
+            self.save()
+
+    def _build_graph(self, rows: np.ndarray) -> tuple[Any, float]:
+        """A graph of the vectors of ``rows`` and its int8 scale; reads them a chunk at a
+        time under the lock, adds them outside it."""
+
+        def chunks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            for start in range(0, rows.size, _BUILD_CHUNK):
+                keys = rows[start : start + _BUILD_CHUNK]
+                with self._lock:
+                    vectors = self.matrix[keys]  # a copy: catch-ups may move the matrix
+                yield keys, vectors
+
+        scale = min((int8_scale(vectors) for _, vectors in chunks()), default=127.0)
+        graph = self._new_hnsw()
+        for keys, vectors in chunks():
+            graph.add(keys.astype(np.uint64), quantise(vectors, scale))
+        return graph, scale
 
     # -- searching -----------------------------------------------------------------------
     def vector_of(self, paper_id: str) -> np.ndarray | None:
@@ -278,8 +352,10 @@ class VectorIndex:
                 return []
             scores = self._vectors(rows) @ query.astype(np.float32)
             return self._rank(scores, rows, k, exclude)
-        if self.uses_hnsw:
+        if self._hnsw is not None:
             return self._hnsw_search(query, k, exclude)
+        if self.size > self.hnsw_threshold:
+            return self._scan(query, k, exclude)
         return self._exact_all(query, k, exclude)
 
     def _rank(
@@ -306,9 +382,23 @@ class VectorIndex:
         scores = self._exact @ query.astype(np.float32)
         return self._rank(scores, self._alive_rows, k, exclude)
 
+    def _scan(self, query: np.ndarray, k: int, exclude: Collection[str]) -> list[Hit]:
+        """Exact search of the float16 matrix a chunk at a time, while the graph is not built
+        yet (not ``ready``: the engine asks only with ``allowed``, and other callers wait
+        less than for the build): a float32 copy of every vector (``_exact_all``) would be
+        4.6 GB at 3M papers."""
+        rows = np.flatnonzero(self.alive)
+        hits: list[Hit] = []
+        for start in range(0, rows.size, _SCAN_CHUNK):
+            chunk = rows[start : start + _SCAN_CHUNK]
+            scores = self.matrix[chunk].astype(np.float32) @ query.astype(np.float32)
+            hits.extend(self._rank(scores, chunk, k, exclude))
+        return sorted(hits, key=lambda h: -h.score)[:k]
+
     def _hnsw_search(self, query: np.ndarray, k: int, exclude: Collection[str]) -> list[Hit]:
-        index = self._graph()
-        matches = index.search(quantise(query.reshape(1, -1), self._scale)[0], k + len(exclude))
+        matches = self._hnsw.search(
+            quantise(query.reshape(1, -1), self._scale)[0], k + len(exclude)
+        )
         hits = [
             Hit(self.ids[int(key)], 1.0 - float(dist))
             for key, dist in zip(matches.keys, matches.distances, strict=True)
@@ -353,20 +443,3 @@ class VectorIndex:
         self._hnsw.save(str(tmp))
         tmp.replace(path)
         seq_path.write_text(str(self.seq))
-
-    def _graph(self) -> Any:
-        """The HNSW graph: the loaded one, or built from the matrix (a few minutes for 200k
-        vectors on 2 cores), saved, and then the matrix let go."""
-        if self._hnsw is None:
-            rows = np.flatnonzero(self.alive)
-            live = self.matrix[rows]
-            self._scale = int8_scale(live)
-            index = self._new_hnsw()
-            for start in range(0, rows.size, _BUILD_CHUNK):
-                chunk = slice(start, start + _BUILD_CHUNK)
-                index.add(rows[chunk].astype(np.uint64), quantise(live[chunk], self._scale))
-            self._hnsw = index
-            self._exact = None
-            self.matrix = self._matrix_buffer = np.zeros((0, self.dim), dtype=np.float16)
-            self.save()
-        return self._hnsw

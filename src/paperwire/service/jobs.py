@@ -296,7 +296,7 @@ def job_table(parts: JobParts, *, scheduled: bool = True) -> list[Job]:
 
 def _index(parts: JobParts) -> None:
     """Papers imported or synced by other processes become searchable here."""
-    parts.search.index()
+    parts.search.index(graph_in_background=True)
 
 
 def _sync(parts: JobParts, which: str) -> None:

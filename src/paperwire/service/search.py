@@ -78,31 +78,53 @@ class Search:
                     )
         return self._engine
 
-    def index(self, *, rebuild: bool = False, progress: ProgressFn | None = None) -> IndexReport:
-        """Bring the search indexes up to date with the store (or rebuild them)."""
+    def index(
+        self,
+        *,
+        rebuild: bool = False,
+        progress: ProgressFn | None = None,
+        graph_in_background: bool = False,
+    ) -> IndexReport:
+        """Bring the search indexes up to date with the store (or rebuild them), then build
+        the vector graph if the index has grown big enough for one and holds none: here, or
+        with ``graph_in_background`` in a thread of its own (a serving process: the build
+        takes minutes, and neither the start nor the next catch-ups wait for it), by one
+        process of the index folder, whose graph the others then load."""
         index = self.engine.index
         report = index.rebuild(progress) if rebuild else index.catch_up(progress)
-        index.vectors.prepare()
         for message in report.messages:
             # An index of an older schema (or a damaged one) is rebuilt on the way: say so in
             # the log of whatever process did it, not only in `paperwire index`'s report.
             log.warning(message)
+        if not graph_in_background:
+            index.vectors.prepare()
+        elif index.vectors.needs_graph and not index.adopt_graph():
+            threading.Thread(target=self._build_graph, name="vector graph", daemon=True).start()
         return report
+
+    def _build_graph(self) -> None:
+        try:
+            self.engine.index.build_graph()
+        except Exception:
+            log.exception("building the vector graph failed; the next catch-up tries again")
 
     def open_index(self) -> bool:
         """Make this process's index current before serving when that is quick; otherwise
         build it in a background thread and return False at once. Keyword results fill in as
-        the build commits each batch (vectors follow), so the site answers meanwhile."""
+        the build commits each batch (vectors follow), so the site answers meanwhile. The
+        vector graph is built in the background either way."""
         pending = self.index_pending()
         if pending <= INDEX_BEFORE_SERVING:
-            self.index()
+            self.index(graph_in_background=True)
             return True
         log.warning(
             "building the search index from the store while serving: %s papers to index; "
             "keyword results fill in as it goes",
             f"{pending:,}",
         )
-        threading.Thread(target=self.index, name="index build", daemon=True).start()
+        threading.Thread(
+            target=self.index, kwargs={"graph_in_background": True}, name="index build", daemon=True
+        ).start()
         return False
 
     def warm(self) -> None:

@@ -1,7 +1,7 @@
 """``/metrics``: what to watch on a running server, in Prometheus' text format
 (prometheus-client). Requests by route (counts by status, latency histograms), scheduled job
-runs by outcome, and how far this process's search indexes lag behind the store's change
-sequence.
+runs by outcome, how far this process's search indexes lag behind the store's change
+sequence, and whether it answers searches by meaning yet (its vector graph may be building).
 
 The route answers only with ``Authorization: Bearer <metrics_token>``; with no token set it
 is off (404), so a public instance shows nothing by default (docs/deploy.md).
@@ -9,7 +9,7 @@ is off (404), so a public instance shows nothing by default (docs/deploy.md).
 Several workers (``paperwire serve --workers N``) share one listening socket, so a scrape
 reaches one of them at random: ``serve`` then points ``PROMETHEUS_MULTIPROC_DIR`` at a folder
 of its own and every worker's counters are summed there (prometheus-client's multiprocess
-mode). The index lag is read at scrape time by the worker that answers.
+mode). The index state is read at scrape time by the worker that answers.
 """
 
 from __future__ import annotations
@@ -93,8 +93,9 @@ class RequestMetrics:
             LATENCY.labels(route=route, method=method).observe(time.perf_counter() - started)
 
 
-class IndexLag(Collector):
-    """The change numbers this process's indexes have not applied yet, read per scrape."""
+class IndexState(Collector):
+    """The change numbers this process's indexes have not applied yet, and whether it answers
+    searches by meaning now, read per scrape."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
@@ -109,11 +110,17 @@ class IndexLag(Collector):
         for index, behind in sorted(lag.items()):
             family.add_metric([index], behind)
         yield family
+        yield GaugeMetricFamily(
+            "paperwire_search_by_meaning_ready",
+            "1 when this process answers searches by meaning; 0 while its vector graph is "
+            "being built, or nothing is embedded, or the model is missing.",
+            value=int(self.service.search.engine.semantic_available()),
+        )
 
 
 def exposition(service: Service) -> bytes:
     """Every metric, in the text format: this process's (or, in multiprocess mode, all the
-    workers' summed) and the index lag read now."""
+    workers' summed) and the index state read now."""
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
@@ -121,7 +128,7 @@ def exposition(service: Service) -> bytes:
     else:
         counters = generate_latest(REGISTRY)
     now = CollectorRegistry()
-    now.register(IndexLag(service))
+    now.register(IndexState(service))
     return counters + generate_latest(now)
 
 
