@@ -278,30 +278,37 @@ def test_one_worker_builds_the_graph_and_the_others_load_it(
 ) -> None:
     """Workers of one node share its index folder: one builds the graph (a 3M-paper build
     takes ~15 minutes of both cores and gigabytes of memory), the others answer by keywords
-    meanwhile and then load the graph it saved, caught up with what changed since."""
+    meanwhile and then load the graph it saved, caught up with what changed since; one that
+    asks to wait for the graph (`paperwire index`) waits for that build instead of its own."""
     ids = [f"p{i}" for i in range(300)]
     vectors = unit(300, 15)
     put(store, ids, vectors)
-    first = SearchIndex(store, tmp_path, "test-model", DIM, hnsw_threshold=100)
-    second = SearchIndex(store, tmp_path, "test-model", DIM, hnsw_threshold=100)
-    first.catch_up()
-    second.catch_up()
+    first, second, waiting = (
+        SearchIndex(store, tmp_path, "test-model", DIM, hnsw_threshold=100) for _ in range(3)
+    )
+    for index in (first, second, waiting):
+        index.catch_up()
     started, release = threading.Event(), threading.Event()
     new_graph = first.vectors._new_hnsw
     monkeypatch.setattr(
         first.vectors, "_new_hnsw", lambda: GatedGraph(new_graph(), started, release)
     )
+    monkeypatch.setattr(waiting.vectors, "prepare", lambda: pytest.fail("built twice"))
     builder = threading.Thread(target=first.build_graph)
     builder.start()
+    waiter = threading.Thread(target=lambda: waiting.build_graph(wait=True))
     try:
         assert started.wait(30)
         assert second.build_graph() is False  # the folder's graph lock is taken
         assert second.adopt_graph() is False  # nothing saved yet
         assert second.vectors.needs_graph and not second.vectors.ready
+        waiter.start()
     finally:
         release.set()
         builder.join(60)
-    assert first.vectors.ready
+        if waiter.ident is not None:  # started
+            waiter.join(60)
+    assert first.vectors.ready and waiting.vectors.ready  # it took the first's graph
     put(store, ["late"], unit(1, 16))  # after the graph was saved
     assert second.adopt_graph() is True
     assert second.vectors.ready and second.vectors._hnsw is not None

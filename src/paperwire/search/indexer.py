@@ -269,18 +269,21 @@ class SearchIndex:
         report.rebuilt = True
         return report
 
-    def build_graph(self) -> bool:
-        """Build the vector graph here, unless another process of this index folder (a
-        node's other worker) is building it: False then, and ``adopt_graph`` takes what it
-        saves. A 3M-paper graph takes ~15 minutes of both cores and gigabytes more memory
+    def build_graph(self, *, wait: bool = False) -> bool:
+        """Build the vector graph here if it needs one, unless another process of this index
+        folder (a node's other worker) is building it: then False at once, and
+        ``adopt_graph`` takes what it saves; with ``wait``, wait for that build and take its
+        graph. A 3M-paper graph takes ~15 minutes of both cores and gigabytes more memory
         while built: one build per node, not one per worker."""
-        with _folder_lock(self.folder / "graph.lock") as mine:
-            if mine:
-                log.warning(
-                    "building the vector graph of %s papers in the background; searches by "
-                    "meaning answer by keywords until it is ready",
-                    f"{self.vectors.size:,}",
-                )
+        with _folder_lock(self.folder / "graph.lock", wait=wait) as mine:
+            # Another process may have saved one while this one waited or was deciding.
+            if mine and self.vectors.needs_graph and not self.adopt_graph():
+                if not wait:
+                    log.warning(
+                        "building the vector graph of %s papers in the background; searches "
+                        "by meaning answer by keywords until it is ready",
+                        f"{self.vectors.size:,}",
+                    )
                 self.vectors.prepare()
             return mine
 

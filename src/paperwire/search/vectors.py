@@ -383,10 +383,10 @@ class VectorIndex:
         return self._rank(scores, self._alive_rows, k, exclude)
 
     def _scan(self, query: np.ndarray, k: int, exclude: Collection[str]) -> list[Hit]:
-        """Exact search of the float16 matrix a chunk at a time, while the graph is not built
-        yet (not ``ready``: the engine asks only with ``allowed``, and other callers wait
-        less than for the build): a float32 copy of every vector (``_exact_all``) would be
-        4.6 GB at 3M papers."""
+        """Exact search of every vector, a chunk at a time, while the graph is not built yet.
+        The search engine does not ask for it (it answers by keywords until the index is
+        ``ready``); it keeps ``search`` correct for any caller without a float32 copy of
+        every vector (``_exact_all``'s: 4.6 GB at 3M papers)."""
         rows = np.flatnonzero(self.alive)
         hits: list[Hit] = []
         for start in range(0, rows.size, _SCAN_CHUNK):

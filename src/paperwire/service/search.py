@@ -97,7 +97,7 @@ class Search:
             # the log of whatever process did it, not only in `paperwire index`'s report.
             log.warning(message)
         if not graph_in_background:
-            index.vectors.prepare()
+            index.build_graph(wait=True)
         elif index.vectors.needs_graph and not index.adopt_graph():
             threading.Thread(target=self._build_graph, name="vector graph", daemon=True).start()
         return report
