@@ -301,6 +301,14 @@ def test_one_worker_builds_the_graph_and_the_others_load_it(
         assert started.wait(30)
         assert second.build_graph() is False  # the folder's graph lock is taken
         assert second.adopt_graph() is False  # nothing saved yet
+        second.vectors.save()  # a cache without a graph, as catch-ups write
+        looked: list[int] = []
+        read = VectorIndex.saved_with_graph
+        monkeypatch.setattr(
+            VectorIndex, "saved_with_graph", lambda self: looked.append(1) or read(self)
+        )
+        assert second.adopt_graph() is False and second.adopt_graph() is False
+        assert len(looked) == 1  # an unchanged cache is not read again (~50 MB of ids at 3M)
         assert second.vectors.needs_graph and not second.vectors.ready
         waiter.start()
     finally:

@@ -180,6 +180,7 @@ class SearchIndex:
         self._thread_lock = threading.Lock()
         self.lexical = self._open_lexical()
         self.vectors = VectorIndex(folder, model, dim, hnsw_threshold)
+        self._cache_looked_at: int | None = None  # ``adopt_graph``: the cache's last stamp
         if not self.vectors.load() and self.vectors._stem.with_suffix(".json").exists():
             self.messages.append("the vector index cache was unreadable; rebuilding it")
 
@@ -295,6 +296,12 @@ class SearchIndex:
             return False
         held = self.vectors
         saved = VectorIndex(self.folder, held.model, held.dim, held.hnsw_threshold)
+        # Looked into only when the cache was written again since the last look: its meta
+        # file lists every paper id (~50 MB at 3M), and the index job asks every 30 s.
+        stamp = saved.saved_stamp()
+        if stamp is None or stamp == self._cache_looked_at:
+            return False
+        self._cache_looked_at = stamp
         if not saved.saved_with_graph() or not saved.load() or not saved.ready:
             return False
         with self._thread_lock:

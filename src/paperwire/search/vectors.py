@@ -122,6 +122,14 @@ class VectorIndex:
         self._hnsw = graph
         return True
 
+    def saved_stamp(self) -> int | None:
+        """When the cache on disk was last written (its meta file's mtime in ns); None when
+        there is none."""
+        try:
+            return self._stem.with_suffix(".json").stat().st_mtime_ns
+        except OSError:
+            return None
+
     def saved_with_graph(self) -> bool:
         """Whether the cache on disk holds a graph (another process may have built it)."""
         try:
