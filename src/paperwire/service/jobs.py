@@ -322,7 +322,9 @@ def _embed(parts: JobParts) -> bool:
     related papers fill in while the site serves; a restart continues where it stopped)."""
     if parts.search.embedder() is None:
         return False
-    return parts.search.embed(limit=EMBED_BATCH).seen > 0
+    # The graph, when these vectors take the index past its threshold, is built beside the
+    # job: a build of minutes would hold the job's lease, and the next batch, that long.
+    return parts.search.embed(limit=EMBED_BATCH, graph_in_background=True).seen > 0
 
 
 def _submit_waiting(parts: JobParts) -> None:

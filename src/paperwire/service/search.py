@@ -147,9 +147,15 @@ class Search:
             lag["embeddings"] = max(0, top - cursor)
         return lag
 
-    def embed(self, *, progress: ProgressFn | None = None, limit: int | None = None) -> EmbedReport:
+    def embed(
+        self,
+        *,
+        progress: ProgressFn | None = None,
+        limit: int | None = None,
+        graph_in_background: bool = False,
+    ) -> EmbedReport:
         """Embed papers whose text changed since the last run (resumable), then update the
-        vector index."""
+        vector index (its graph as ``index`` says)."""
         from paperwire.search.indexer import embed_pending
 
         embedder = self.embedder()
@@ -162,7 +168,7 @@ class Search:
             progress=progress,
             limit=limit,
         )
-        self.index()
+        self.index(graph_in_background=graph_in_background)
         return report
 
     def embed_pending_count(self) -> int:
