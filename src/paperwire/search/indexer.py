@@ -291,7 +291,7 @@ class SearchIndex:
     def adopt_graph(self) -> bool:
         """Take the graph another process saved in this folder when this one has none: its
         cache replaces the vectors held here, and is caught up with what changed since it
-        was saved. False when no saved graph is there."""
+        was saved. False when none is there (or the cache is as it was at the last look)."""
         if not self.vectors.needs_graph:
             return False
         held = self.vectors
