@@ -226,7 +226,7 @@ def test_serving_starts_before_the_vector_graph_is_built(
     service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A node upgraded from a cache without a graph (or one whose papers just passed the
-    graph threshold) built the graph before it served (~3 minutes at 1M papers, ~14 at 3M on
+    graph threshold) built the graph before it served (~3 minutes at 1M papers, ~10 at 3M on
     2 cores). Now the start returns at once, searches answer by keywords and say why
     meanwhile, related papers come by keywords, and meaning takes over when it is built."""
     import dataclasses

@@ -187,7 +187,7 @@ def test_a_cache_of_before_the_int8_graph_is_rebuilt_from_its_matrix(
 
 class GatedGraph:
     """A real usearch graph whose first ``add`` waits for ``release``: a build caught in the
-    middle, as a 3M build is for ~14 minutes."""
+    middle, as a 3M build is for ~10 minutes."""
 
     def __init__(self, graph: Any, started: threading.Event, release: threading.Event) -> None:
         self.graph, self.started, self.release = graph, started, release
@@ -217,7 +217,7 @@ def in_thread(call: Callable[[], Any]) -> Any:
 def test_the_graph_is_built_while_searches_and_catch_ups_go_on(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Building the graph (~3 minutes at 1M papers, ~14 at 3M) held the lock every search
+    """Building the graph (~3 minutes at 1M papers, ~10 at 3M) held the lock every search
     takes: an upgrade from a cache without a graph served nothing by meaning until it was
     done. Now searches scan the vectors exactly meanwhile, catch-ups go on, and what they
     changed is in the graph when it takes over."""
@@ -277,7 +277,7 @@ def test_one_worker_builds_the_graph_and_the_others_load_it(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Workers of one node share its index folder: one builds the graph (a 3M-paper build
-    takes ~14 minutes of both cores and gigabytes of memory), the others answer by keywords
+    takes ~10 minutes of both cores and gigabytes of memory), the others answer by keywords
     meanwhile and then load the graph it saved, caught up with what changed since; one that
     asks to wait for the graph (`paperwire index`) waits for that build instead of its own."""
     ids = [f"p{i}" for i in range(300)]

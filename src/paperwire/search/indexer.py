@@ -274,7 +274,7 @@ class SearchIndex:
         """Build the vector graph here if it needs one, unless another process of this index
         folder (a node's other worker) is building it: then False at once, and
         ``adopt_graph`` takes what it saves; with ``wait``, wait for that build and take its
-        graph. A 3M-paper graph takes ~14 minutes of both cores and gigabytes more memory
+        graph. A 3M-paper graph takes ~10 minutes of both cores and gigabytes more memory
         while built: one build per node, not one per worker."""
         with _folder_lock(self.folder / "graph.lock", wait=wait) as mine:
             # Another process may have saved one while this one waited or was deciding.

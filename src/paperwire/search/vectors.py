@@ -262,7 +262,7 @@ class VectorIndex:
 
     def prepare(self) -> None:
         """Build the HNSW graph now when the index is big enough to use one and none was
-        loaded (on 2 cores ~20 s for 200k vectors, ~3 minutes for 1M, ~14 for 3M). The lock is
+        loaded (on 2 cores ~20 s for 200k vectors, ~3 minutes for 1M, ~10 for 3M). The lock is
         held only to read the vectors, a chunk at a time, and to put the graph in place:
         meanwhile the index is not ``ready`` (the search engine answers by keywords) and
         catch-ups go on (an upgrade from a cache without a graph used to hold every search,
