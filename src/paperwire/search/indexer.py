@@ -272,12 +272,12 @@ class SearchIndex:
 
     def build_graph(self, *, wait: bool = False) -> bool:
         """Build the vector graph here if it needs one, unless another process of this index
-        folder (a node's other worker) is building it: then False at once, and
-        ``adopt_graph`` takes what it saves; with ``wait``, wait for that build and take its
-        graph. A 3M-paper graph takes ~10 minutes of both cores and gigabytes more memory
-        while built: one build per node, not one per worker."""
+        folder (a node's other worker) is building it: then False at once (a call after that
+        build takes its graph); with ``wait``, wait for that build and take its graph. A
+        3M-paper graph takes ~10 minutes of both cores and gigabytes more memory while
+        built: one build per node, not one per worker."""
         with _folder_lock(self.folder / "graph.lock", wait=wait) as mine:
-            # Another process may have saved one while this one waited or was deciding.
+            # Another process may have built and saved one before this one got the lock.
             if mine and self.vectors.needs_graph and not self.adopt_graph():
                 if not wait:
                     log.warning(

@@ -98,7 +98,8 @@ class Search:
             log.warning(message)
         if not graph_in_background:
             index.build_graph(wait=True)
-        elif index.vectors.needs_graph and not index.adopt_graph():
+        elif index.vectors.needs_graph:
+            # Builds it, or loads the one another process of the folder saved meanwhile.
             threading.Thread(target=self._build_graph, name="vector graph", daemon=True).start()
         return report
 
